@@ -1,0 +1,75 @@
+#include "common/gateway_validation.h"
+
+#include <string>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "common/ip_prefix.h"
+
+namespace raven {
+namespace {
+
+absl::Status FieldError(const std::string& path, absl::string_view message) {
+  return absl::InvalidArgumentError(absl::StrCat(path, ": ", message));
+}
+
+absl::Status CheckPort(const std::string& path, int port) {
+  if (port < 0 || port > 65535) return FieldError(path, absl::StrCat("port ", port, " out of range"));
+  return absl::OkStatus();
+}
+
+absl::Status CheckTunnelEndpoint(const GatewayEndpoint& ep, const std::string& path) {
+  if (ep.node_name.empty()) return FieldError(path + ".nodeName", "empty");
+  if (!ep.public_ip.empty()) {
+    if (auto ip = IpAddress::Parse(ep.public_ip); !ip.ok()) {
+      return FieldError(path + ".publicIP", ip.status().message());
+    }
+  }
+  if (absl::Status st = CheckPort(path + ".port", ep.port); !st.ok()) return st;
+  if (absl::Status st = CheckPort(path + ".publicPort", ep.public_port); !st.ok()) return st;
+  auto key = ep.config.find(std::string(kConfigPublicKey));
+  if (key == ep.config.end() || key->second.empty()) {
+    return FieldError(path + ".config.publicKey", "missing WireGuard public key");
+  }
+  std::string raw;
+  if (!absl::Base64Unescape(key->second, &raw) || raw.size() != 32) {
+    return FieldError(path + ".config.publicKey", "not a base64 32-byte WireGuard key");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+const GatewayEndpoint* ActiveTunnelEndpoint(const Gateway& gateway) {
+  for (const auto& ep : gateway.status.active_endpoints) {
+    if (ep.type == kEndpointTypeTunnel) return &ep;
+  }
+  return nullptr;
+}
+
+absl::Status ValidateGatewayForDataplane(const Gateway& gateway) {
+  for (size_t i = 0; i < gateway.status.nodes.size(); ++i) {
+    const GatewayNodeInfo& node = gateway.status.nodes[i];
+    std::string path = absl::StrCat("status.nodes[", i, "]");
+    if (node.node_name.empty()) return FieldError(path + ".nodeName", "empty");
+    if (!node.private_ip.empty()) {
+      if (auto ip = IpAddress::Parse(node.private_ip); !ip.ok()) {
+        return FieldError(path + ".privateIP", ip.status().message());
+      }
+    }
+    for (size_t j = 0; j < node.subnets.size(); ++j) {
+      if (auto prefix = IpPrefix::Parse(node.subnets[j]); !prefix.ok()) {
+        return FieldError(absl::StrCat(path, ".subnets[", j, "]"), prefix.status().message());
+      }
+    }
+  }
+  for (size_t i = 0; i < gateway.status.active_endpoints.size(); ++i) {
+    const GatewayEndpoint& ep = gateway.status.active_endpoints[i];
+    if (ep.type != kEndpointTypeTunnel) continue;
+    absl::Status st = CheckTunnelEndpoint(ep, absl::StrCat("status.activeEndpoints[", i, "]"));
+    if (!st.ok()) return st;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace raven

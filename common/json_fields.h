@@ -1,0 +1,51 @@
+// Typed, path-aware reads of optional JSON object fields: a missing field
+// keeps the default, a field of the wrong type is an error naming its path
+// ("spec.endpoints[1].port: expected an integer").
+#ifndef RAVEN_COMMON_JSON_FIELDS_H_
+#define RAVEN_COMMON_JSON_FIELDS_H_
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "common/status_macros.h"
+#include "rapidjson/document.h"
+
+namespace raven::json {
+
+// Lists longer than this are rejected: a bound on what one object may cost.
+inline constexpr size_t kMaxListItems = 65536;
+
+class FieldReader {
+ public:
+  FieldReader(const rapidjson::Value& object, std::string path)
+      : object_(object), path_(std::move(path)) {}
+
+  absl::Status String(const char* name, std::string& out) const;
+  absl::Status Int(const char* name, int& out) const;
+  absl::Status Int64(const char* name, int64_t& out) const;
+  absl::Status Bool(const char* name, bool& out) const;
+  absl::Status StringList(const char* name, std::vector<std::string>& out) const;
+  absl::Status StringMap(const char* name, std::map<std::string, std::string>& out) const;
+  // Calls fn with a reader for the nested object, when present.
+  absl::Status Object(const char* name,
+                      const std::function<absl::Status(const FieldReader&)>& fn) const;
+  // Calls fn for each element of an array of objects, when present.
+  absl::Status Array(const char* name,
+                     const std::function<absl::Status(const FieldReader&)>& fn) const;
+
+ private:
+  const rapidjson::Value* Find(const char* name) const;  // nullptr when absent or null
+  std::string PathOf(const char* name) const;
+  absl::Status TypeError(const char* name, const char* expected) const;
+
+  const rapidjson::Value& object_;
+  std::string path_;
+};
+
+}  // namespace raven::json
+
+#endif  // RAVEN_COMMON_JSON_FIELDS_H_

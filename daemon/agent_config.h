@@ -1,0 +1,42 @@
+// Everything raven-agent is told at start; main.cc fills it from flags.
+#ifndef RAVEN_DAEMON_AGENT_CONFIG_H_
+#define RAVEN_DAEMON_AGENT_CONFIG_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "daemon/model/desired_dataplane.h"
+#include "daemon/wireguard/wireguard_device.h"
+
+namespace raven {
+
+struct AgentConfig {
+  std::string node_name;
+  std::string node_ip;
+  std::string gateway_file;
+  std::vector<std::string> pod_interface_globs;
+  std::string uplink;  // empty: the interface holding node_ip
+  std::string bpffs_dir = "/sys/fs/bpf/raven";
+  std::string state_dir = "/var/lib/raven";
+
+  std::string wireguard_device = "raven-wg0";
+  uint16_t wireguard_port = 4500;
+  wg::BackendOptions wireguard_backend;
+
+  std::string vxlan_device = "raven-vx0";
+  uint16_t vxlan_port = 4472;
+  uint32_t vxlan_vni = 200;
+  uint32_t tunnel_mark = 0x5256;
+
+  DataplaneOptions dataplane;
+  absl::Duration resync_interval = absl::Seconds(30);
+
+  std::string key_file() const { return state_dir + "/wireguard.key"; }
+  std::string tc_state_file() const { return state_dir + "/tc-hooks"; }
+};
+
+}  // namespace raven
+
+#endif  // RAVEN_DAEMON_AGENT_CONFIG_H_

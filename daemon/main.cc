@@ -1,0 +1,152 @@
+// raven-agent: flags to AgentConfig, then start, run, or clean up.
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <algorithm>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_split.h"
+#include "common/logging.h"
+#include "daemon/agent.h"
+#include "daemon/cleanup.h"
+#include "daemon/wireguard/key_file.h"
+
+ABSL_FLAG(std::string, node_name, "", "This node's name (default: $NODE_NAME)");
+ABSL_FLAG(std::string, node_ip, "", "This node's IP (default: $NODE_IP)");
+ABSL_FLAG(std::string, gateway_file, "", "JSON file of Gateway objects (CRD format), watched");
+ABSL_FLAG(std::string, pod_interfaces, "",
+          "Comma-separated globs of host-side pod interfaces, e.g. 'veth*,cali*'");
+ABSL_FLAG(std::string, uplink, "", "Uplink interface (default: the one holding --node_ip)");
+ABSL_FLAG(std::string, bpffs_dir, "/sys/fs/bpf/raven", "Where maps and programs are pinned");
+ABSL_FLAG(std::string, state_dir, "/var/lib/raven", "Private key and agent state");
+ABSL_FLAG(std::string, wireguard_device, "raven-wg0", "WireGuard interface name");
+ABSL_FLAG(int, wireguard_port, 4500, "WireGuard UDP listen port");
+ABSL_FLAG(std::string, wireguard_backend, "auto", "auto | kernel | userspace (wireguard-go)");
+ABSL_FLAG(std::string, wireguard_go, "/usr/bin/wireguard-go", "wireguard-go binary");
+ABSL_FLAG(std::string, vxlan_device, "raven-vx0", "VXLAN interface name");
+ABSL_FLAG(int, vxlan_port, 4472, "VXLAN UDP port");
+ABSL_FLAG(int, vxlan_vni, 200, "VXLAN network identifier");
+ABSL_FLAG(int, tunnel_mark, 0x5256, "fwmark of tunnel packets, never classified again");
+ABSL_FLAG(bool, forward_node_ip, false, "Also route remote pools' node IPs");
+ABSL_FLAG(int, nat_keepalive, 5, "Persistent keepalive (s) when this gateway is behind NAT");
+ABSL_FLAG(int, resync_seconds, 30, "Full resync period");
+ABSL_FLAG(std::string, log_level, "info", "debug | info | warning | error");
+ABSL_FLAG(bool, show_public_key, false, "Print the WireGuard public key (creating it) and exit");
+ABSL_FLAG(bool, cleanup, false, "Remove everything the agent created on this node and exit");
+
+namespace {
+
+std::string FlagOrEnv(const std::string& flag, const char* env) {
+  if (!flag.empty()) return flag;
+  const char* value = std::getenv(env);
+  return value ? value : "";
+}
+
+bool ParseLogLevel(const std::string& text, raven::LogLevel& level) {
+  if (text == "debug") level = raven::LogLevel::kDebug;
+  else if (text == "info") level = raven::LogLevel::kInfo;
+  else if (text == "warning") level = raven::LogLevel::kWarning;
+  else if (text == "error") level = raven::LogLevel::kError;
+  else return false;
+  return true;
+}
+
+bool ValidPort(int port) { return port > 0 && port < 65536; }
+
+// Accepts --node-name as well as --node_name: Kubernetes manifests use dashes.
+std::vector<char*> NormalizeFlagNames(int argc, char** argv, std::vector<std::string>& storage) {
+  storage.assign(argv, argv + argc);
+  std::vector<char*> out;
+  for (auto& arg : storage) {
+    if (arg.rfind("--", 0) == 0) {
+      size_t end = std::min(arg.find('='), arg.size());
+      for (size_t i = 2; i < end; ++i) {
+        if (arg[i] == '-') arg[i] = '_';
+      }
+    }
+    out.push_back(arg.data());
+  }
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage("Raven node agent: eBPF + WireGuard dataplane between node pools");
+  std::vector<std::string> arg_storage;
+  std::vector<char*> args = NormalizeFlagNames(argc, argv, arg_storage);
+  absl::ParseCommandLine(static_cast<int>(args.size()), args.data());
+
+  raven::LogLevel level;
+  if (!ParseLogLevel(absl::GetFlag(FLAGS_log_level), level)) {
+    std::fprintf(stderr, "raven-agent: --log_level must be debug, info, warning or error\n");
+    return 2;
+  }
+  raven::SetMinLogLevel(level);
+
+  raven::AgentConfig config;
+  config.node_name = FlagOrEnv(absl::GetFlag(FLAGS_node_name), "NODE_NAME");
+  config.node_ip = FlagOrEnv(absl::GetFlag(FLAGS_node_ip), "NODE_IP");
+  config.gateway_file = absl::GetFlag(FLAGS_gateway_file);
+  config.pod_interface_globs =
+      absl::StrSplit(absl::GetFlag(FLAGS_pod_interfaces), ',', absl::SkipWhitespace());
+  config.uplink = absl::GetFlag(FLAGS_uplink);
+  config.bpffs_dir = absl::GetFlag(FLAGS_bpffs_dir);
+  config.state_dir = absl::GetFlag(FLAGS_state_dir);
+  config.wireguard_device = absl::GetFlag(FLAGS_wireguard_device);
+  config.wireguard_backend.mode = absl::GetFlag(FLAGS_wireguard_backend);
+  config.wireguard_backend.wireguard_go = absl::GetFlag(FLAGS_wireguard_go);
+  config.vxlan_device = absl::GetFlag(FLAGS_vxlan_device);
+  config.vxlan_vni = static_cast<uint32_t>(absl::GetFlag(FLAGS_vxlan_vni));
+  config.tunnel_mark = static_cast<uint32_t>(absl::GetFlag(FLAGS_tunnel_mark));
+  config.dataplane.forward_node_ip = absl::GetFlag(FLAGS_forward_node_ip);
+  config.dataplane.nat_keepalive_seconds = absl::GetFlag(FLAGS_nat_keepalive);
+  config.resync_interval = absl::Seconds(absl::GetFlag(FLAGS_resync_seconds));
+  const int wg_port = absl::GetFlag(FLAGS_wireguard_port);
+  const int vx_port = absl::GetFlag(FLAGS_vxlan_port);
+  if (!ValidPort(wg_port) || !ValidPort(vx_port) || wg_port == vx_port) {
+    std::fprintf(stderr, "raven-agent: ports must be distinct and in 1..65535\n");
+    return 2;
+  }
+  config.wireguard_port = static_cast<uint16_t>(wg_port);
+  config.vxlan_port = static_cast<uint16_t>(vx_port);
+
+  if (absl::GetFlag(FLAGS_show_public_key)) {
+    if (mkdir(config.state_dir.c_str(), 0700) != 0 && errno != EEXIST) {
+      std::perror(("raven-agent: create " + config.state_dir).c_str());
+      return 1;
+    }
+    auto keys = raven::wg::LoadOrCreateKeyFile(config.key_file());
+    if (!keys.ok()) {
+      RAVEN_LOG(kError, keys.status().message());
+      return 1;
+    }
+    std::printf("%s\n", keys->public_key.ToBase64().c_str());
+    return 0;
+  }
+  if (absl::GetFlag(FLAGS_cleanup)) return raven::CleanupNode(config).ok() ? 0 : 1;
+
+  if (config.node_name.empty() || config.node_ip.empty() || config.gateway_file.empty()) {
+    std::fprintf(stderr,
+                 "raven-agent: --node_name, --node_ip (or $NODE_NAME, $NODE_IP) and "
+                 "--gateway_file are required\n");
+    return 2;
+  }
+  auto agent = raven::Agent::Start(config);
+  if (!agent.ok()) {
+    RAVEN_LOG(kError, "start: ", agent.status().message());
+    return 1;
+  }
+  absl::Status st = (*agent)->Run();
+  if (!st.ok()) {
+    RAVEN_LOG(kError, st.message());
+    return 1;
+  }
+  return 0;
+}

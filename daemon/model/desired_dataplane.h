@@ -1,0 +1,66 @@
+// What this node's dataplane should be, computed from all Gateways: its role,
+// the remote prefixes and where each goes, and the WireGuard peers. Pure: no
+// I/O, so every rule is unit-tested.
+#ifndef RAVEN_DAEMON_MODEL_DESIRED_DATAPLANE_H_
+#define RAVEN_DAEMON_MODEL_DESIRED_DATAPLANE_H_
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/gateway.h"
+#include "common/ip_prefix.h"
+
+namespace raven {
+
+enum class NodeRole {
+  kNone,     // in no Gateway, or its Gateway has no usable active endpoint: no routes
+  kGateway,  // the active tunnel endpoint of its pool: WireGuard to remote gateways
+  kMember,   // another node of the pool: relays through VXLAN to the pool's gateway
+};
+const char* NodeRoleName(NodeRole role);
+
+struct DataplaneOptions {
+  bool forward_node_ip = false;       // remote node IPs become prefixes too
+  int nat_keepalive_seconds = 5;      // persistent keepalive when our endpoint is behind NAT
+  int default_tunnel_port = kDefaultTunnelPort;
+};
+
+struct DesiredRoute {
+  std::string gateway;  // the remote Gateway this prefix belongs to
+  uint32_t peer_id = 0;
+  bool operator==(const DesiredRoute&) const = default;
+};
+
+struct DesiredPeer {
+  std::string public_key;               // base64
+  std::optional<std::string> endpoint;  // "ip:port" / "[ip]:port"; none when unreachable (NAT)
+  std::vector<IpPrefix> allowed_ips;    // sorted
+  int persistent_keepalive_seconds = 0;
+  bool operator==(const DesiredPeer&) const = default;
+};
+
+struct DesiredDataplane {
+  NodeRole role = NodeRole::kNone;
+  std::string local_gateway;
+  std::string reason;            // why the role is kNone, for logs and /healthz
+  std::optional<IpAddress> relay_to;  // kMember: the pool gateway's node IP
+  std::map<IpPrefix, DesiredRoute> routes;
+  std::map<std::string, DesiredPeer> peers;  // by remote Gateway name; kGateway only
+  std::vector<std::string> warnings;         // conflicts that were resolved by skipping
+};
+
+// gateways must already be validated (GatewayStore guarantees it).
+DesiredDataplane ComputeDesiredDataplane(const std::map<std::string, Gateway>& gateways,
+                                         const std::string& node_name,
+                                         const DataplaneOptions& options);
+
+// Stable per-Gateway ids for the per-peer counters: FNV-1a of the name,
+// probed past collisions in name order. Same names, same ids, across restarts.
+std::map<std::string, uint32_t> AssignPeerIds(const std::vector<std::string>& sorted_names);
+
+}  // namespace raven
+
+#endif  // RAVEN_DAEMON_MODEL_DESIRED_DATAPLANE_H_

@@ -1,0 +1,35 @@
+// The agent's view of the Gateways: the last good version of each. A new
+// snapshot replaces the set, except that an object that fails decoding or
+// validation keeps its last good version, so bad input never tears down a
+// working tunnel.
+#ifndef RAVEN_DAEMON_MODEL_GATEWAY_STORE_H_
+#define RAVEN_DAEMON_MODEL_GATEWAY_STORE_H_
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/gateway.h"
+
+namespace raven {
+
+class GatewayStore {
+ public:
+  struct Rejection {
+    std::string name;  // may be empty when the object had no readable name
+    std::string reason;
+    bool kept_last_good = false;
+  };
+
+  // Returns what was rejected; everything else is now the current state.
+  std::vector<Rejection> ReplaceAll(std::vector<DecodedGateway> snapshot);
+
+  const std::map<std::string, Gateway>& gateways() const { return gateways_; }
+
+ private:
+  std::map<std::string, Gateway> gateways_;
+};
+
+}  // namespace raven
+
+#endif  // RAVEN_DAEMON_MODEL_GATEWAY_STORE_H_

@@ -1,0 +1,69 @@
+#include "daemon/netlink/attr.h"
+
+#include <libmnl/libmnl.h>
+
+#include <cstring>
+
+namespace raven::nl {
+
+Attrs Attrs::OfMessage(const nlmsghdr& nlh, size_t header_len) {
+  Attrs attrs;
+  if (nlh.nlmsg_len < MNL_NLMSG_HDRLEN + MNL_ALIGN(header_len)) return attrs;
+  const char* end = static_cast<const char*>(mnl_nlmsg_get_payload_tail(&nlh));
+  attrs.AddAll(static_cast<const nlattr*>(mnl_nlmsg_get_payload_offset(&nlh, header_len)), end);
+  return attrs;
+}
+
+Attrs Attrs::OfNest(const nlattr* nest) {
+  Attrs attrs;
+  if (nest == nullptr || mnl_attr_get_len(nest) < MNL_ATTR_HDRLEN) return attrs;
+  const char* end = reinterpret_cast<const char*>(nest) + mnl_attr_get_len(nest);
+  attrs.AddAll(static_cast<const nlattr*>(mnl_attr_get_payload(nest)), end);
+  return attrs;
+}
+
+void Attrs::AddAll(const nlattr* attr, const char* end) {
+  while (mnl_attr_ok(attr, static_cast<int>(end - reinterpret_cast<const char*>(attr)))) {
+    uint16_t type = mnl_attr_get_type(attr);
+    if (type >= by_type_.size()) by_type_.resize(type + 1, nullptr);
+    if (by_type_[type] == nullptr) by_type_[type] = attr;
+    attr = mnl_attr_next(attr);
+  }
+}
+
+const nlattr* Attrs::Get(uint16_t type) const {
+  return type < by_type_.size() ? by_type_[type] : nullptr;
+}
+
+std::optional<std::string> Attrs::String(uint16_t type) const {
+  const nlattr* attr = Get(type);
+  if (attr == nullptr) return std::nullopt;
+  const char* payload = static_cast<const char*>(mnl_attr_get_payload(attr));
+  return std::string(payload, strnlen(payload, mnl_attr_get_payload_len(attr)));
+}
+
+std::optional<uint8_t> Attrs::U8(uint16_t type) const {
+  const nlattr* attr = Get(type);
+  if (attr == nullptr || mnl_attr_get_payload_len(attr) < sizeof(uint8_t)) return std::nullopt;
+  return mnl_attr_get_u8(attr);
+}
+
+std::optional<uint16_t> Attrs::U16(uint16_t type) const {
+  const nlattr* attr = Get(type);
+  if (attr == nullptr || mnl_attr_get_payload_len(attr) < sizeof(uint16_t)) return std::nullopt;
+  return mnl_attr_get_u16(attr);
+}
+
+std::optional<uint32_t> Attrs::U32(uint16_t type) const {
+  const nlattr* attr = Get(type);
+  if (attr == nullptr || mnl_attr_get_payload_len(attr) < sizeof(uint32_t)) return std::nullopt;
+  return mnl_attr_get_u32(attr);
+}
+
+absl::Span<const uint8_t> Attrs::Bytes(uint16_t type) const {
+  const nlattr* attr = Get(type);
+  if (attr == nullptr) return {};
+  return {static_cast<const uint8_t*>(mnl_attr_get_payload(attr)), mnl_attr_get_payload_len(attr)};
+}
+
+}  // namespace raven::nl

@@ -1,0 +1,52 @@
+// Brings the kernel in line with a DesiredDataplane by diff: only routes and
+// peers that differ are written. Order keeps traffic flowing: new peers
+// first, then route updates (one atomic map write per prefix), then stale
+// routes, then stale peers.
+#ifndef RAVEN_DAEMON_RECONCILER_H_
+#define RAVEN_DAEMON_RECONCILER_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "daemon/bpf/route_table.h"
+#include "daemon/model/desired_dataplane.h"
+#include "daemon/wireguard/wireguard_device.h"
+
+namespace raven {
+
+struct DataplaneDevices {
+  uint32_t wireguard_ifindex = 0;
+  uint32_t vxlan_ifindex = 0;
+  uint16_t path_mtu = 0;  // what fits through WireGuard (and VXLAN) on this node
+};
+
+struct ReconcileStats {
+  int routes_written = 0;
+  int routes_deleted = 0;
+  int peers_written = 0;
+  int peers_removed = 0;
+  bool changed() const { return routes_written || routes_deleted || peers_written || peers_removed; }
+};
+
+class Reconciler {
+ public:
+  Reconciler(bpf::RouteTable& routes, wg::WireGuardDevice& wireguard)
+      : routes_(routes), wireguard_(wireguard) {}
+
+  absl::StatusOr<ReconcileStats> Apply(const DesiredDataplane& desired,
+                                       const DataplaneDevices& devices);
+
+ private:
+  absl::StatusOr<bpf::RouteMap> DesiredRoutes(const DesiredDataplane& desired,
+                                              const DataplaneDevices& devices) const;
+
+  bpf::RouteTable& routes_;
+  wg::WireGuardDevice& wireguard_;
+};
+
+std::string FormatStats(const ReconcileStats& stats);
+
+}  // namespace raven
+
+#endif  // RAVEN_DAEMON_RECONCILER_H_

@@ -1,0 +1,64 @@
+// In-memory stand-ins for the BPF route table and the WireGuard device that
+// count writes, so tests can assert that unchanged state is not touched.
+#ifndef RAVEN_TESTS_UNIT_DAEMON_FAKES_H_
+#define RAVEN_TESTS_UNIT_DAEMON_FAKES_H_
+
+#include <map>
+#include <vector>
+
+#include "daemon/bpf/route_table.h"
+#include "daemon/wireguard/wireguard_device.h"
+
+namespace raven::testing {
+
+class FakeRouteTable : public bpf::RouteTable {
+ public:
+  absl::StatusOr<bpf::RouteMap> Dump() const override { return routes; }
+  absl::Status Upsert(const IpPrefix& prefix, const bpf::RouteValue& value) override {
+    ++writes;
+    routes[prefix] = value;
+    return absl::OkStatus();
+  }
+  absl::Status Delete(const IpPrefix& prefix) override {
+    ++deletes;
+    routes.erase(prefix);
+    return absl::OkStatus();
+  }
+
+  bpf::RouteMap routes;
+  int writes = 0;
+  int deletes = 0;
+};
+
+class FakeWireGuardDevice : public wg::WireGuardDevice {
+ public:
+  std::string backend() const override { return "fake"; }
+  absl::Status Ensure(const wg::DeviceConfig&) override { return absl::OkStatus(); }
+  bool Exists() override { return true; }
+  absl::StatusOr<std::vector<wg::PeerStatus>> GetPeers() override {
+    std::vector<wg::PeerStatus> out;
+    for (const auto& [key, config] : peers) out.push_back({config});
+    return out;
+  }
+  absl::Status UpsertPeers(const std::vector<wg::PeerConfig>& list) override {
+    if (fail_upserts) return absl::UnavailableError("fake failure");
+    for (const auto& p : list) peers[p.public_key] = p;
+    upserted += static_cast<int>(list.size());
+    return absl::OkStatus();
+  }
+  absl::Status RemovePeers(const std::vector<wg::Key>& keys) override {
+    for (const auto& k : keys) peers.erase(k);
+    removed += static_cast<int>(keys.size());
+    return absl::OkStatus();
+  }
+  absl::Status Destroy() override { return absl::OkStatus(); }
+
+  std::map<wg::Key, wg::PeerConfig> peers;
+  int upserted = 0;
+  int removed = 0;
+  bool fail_upserts = false;
+};
+
+}  // namespace raven::testing
+
+#endif  // RAVEN_TESTS_UNIT_DAEMON_FAKES_H_

@@ -1,0 +1,71 @@
+#include "daemon/model/gateway_store.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/unit/daemon/gateway_builder.h"
+
+namespace raven {
+namespace {
+
+using testing::GatewayBuilder;
+
+DecodedGateway Good(const Gateway& gw) { return {gw.name, gw}; }
+
+Gateway PoolB(const char* subnet) {
+  return GatewayBuilder("gw-b").Node("b1", "100.127.2.1", {subnet}).Active("b1", "198.18.0.2", 'b').Build();
+}
+
+TEST(GatewayStoreTest, AcceptsValidSnapshot) {
+  GatewayStore store;
+  auto rejected = store.ReplaceAll({Good(PoolB("100.64.2.0/24"))});
+  EXPECT_TRUE(rejected.empty());
+  EXPECT_EQ(store.gateways().size(), 1u);
+}
+
+TEST(GatewayStoreTest, InvalidUpdateKeepsLastGoodVersion) {
+  GatewayStore store;
+  store.ReplaceAll({Good(PoolB("100.64.2.0/24"))});
+  auto rejected = store.ReplaceAll({Good(PoolB("100.64.2.0/33"))});
+  ASSERT_EQ(rejected.size(), 1u);
+  EXPECT_EQ(rejected[0].name, "gw-b");
+  EXPECT_TRUE(rejected[0].kept_last_good);
+  EXPECT_NE(rejected[0].reason.find("invalid CIDR"), std::string::npos);
+  EXPECT_EQ(store.gateways().at("gw-b").status.nodes[0].subnets[0], "100.64.2.0/24");
+}
+
+TEST(GatewayStoreTest, UndecodableItemKeepsLastGoodVersion) {
+  GatewayStore store;
+  store.ReplaceAll({Good(PoolB("100.64.2.0/24"))});
+  auto rejected =
+      store.ReplaceAll({DecodedGateway{"gw-b", absl::InvalidArgumentError("spec: bad")}});
+  ASSERT_EQ(rejected.size(), 1u);
+  EXPECT_TRUE(rejected[0].kept_last_good);
+  EXPECT_EQ(store.gateways().count("gw-b"), 1u);
+}
+
+TEST(GatewayStoreTest, MissingKeyWithNoHistoryIsIgnored) {
+  GatewayStore store;
+  Gateway gw = PoolB("100.64.2.0/24");
+  gw.status.active_endpoints[0].config.clear();
+  auto rejected = store.ReplaceAll({Good(gw)});
+  ASSERT_EQ(rejected.size(), 1u);
+  EXPECT_FALSE(rejected[0].kept_last_good);
+  EXPECT_TRUE(store.gateways().empty());
+}
+
+TEST(GatewayStoreTest, AbsentGatewayIsRemoved) {
+  GatewayStore store;
+  store.ReplaceAll({Good(PoolB("100.64.2.0/24"))});
+  EXPECT_TRUE(store.ReplaceAll({}).empty());
+  EXPECT_TRUE(store.gateways().empty());
+}
+
+TEST(GatewayStoreTest, DuplicateNameKeepsFirst) {
+  GatewayStore store;
+  auto rejected = store.ReplaceAll({Good(PoolB("100.64.2.0/24")), Good(PoolB("100.64.9.0/24"))});
+  ASSERT_EQ(rejected.size(), 1u);
+  EXPECT_EQ(store.gateways().at("gw-b").status.nodes[0].subnets[0], "100.64.2.0/24");
+}
+
+}  // namespace
+}  // namespace raven

@@ -1,0 +1,124 @@
+#include "daemon/reconciler.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/unit/daemon/fakes.h"
+#include "tests/unit/daemon/gateway_builder.h"
+
+namespace raven {
+namespace {
+
+using testing::ByName;
+using testing::FakeRouteTable;
+using testing::FakeWireGuardDevice;
+using testing::GatewayBuilder;
+using testing::TestKey;
+
+constexpr DataplaneDevices kDevices{.wireguard_ifindex = 7, .vxlan_ifindex = 9, .path_mtu = 1420};
+
+IpPrefix P(const char* text) { return *IpPrefix::Parse(text); }
+
+std::map<std::string, Gateway> Pools(const char* active_a, std::vector<std::string> b_subnets) {
+  return ByName({GatewayBuilder("gw-a")
+                     .Node("a1", "100.127.1.1", {"100.64.1.0/24"})
+                     .Node("a2", "100.127.1.2", {"100.64.3.0/24"})
+                     .Active(active_a, "198.18.0.1", 'a')
+                     .Build(),
+                 GatewayBuilder("gw-b")
+                     .Node("b1", "100.127.2.1", std::move(b_subnets))
+                     .Active("b1", "198.18.0.2", 'b')
+                     .Build()});
+}
+
+class ReconcilerTest : public ::testing::Test {
+ protected:
+  absl::StatusOr<ReconcileStats> Apply(const std::map<std::string, Gateway>& gws,
+                                       const std::string& node) {
+    return reconciler_.Apply(ComputeDesiredDataplane(gws, node, {}), kDevices);
+  }
+  FakeRouteTable routes_;
+  FakeWireGuardDevice wg_;
+  Reconciler reconciler_{routes_, wg_};
+};
+
+TEST_F(ReconcilerTest, GatewayWritesWireGuardRoutesAndPeer) {
+  auto stats = Apply(Pools("a1", {"100.64.2.0/24", "fd64:2::/64"}), "a1");
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_EQ(stats->routes_written, 2);
+  EXPECT_EQ(stats->peers_written, 1);
+  const bpf::RouteValue& v = routes_.routes.at(P("fd64:2::/64"));
+  EXPECT_EQ(v.action, bpf::RouteAction::kWireGuard);
+  EXPECT_EQ(v.ifindex, 7u);
+  EXPECT_EQ(v.mtu, 1420);
+  auto key = *wg::Key::FromBase64(TestKey('b'));
+  ASSERT_TRUE(wg_.peers.count(key));
+  EXPECT_EQ(wg_.peers[key].allowed_ips.size(), 2u);
+  EXPECT_EQ(wg_.peers[key].endpoint, "198.18.0.2:4500");
+}
+
+TEST_F(ReconcilerTest, SecondApplyOfSameStateWritesNothing) {
+  auto gws = Pools("a1", {"100.64.2.0/24", "fd64:2::/64"});
+  ASSERT_TRUE(Apply(gws, "a1").ok());
+  int writes = routes_.writes, upserts = wg_.upserted;
+  auto stats = Apply(gws, "a1");
+  ASSERT_TRUE(stats.ok());
+  EXPECT_FALSE(stats->changed());
+  EXPECT_EQ(routes_.writes, writes);
+  EXPECT_EQ(wg_.upserted, upserts);
+}
+
+TEST_F(ReconcilerTest, AddingOnePrefixWritesOnlyThatPrefix) {
+  ASSERT_TRUE(Apply(Pools("a1", {"100.64.2.0/24"}), "a1").ok());
+  auto stats = Apply(Pools("a1", {"100.64.2.0/24", "100.64.9.0/24"}), "a1");
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->routes_written, 1);
+  EXPECT_EQ(stats->routes_deleted, 0);
+  EXPECT_EQ(stats->peers_written, 1);  // its allowed IPs grew
+}
+
+TEST_F(ReconcilerTest, RoleChangeSwitchesRoutesThenDropsPeers) {
+  ASSERT_TRUE(Apply(Pools("a1", {"100.64.2.0/24"}), "a1").ok());
+  // a2 becomes the pool's gateway: a1 now relays through VXLAN to a2.
+  auto stats = Apply(Pools("a2", {"100.64.2.0/24"}), "a1");
+  ASSERT_TRUE(stats.ok());
+  const bpf::RouteValue& v = routes_.routes.at(P("100.64.2.0/24"));
+  EXPECT_EQ(v.action, bpf::RouteAction::kVxlan);
+  EXPECT_EQ(v.ifindex, 9u);
+  EXPECT_EQ(v.tunnel_dst.ToString(), "100.127.1.2");
+  EXPECT_EQ(stats->routes_deleted, 0);  // updated in place: no gap
+  EXPECT_EQ(stats->peers_removed, 1);
+  EXPECT_TRUE(wg_.peers.empty());
+}
+
+TEST_F(ReconcilerTest, RemovedPoolLosesRoutesAndPeer) {
+  ASSERT_TRUE(Apply(Pools("a1", {"100.64.2.0/24"}), "a1").ok());
+  auto only_a = Pools("a1", {});
+  only_a.erase("gw-b");
+  auto stats = Apply(only_a, "a1");
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->routes_deleted, 1);
+  EXPECT_EQ(stats->peers_removed, 1);
+  EXPECT_TRUE(routes_.routes.empty());
+}
+
+TEST_F(ReconcilerTest, PeerFailureLeavesRoutesUntouched) {
+  wg_.fail_upserts = true;
+  auto stats = Apply(Pools("a1", {"100.64.2.0/24"}), "a1");
+  EXPECT_FALSE(stats.ok());
+  EXPECT_TRUE(routes_.routes.empty());  // no route to a peer that does not exist
+}
+
+TEST_F(ReconcilerTest, RoamedEndpointOfNatPeerIsNotRewritten) {
+  auto gws = Pools("a1", {"100.64.2.0/24"});
+  gws["gw-b"].status.active_endpoints[0].public_ip = "";
+  gws["gw-b"].status.active_endpoints[0].under_nat = true;
+  ASSERT_TRUE(Apply(gws, "a1").ok());
+  auto key = *wg::Key::FromBase64(TestKey('b'));
+  wg_.peers[key].endpoint = "198.18.7.7:31000";  // learned from the peer's handshake
+  int upserts = wg_.upserted;
+  ASSERT_TRUE(Apply(gws, "a1").ok());
+  EXPECT_EQ(wg_.upserted, upserts);
+}
+
+}  // namespace
+}  // namespace raven

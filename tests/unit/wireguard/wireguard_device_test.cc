@@ -1,0 +1,280 @@
+// The WireGuardDevice contract against real devices, each test in a network
+// namespace of its own:
+//
+//   root netns (untouched)
+//   └── raven-wgtest-<pid>-<n>      created and deleted by the test
+//       └── rwgt<pid%10000>         wireguard-go TUN device, or kernel
+//                                   wireguard link where the kernel has it
+//
+// The test thread enters the namespace, so wireguard-go (spawned from it) and
+// every netlink socket live there. `wg show <dev> dump` cross-checks what the
+// device layer reports. Needs root; skips otherwise.
+#include "daemon/wireguard/wireguard_device.h"
+
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "daemon/wireguard/link_ops.h"
+#include "daemon/wireguard/wireguard_go.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/unit/wireguard/test_netns.h"
+
+namespace raven::wg {
+namespace {
+
+using test_util::KillWireGuardGo;
+using test_util::ScopedNetns;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+constexpr char kWireGuardGo[] = "/usr/bin/wireguard-go";
+
+IpPrefix P(const char* text) { return IpPrefix::Parse(text).value(); }
+
+KeyPair NewKeys() { return GenerateKeyPair().value(); }
+
+bool Exists(const std::string& path) {
+  struct stat st;
+  return lstat(path.c_str(), &st) == 0;
+}
+
+std::vector<PeerConfig> Configs(const std::vector<PeerStatus>& peers) {
+  std::vector<PeerConfig> configs;
+  for (const PeerStatus& peer : peers) configs.push_back(peer.config);
+  return configs;
+}
+
+std::vector<PeerConfig> Sorted(std::vector<PeerConfig> peers) {
+  for (PeerConfig& peer : peers) std::sort(peer.allowed_ips.begin(), peer.allowed_ips.end());
+  std::sort(peers.begin(), peers.end(),
+            [](const PeerConfig& a, const PeerConfig& b) { return a.public_key < b.public_key; });
+  return peers;
+}
+
+class WireGuardDeviceTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    if (geteuid() != 0) GTEST_SKIP() << "needs root for network namespaces and TUN devices";
+    if (GetParam() == "userspace" && access(kWireGuardGo, X_OK) != 0) {
+      GTEST_SKIP() << kWireGuardGo << " not installed";
+    }
+    static int counter = 0;
+    name_ = absl::StrCat("rwgt", getpid() % 10000);
+    absl::StatusOr<std::unique_ptr<ScopedNetns>> netns =
+        ScopedNetns::Create(absl::StrCat("raven-wgtest-", getpid(), "-", ++counter));
+    ASSERT_TRUE(netns.ok()) << netns.status();
+    netns_ = std::move(*netns);
+    if (GetParam() == "kernel") {
+      absl::Status probe = CreateLink(name_, "wireguard");
+      if (!probe.ok()) GTEST_SKIP() << "kernel has no WireGuard here: " << probe;
+      ASSERT_TRUE(DeleteLink(name_).ok());
+    }
+    BackendOptions options;
+    options.mode = GetParam();
+    options.wireguard_go = kWireGuardGo;
+    absl::StatusOr<std::unique_ptr<WireGuardDevice>> device = OpenDevice(name_, options);
+    ASSERT_TRUE(device.ok()) << device.status();
+    device_ = std::move(*device);
+    ASSERT_EQ(device_->backend(), GetParam());
+  }
+
+  void TearDown() override {
+    if (device_ != nullptr) {
+      EXPECT_TRUE(device_->Destroy().ok());
+    }
+    if (!name_.empty()) KillWireGuardGo(kWireGuardGo, name_);  // even after failures
+    netns_.reset();
+  }
+
+  DeviceConfig Config(const Key& private_key) { return {name_, private_key, 4500, 0x1234}; }
+  std::string SocketPath() const { return absl::StrCat("/var/run/wireguard/", name_, ".sock"); }
+
+  // `wg show <name> dump`, one vector of tab-separated fields per line.
+  std::vector<std::vector<std::string>> WgDump() {
+    std::string out;
+    EXPECT_EQ(test_util::Run({"wg", "show", name_, "dump"}, &out), 0);
+    std::vector<std::vector<std::string>> lines;
+    for (absl::string_view line : absl::StrSplit(out, '\n', absl::SkipEmpty())) {
+      lines.push_back(absl::StrSplit(line, '\t'));
+    }
+    return lines;
+  }
+
+  std::string name_;
+  std::unique_ptr<ScopedNetns> netns_;
+  std::unique_ptr<WireGuardDevice> device_;
+};
+
+TEST_P(WireGuardDeviceTest, Lifecycle) {
+  EXPECT_FALSE(device_->Exists());
+  EXPECT_EQ(device_->GetPeers().status().code(), absl::StatusCode::kNotFound);
+
+  KeyPair keys = NewKeys();
+  ASSERT_TRUE(device_->Ensure(Config(keys.private_key)).ok());
+  EXPECT_TRUE(device_->Exists());
+  std::vector<std::vector<std::string>> dump = WgDump();
+  ASSERT_EQ(dump.size(), 1u);
+  EXPECT_THAT(dump[0], ElementsAre(keys.private_key.ToBase64(), keys.public_key.ToBase64(), "4500",
+                                   "0x1234"));
+  std::vector<pid_t> daemons = FindWireGuardGo(kWireGuardGo, name_);
+  if (GetParam() == "userspace") {
+    EXPECT_EQ(daemons.size(), 1u);
+  }
+
+  // Idempotent: no second daemon, same settings.
+  ASSERT_TRUE(device_->Ensure(Config(keys.private_key)).ok());
+  EXPECT_EQ(FindWireGuardGo(kWireGuardGo, name_), daemons);
+
+  absl::StatusOr<std::vector<PeerStatus>> peers = device_->GetPeers();
+  ASSERT_TRUE(peers.ok()) << peers.status();
+  EXPECT_TRUE(peers->empty());
+
+  PeerConfig a{NewKeys().public_key, "192.0.2.1:4500", {P("10.1.0.0/16"), P("fd00:a::/64")}, 25};
+  PeerConfig b{NewKeys().public_key, "[2001:db8::2]:51820", {P("10.2.0.0/16")}, 0};
+  PeerConfig c{NewKeys().public_key, std::nullopt, {}, 0};
+  ASSERT_TRUE(device_->UpsertPeers({a, b, c}).ok());
+  peers = device_->GetPeers();
+  ASSERT_TRUE(peers.ok()) << peers.status();
+  EXPECT_EQ(Configs(*peers), Sorted({a, b, c}));
+  EXPECT_EQ(WgDump().size(), 4u);
+
+  // Re-route: a loses 10.1/16 and gains two prefixes; b is not mentioned.
+  PeerConfig a2{a.public_key, "192.0.2.9:4501", {P("10.3.0.0/16"), P("10.4.0.0/24")}, 0};
+  ASSERT_TRUE(device_->UpsertPeers({a2}).ok());
+  peers = device_->GetPeers();
+  ASSERT_TRUE(peers.ok()) << peers.status();
+  EXPECT_EQ(Configs(*peers), Sorted({a2, b, c}));
+
+  // A prefix moves from b to c (the device enforces one owner per prefix).
+  PeerConfig c2{c.public_key, std::nullopt, {P("10.2.0.0/16")}, 0};
+  PeerConfig b2{b.public_key, b.endpoint, {}, 0};
+  ASSERT_TRUE(device_->UpsertPeers({b2, c2}).ok());
+  peers = device_->GetPeers();
+  ASSERT_TRUE(peers.ok());
+  EXPECT_EQ(Configs(*peers), Sorted({a2, b2, c2}));
+
+  // Removing includes an unknown key, which is not an error.
+  ASSERT_TRUE(device_->RemovePeers({b.public_key, NewKeys().public_key}).ok());
+  peers = device_->GetPeers();
+  ASSERT_TRUE(peers.ok());
+  EXPECT_EQ(Configs(*peers), Sorted({a2, c2}));
+
+  ASSERT_TRUE(device_->Destroy().ok());
+  EXPECT_FALSE(device_->Exists());
+  EXPECT_FALSE(Exists(SocketPath()));
+  EXPECT_THAT(FindWireGuardGo(kWireGuardGo, name_), ::testing::IsEmpty());
+  EXPECT_TRUE(WaitForExit(daemons, absl::ZeroDuration()));
+  absl::StatusOr<std::optional<std::string>> kind = LinkKind(name_);
+  ASSERT_TRUE(kind.ok());
+  EXPECT_FALSE(*kind) << "link left behind, kind " << kind->value_or("");
+  EXPECT_TRUE(device_->Destroy().ok());  // idempotent
+}
+
+TEST_P(WireGuardDeviceTest, EnsureUpdatesSettingsButKeepsPeers) {
+  KeyPair first = NewKeys();
+  ASSERT_TRUE(device_->Ensure(Config(first.private_key)).ok());
+  PeerConfig peer{NewKeys().public_key, "192.0.2.1:4500", {P("10.1.0.0/16")}, 0};
+  ASSERT_TRUE(device_->UpsertPeers({peer}).ok());
+
+  KeyPair second = NewKeys();
+  ASSERT_TRUE(device_->Ensure({name_, second.private_key, 4600, 0}).ok());
+  std::vector<std::vector<std::string>> dump = WgDump();
+  ASSERT_EQ(dump.size(), 2u);
+  EXPECT_THAT(dump[0], ElementsAre(second.private_key.ToBase64(), second.public_key.ToBase64(),
+                                   "4600", "off"));
+  absl::StatusOr<std::vector<PeerStatus>> peers = device_->GetPeers();
+  ASSERT_TRUE(peers.ok());
+  EXPECT_EQ(Configs(*peers), std::vector<PeerConfig>{peer});
+}
+
+TEST_P(WireGuardDeviceTest, RejectsInvalidPeersWithoutTouchingDevice) {
+  ASSERT_TRUE(device_->Ensure(Config(NewKeys().private_key)).ok());
+  absl::Status status = device_->UpsertPeers({{NewKeys().public_key, "not-an-endpoint", {}, 0}});
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(), HasSubstr("endpoint"));
+  absl::StatusOr<std::vector<PeerStatus>> peers = device_->GetPeers();
+  ASSERT_TRUE(peers.ok());
+  EXPECT_TRUE(peers->empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, WireGuardDeviceTest, ::testing::Values("userspace", "kernel"),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           return info.param;
+                         });
+
+// Userspace-only behaviour: wireguard-go outliving the agent, stale sockets.
+class WireGuardGoTest : public WireGuardDeviceTest {};
+
+TEST_P(WireGuardGoTest, DaemonSurvivesAgentProcessGroupKill) {
+  KeyPair keys = NewKeys();
+  pid_t agent = fork();
+  ASSERT_GE(agent, 0);
+  if (agent == 0) {
+    // The "agent": its own process group, starts the device, then waits to be killed.
+    setpgid(0, 0);
+    _exit(device_->Ensure(Config(keys.private_key)).ok() ? (pause(), 0) : 1);
+  }
+  absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (!device_->Exists() && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(10));
+  ASSERT_TRUE(device_->Exists());
+  std::vector<pid_t> daemons = FindWireGuardGo(kWireGuardGo, name_);
+  ASSERT_EQ(daemons.size(), 1u);
+  EXPECT_NE(getsid(daemons[0]), getsid(agent)) << "wireguard-go shares the agent's session";
+
+  ASSERT_EQ(kill(-agent, SIGKILL), 0);
+  int status = 0;
+  ASSERT_EQ(waitpid(agent, &status, 0), agent);
+  EXPECT_TRUE(WIFSIGNALED(status));
+  absl::SleepFor(absl::Milliseconds(200));  // give a wrongly grouped daemon time to die
+  EXPECT_TRUE(device_->Exists());
+  EXPECT_EQ(FindWireGuardGo(kWireGuardGo, name_), daemons);
+  // The restarted agent adopts the running device.
+  EXPECT_TRUE(device_->Ensure(Config(keys.private_key)).ok());
+  EXPECT_EQ(FindWireGuardGo(kWireGuardGo, name_), daemons);
+}
+
+TEST_P(WireGuardGoTest, EnsureRestartsAfterStaleSocket) {
+  KeyPair keys = NewKeys();
+  ASSERT_TRUE(device_->Ensure(Config(keys.private_key)).ok());
+  std::vector<pid_t> daemons = FindWireGuardGo(kWireGuardGo, name_);
+  ASSERT_EQ(daemons.size(), 1u);
+  ASSERT_EQ(kill(daemons[0], SIGKILL), 0);
+  ASSERT_TRUE(WaitForExit(daemons, absl::Seconds(5)));
+  EXPECT_TRUE(Exists(SocketPath())) << "SIGKILL should leave the socket file behind";
+  EXPECT_FALSE(device_->Exists());
+
+  ASSERT_TRUE(device_->Ensure(Config(keys.private_key)).ok());
+  EXPECT_TRUE(device_->Exists());
+  std::vector<pid_t> restarted = FindWireGuardGo(kWireGuardGo, name_);
+  ASSERT_EQ(restarted.size(), 1u);
+  EXPECT_NE(restarted, daemons);
+  EXPECT_EQ(WgDump()[0][0], keys.private_key.ToBase64());
+}
+
+TEST_P(WireGuardGoTest, LaunchFailureCarriesWireGuardGoError) {
+  // A second wireguard-go for a name whose TUN device is in use fails.
+  ASSERT_TRUE(device_->Ensure(Config(NewKeys().private_key)).ok());
+  absl::Status status = LaunchWireGuardGo(kWireGuardGo, name_, absl::Seconds(5));
+  EXPECT_FALSE(status.ok());
+  EXPECT_THAT(status.message(), HasSubstr("Failed to create TUN device"));
+  EXPECT_TRUE(device_->Exists());
+}
+
+TEST_P(WireGuardGoTest, DestroyWithoutDeviceIsOk) {
+  EXPECT_TRUE(device_->Destroy().ok());
+  EXPECT_FALSE(Exists(SocketPath()));
+}
+
+INSTANTIATE_TEST_SUITE_P(Userspace, WireGuardGoTest, ::testing::Values("userspace"),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           return info.param;
+                         });
+
+}  // namespace
+}  // namespace raven::wg
