@@ -5,12 +5,14 @@
 #ifndef RAVEN_BPF_CLASSIFY_H_
 #define RAVEN_BPF_CLASSIFY_H_
 
-#include <stdbool.h>
-#include <stddef.h>
+/* linux/bpf.h first: the libbpf headers rely on its types. */
 #include <linux/bpf.h>
-#include <linux/pkt_cls.h>
+
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
+#include <linux/pkt_cls.h>
+#include <stdbool.h>
+#include <stddef.h>
 
 #include "maps.h"
 #include "mss_clamp.h"
@@ -100,7 +102,7 @@ static __always_inline int set_vxlan_key(struct __sk_buff *skb, const struct rav
 static __always_inline int classify(struct __sk_buff *skb, const bool allow_vxlan,
                                     const bool forwarding) {
   struct raven_l3 l3 = {};
-  if (raven_parse(skb, &l3)) return TC_ACT_OK; /* not IP or truncated: not ours */
+  if (raven_parse(skb, &l3)) return TC_ACT_OK;       /* not IP or truncated: not ours */
   if (is_tunnel_traffic(skb, &l3)) return TC_ACT_OK; /* never re-encapsulate a tunnel */
 
   struct raven_route *found = lookup_route(&l3);
@@ -108,8 +110,7 @@ static __always_inline int classify(struct __sk_buff *skb, const bool allow_vxla
   struct raven_route route = *found;
 
   if (route.ifindex == 0) return drop(RAVEN_DROP_BAD_ROUTE);
-  if (route.action == RAVEN_ACTION_VXLAN && !allow_vxlan)
-    return drop(RAVEN_DROP_RELAY_NOT_GATEWAY);
+  if (route.action == RAVEN_ACTION_VXLAN && !allow_vxlan) return drop(RAVEN_DROP_RELAY_NOT_GATEWAY);
   if (route.action != RAVEN_ACTION_WIREGUARD && route.action != RAVEN_ACTION_VXLAN)
     return drop(RAVEN_DROP_BAD_ROUTE);
 

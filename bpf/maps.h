@@ -3,7 +3,9 @@
 #ifndef RAVEN_BPF_MAPS_H_
 #define RAVEN_BPF_MAPS_H_
 
+/* linux/bpf.h first: the libbpf headers rely on its types. */
 #include <linux/bpf.h>
+
 #include <bpf/bpf_helpers.h>
 
 #include "raven_abi.h"

@@ -3,11 +3,13 @@
 #ifndef RAVEN_BPF_MSS_CLAMP_H_
 #define RAVEN_BPF_MSS_CLAMP_H_
 
-#include <stddef.h>
+/* linux/bpf.h first: the libbpf headers rely on its types. */
 #include <linux/bpf.h>
-#include <linux/tcp.h>
+
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
+#include <linux/tcp.h>
+#include <stddef.h>
 
 #define RAVEN_TCP_MAX_OPTIONS 40
 /* Option bytes live in a power-of-two buffer read through a masked index,
@@ -57,7 +59,8 @@ static long raven_opt_step(__u32 n, void *ctx) {
  * rewrite failed. max_mss is in host byte order. */
 static __always_inline int raven_clamp_mss(struct __sk_buff *skb, __u32 l4_off, __u16 max_mss) {
   struct tcphdr tcp;
-  if (bpf_skb_load_bytes(skb, l4_off, &tcp, sizeof(tcp))) return 0; /* truncated: nothing to clamp */
+  if (bpf_skb_load_bytes(skb, l4_off, &tcp, sizeof(tcp)))
+    return 0; /* truncated: nothing to clamp */
   if (!tcp.syn) return 0;
   __u32 opt_len = tcp.doff * 4;
   if (opt_len <= sizeof(tcp)) return 0; /* no options, so no MSS option to clamp */

@@ -3,15 +3,17 @@
 #ifndef RAVEN_BPF_PARSE_H_
 #define RAVEN_BPF_PARSE_H_
 
+/* linux/bpf.h first: the libbpf headers rely on its types. */
 #include <linux/bpf.h>
+
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
 #include <linux/if_ether.h>
 #include <linux/in.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/tcp.h>
 #include <linux/udp.h>
-#include <bpf/bpf_endian.h>
-#include <bpf/bpf_helpers.h>
 
 #define RAVEN_IP_OFFSET_MASK 0x1fff
 

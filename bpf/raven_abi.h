@@ -60,10 +60,10 @@ struct raven_peer_stats {
 };
 
 enum raven_drop_reason {
-  RAVEN_DROP_BAD_ROUTE = 0,       /* route value with an unknown action or no ifindex */
-  RAVEN_DROP_TUNNEL_KEY = 1,      /* bpf_skb_set_tunnel_key failed */
-  RAVEN_DROP_TTL_EXCEEDED = 2,    /* TTL / hop limit would reach zero on redirect */
-  RAVEN_DROP_MSS_REWRITE = 3,     /* could not rewrite the TCP MSS option */
+  RAVEN_DROP_BAD_ROUTE = 0,         /* route value with an unknown action or no ifindex */
+  RAVEN_DROP_TUNNEL_KEY = 1,        /* bpf_skb_set_tunnel_key failed */
+  RAVEN_DROP_TTL_EXCEEDED = 2,      /* TTL / hop limit would reach zero on redirect */
+  RAVEN_DROP_MSS_REWRITE = 3,       /* could not rewrite the TCP MSS option */
   RAVEN_DROP_RELAY_NOT_GATEWAY = 4, /* VXLAN-relayed packet reached a node that is not a gateway */
   RAVEN_DROP_REASON_MAX = 5,
 };

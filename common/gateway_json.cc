@@ -85,9 +85,9 @@ absl::StatusOr<rapidjson::Document> ParseDocument(absl::string_view text) {
   rapidjson::Document doc;
   doc.Parse(text.data(), text.size());
   if (doc.HasParseError()) {
-    return absl::InvalidArgumentError(absl::StrCat("malformed JSON at offset ",
-                                                   doc.GetErrorOffset(), ": ",
-                                                   rapidjson::GetParseError_En(doc.GetParseError())));
+    return absl::InvalidArgumentError(
+        absl::StrCat("malformed JSON at offset ", doc.GetErrorOffset(), ": ",
+                     rapidjson::GetParseError_En(doc.GetParseError())));
   }
   return doc;
 }
@@ -108,7 +108,8 @@ absl::StatusOr<Gateway> DecodeGateway(const rapidjson::Value& object) {
     return absl::InvalidArgumentError(absl::StrCat("kind: expected Gateway, got ", kind));
   }
   Gateway gw;
-  RETURN_IF_ERROR(in.Object("metadata", [&](const FieldReader& m) { return DecodeMetadata(m, gw); }));
+  RETURN_IF_ERROR(
+      in.Object("metadata", [&](const FieldReader& m) { return DecodeMetadata(m, gw); }));
   if (gw.name.empty()) return absl::InvalidArgumentError("metadata.name: missing");
   RETURN_IF_ERROR(in.Object("spec", [&](const FieldReader& s) { return DecodeSpec(s, gw.spec); }));
   RETURN_IF_ERROR(
@@ -180,8 +181,8 @@ rapidjson::Value EncodeEndpoints(const std::vector<GatewayEndpoint>& eps, Alloc&
 
 void EncodeGateway(const Gateway& gw, rapidjson::Value& out, Alloc& a) {
   out.SetObject();
-  out.AddMember("apiVersion", rapidjson::StringRef(kGatewayApiVersion.data(),
-                                                    kGatewayApiVersion.size()), a);
+  out.AddMember("apiVersion",
+                rapidjson::StringRef(kGatewayApiVersion.data(), kGatewayApiVersion.size()), a);
   out.AddMember("kind", rapidjson::StringRef(kGatewayKind.data(), kGatewayKind.size()), a);
 
   rapidjson::Value meta(rapidjson::kObjectType);

@@ -14,11 +14,13 @@ absl::Status FieldError(const std::string& path, absl::string_view message) {
 }
 
 absl::Status CheckPort(const std::string& path, int port) {
-  if (port < 0 || port > 65535) return FieldError(path, absl::StrCat("port ", port, " out of range"));
+  if (port < 0 || port > 65535)
+    return FieldError(path, absl::StrCat("port ", port, " out of range"));
   return absl::OkStatus();
 }
 
-absl::Status CheckTunnelEndpoint(const GatewayEndpoint& ep, const std::string& path) {
+absl::Status CheckTunnelEndpoint(const GatewayEndpoint& ep, const std::string& path,
+                                 bool require_key) {
   if (ep.node_name.empty()) return FieldError(path + ".nodeName", "empty");
   if (!ep.public_ip.empty()) {
     if (auto ip = IpAddress::Parse(ep.public_ip); !ip.ok()) {
@@ -28,6 +30,7 @@ absl::Status CheckTunnelEndpoint(const GatewayEndpoint& ep, const std::string& p
   if (absl::Status st = CheckPort(path + ".port", ep.port); !st.ok()) return st;
   if (absl::Status st = CheckPort(path + ".publicPort", ep.public_port); !st.ok()) return st;
   auto key = ep.config.find(std::string(kConfigPublicKey));
+  if (!require_key && (key == ep.config.end() || key->second.empty())) return absl::OkStatus();
   if (key == ep.config.end() || key->second.empty()) {
     return FieldError(path + ".config.publicKey", "missing WireGuard public key");
   }
@@ -47,7 +50,7 @@ const GatewayEndpoint* ActiveTunnelEndpoint(const Gateway& gateway) {
   return nullptr;
 }
 
-absl::Status ValidateGatewayForDataplane(const Gateway& gateway) {
+absl::Status ValidateGatewayForDataplane(const Gateway& gateway, bool require_endpoint_keys) {
   for (size_t i = 0; i < gateway.status.nodes.size(); ++i) {
     const GatewayNodeInfo& node = gateway.status.nodes[i];
     std::string path = absl::StrCat("status.nodes[", i, "]");
@@ -66,7 +69,8 @@ absl::Status ValidateGatewayForDataplane(const Gateway& gateway) {
   for (size_t i = 0; i < gateway.status.active_endpoints.size(); ++i) {
     const GatewayEndpoint& ep = gateway.status.active_endpoints[i];
     if (ep.type != kEndpointTypeTunnel) continue;
-    absl::Status st = CheckTunnelEndpoint(ep, absl::StrCat("status.activeEndpoints[", i, "]"));
+    absl::Status st = CheckTunnelEndpoint(ep, absl::StrCat("status.activeEndpoints[", i, "]"),
+                                          require_endpoint_keys);
     if (!st.ok()) return st;
   }
   return absl::OkStatus();

@@ -9,9 +9,10 @@
 namespace raven {
 
 // Checks status.nodes (private IPs, subnets as CIDRs) and the active tunnel
-// endpoints (public IP, ports, a 32-byte base64 WireGuard public key). The
+// endpoints (public IP, ports and, when require_endpoint_keys, a 32-byte base64
+// WireGuard public key: a node needs the keys of remote pools only). The
 // message names the offending field: "status.nodes[0].subnets[1]: invalid CIDR …".
-absl::Status ValidateGatewayForDataplane(const Gateway& gateway);
+absl::Status ValidateGatewayForDataplane(const Gateway& gateway, bool require_endpoint_keys = true);
 
 // The first active endpoint of type tunnel, or nullptr.
 const GatewayEndpoint* ActiveTunnelEndpoint(const Gateway& gateway);

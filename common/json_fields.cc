@@ -100,7 +100,8 @@ absl::Status FieldReader::Array(const char* name,
   for (rapidjson::SizeType i = 0; i < v->Size(); ++i) {
     const auto& item = (*v)[i];
     std::string path = absl::StrCat(PathOf(name), "[", i, "]");
-    if (!item.IsObject()) return absl::InvalidArgumentError(absl::StrCat(path, ": expected an object"));
+    if (!item.IsObject())
+      return absl::InvalidArgumentError(absl::StrCat(path, ": expected an object"));
     RETURN_IF_ERROR(fn(FieldReader(item, path)));
   }
   return absl::OkStatus();

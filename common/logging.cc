@@ -34,8 +34,7 @@ bool LogEnabled(LogLevel level) { return static_cast<int>(level) >= min_level; }
 
 void LogLine(LogLevel level, const char* file, int line, absl::string_view message) {
   const char* base = std::strrchr(file, '/');
-  std::string stamp =
-      absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone());
+  std::string stamp = absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone());
   // One fprintf per line keeps lines from concurrent threads whole.
   std::fprintf(stderr, "%s %c %s:%d] %.*s\n", stamp.c_str(), LevelLetter(level),
                base ? base + 1 : file, line, static_cast<int>(message.size()), message.data());

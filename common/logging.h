@@ -2,9 +2,8 @@
 #ifndef RAVEN_COMMON_LOGGING_H_
 #define RAVEN_COMMON_LOGGING_H_
 
-#include "absl/strings/string_view.h"
-
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 
 namespace raven {
 
@@ -16,11 +15,10 @@ void LogLine(LogLevel level, const char* file, int line, absl::string_view messa
 
 }  // namespace raven
 
-#define RAVEN_LOG(level, ...)                                                      \
-  do {                                                                             \
-    if (::raven::LogEnabled(::raven::LogLevel::level))                             \
-      ::raven::LogLine(::raven::LogLevel::level, __FILE__, __LINE__,               \
-                       ::absl::StrCat(__VA_ARGS__));                               \
+#define RAVEN_LOG(level, ...)                                                                      \
+  do {                                                                                             \
+    if (::raven::LogEnabled(::raven::LogLevel::level))                                             \
+      ::raven::LogLine(::raven::LogLevel::level, __FILE__, __LINE__, ::absl::StrCat(__VA_ARGS__)); \
   } while (0)
 
 #endif  // RAVEN_COMMON_LOGGING_H_

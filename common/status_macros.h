@@ -8,10 +8,10 @@
 #define RAVEN_STATUS_CONCAT_INNER(a, b) a##b
 #define RAVEN_STATUS_CONCAT(a, b) RAVEN_STATUS_CONCAT_INNER(a, b)
 
-#define RETURN_IF_ERROR(expr)                        \
-  do {                                               \
-    ::absl::Status raven_status_ = (expr);           \
-    if (!raven_status_.ok()) return raven_status_;   \
+#define RETURN_IF_ERROR(expr)                      \
+  do {                                             \
+    ::absl::Status raven_status_ = (expr);         \
+    if (!raven_status_.ok()) return raven_status_; \
   } while (0)
 
 #define RAVEN_ASSIGN_OR_RETURN_IMPL(tmp, lhs, rexpr) \

@@ -87,14 +87,13 @@ absl::StatusOr<std::unique_ptr<Agent>> Agent::Start(const AgentConfig& config) {
   RAVEN_LOG(kInfo, "WireGuard public key ", keys.public_key.ToBase64());
   RETURN_IF_ERROR(bpf::EnsurePinDir(config.bpffs_dir));
   ASSIGN_OR_RETURN(UplinkInfo uplink, FindUplink(config));
-  ASSIGN_OR_RETURN(auto programs,
-                   bpf::DataplanePrograms::Load(bpf::ProgramOptions{
-                       config.bpffs_dir, config.wireguard_port, config.vxlan_port,
-                       config.vxlan_vni, config.tunnel_mark}));
+  ASSIGN_OR_RETURN(auto programs, bpf::DataplanePrograms::Load(bpf::ProgramOptions{
+                                      config.bpffs_dir, config.wireguard_port, config.vxlan_port,
+                                      config.vxlan_vni, config.tunnel_mark}));
   ASSIGN_OR_RETURN(auto wireguard,
                    wg::OpenDevice(config.wireguard_device, config.wireguard_backend));
-  RAVEN_LOG(kInfo, "WireGuard backend: ", wireguard->backend(), "; uplink ", uplink.name,
-            " (MTU ", uplink.mtu, ")");
+  RAVEN_LOG(kInfo, "WireGuard backend: ", wireguard->backend(), "; uplink ", uplink.name, " (MTU ",
+            uplink.mtu, ")");
   std::unique_ptr<Agent> agent(
       new Agent(config, keys, uplink, std::move(programs), std::move(wireguard)));
   RETURN_IF_ERROR(agent->EnsureNode());

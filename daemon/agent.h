@@ -47,7 +47,7 @@ class Agent {
   bpf::BpfRouteTable route_table_;
   InterfaceAttacher attacher_;
   Reconciler reconciler_;
-  GatewayStore store_;
+  GatewayStore store_{config_.node_name};
   DataplaneDevices devices_;
   NodeRole last_role_ = NodeRole::kNone;
 };

@@ -23,8 +23,7 @@ absl::Status InterfaceAttacher::AttachPod(const std::string& name) {
 }
 
 absl::Status InterfaceAttacher::AttachAll() {
-  RETURN_IF_ERROR(
-      tc_.Attach(plan_.uplink, bpf::TcDirection::kEgress, programs_.host_egress_fd()));
+  RETURN_IF_ERROR(tc_.Attach(plan_.uplink, bpf::TcDirection::kEgress, programs_.host_egress_fd()));
   RETURN_IF_ERROR(
       tc_.Attach(plan_.vxlan_device, bpf::TcDirection::kIngress, programs_.relay_ingress_fd()));
   ASSIGN_OR_RETURN(std::vector<nl::LinkInfo> links, nl::ListLinks());

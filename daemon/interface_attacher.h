@@ -24,8 +24,7 @@ bool MatchesAnyGlob(const std::string& name, const std::vector<std::string>& glo
 
 class InterfaceAttacher {
  public:
-  InterfaceAttacher(AttachPlan plan, const bpf::DataplanePrograms& programs,
-                    bpf::TcAttacher& tc)
+  InterfaceAttacher(AttachPlan plan, const bpf::DataplanePrograms& programs, bpf::TcAttacher& tc)
       : plan_(std::move(plan)), programs_(programs), tc_(tc) {}
 
   // Attaches to every interface that should carry a program now. Failures on

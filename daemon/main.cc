@@ -1,9 +1,9 @@
 // raven-agent: flags to AgentConfig, then start, run, or clean up.
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
-#include <algorithm>
 #include <cstdlib>
 #include <string>
 #include <vector>
@@ -14,6 +14,7 @@
 #include "absl/strings/str_split.h"
 #include "common/logging.h"
 #include "daemon/agent.h"
+#include "daemon/bpf/libbpf_logging.h"
 #include "daemon/cleanup.h"
 #include "daemon/wireguard/key_file.h"
 
@@ -49,11 +50,16 @@ std::string FlagOrEnv(const std::string& flag, const char* env) {
 }
 
 bool ParseLogLevel(const std::string& text, raven::LogLevel& level) {
-  if (text == "debug") level = raven::LogLevel::kDebug;
-  else if (text == "info") level = raven::LogLevel::kInfo;
-  else if (text == "warning") level = raven::LogLevel::kWarning;
-  else if (text == "error") level = raven::LogLevel::kError;
-  else return false;
+  if (text == "debug")
+    level = raven::LogLevel::kDebug;
+  else if (text == "info")
+    level = raven::LogLevel::kInfo;
+  else if (text == "warning")
+    level = raven::LogLevel::kWarning;
+  else if (text == "error")
+    level = raven::LogLevel::kError;
+  else
+    return false;
   return true;
 }
 
@@ -89,6 +95,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   raven::SetMinLogLevel(level);
+  raven::bpf::ForwardLibbpfLogs();
 
   raven::AgentConfig config;
   config.node_name = FlagOrEnv(absl::GetFlag(FLAGS_node_name), "NODE_NAME");

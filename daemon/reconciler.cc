@@ -17,8 +17,8 @@ absl::StatusOr<std::map<wg::Key, wg::PeerConfig>> DesiredPeers(const DesiredData
       return absl::InvalidArgumentError(
           absl::StrCat("Gateway ", gateway, ": public key: ", key.status().message()));
     }
-    out[*key] = wg::PeerConfig{*key, peer.endpoint, peer.allowed_ips,
-                               peer.persistent_keepalive_seconds};
+    out[*key] =
+        wg::PeerConfig{*key, peer.endpoint, peer.allowed_ips, peer.persistent_keepalive_seconds};
   }
   return out;
 }
@@ -34,7 +34,7 @@ bool SamePeer(const wg::PeerConfig& want, const wg::PeerConfig& have) {
 }  // namespace
 
 absl::StatusOr<bpf::RouteMap> Reconciler::DesiredRoutes(const DesiredDataplane& desired,
-                                                       const DataplaneDevices& devices) const {
+                                                        const DataplaneDevices& devices) const {
   bpf::RouteMap out;
   if (desired.role == NodeRole::kNone) return out;
   const bool member = desired.role == NodeRole::kMember;

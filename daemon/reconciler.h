@@ -26,7 +26,9 @@ struct ReconcileStats {
   int routes_deleted = 0;
   int peers_written = 0;
   int peers_removed = 0;
-  bool changed() const { return routes_written || routes_deleted || peers_written || peers_removed; }
+  bool changed() const {
+    return routes_written || routes_deleted || peers_written || peers_removed;
+  }
 };
 
 class Reconciler {

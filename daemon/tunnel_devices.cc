@@ -20,8 +20,9 @@ absl::Status RelaxReversePathFilter(const std::string& device) {
   RETURN_IF_ERROR(nl::WriteSysctl(absl::StrCat("net/ipv4/conf/", device, "/rp_filter"), "0"));
   auto all = nl::ReadSysctl("net/ipv4/conf/all/rp_filter");
   if (all.ok() && !all->empty() && (*all)[0] == '1') {
-    RAVEN_LOG(kWarning, "net.ipv4.conf.all.rp_filter=1 (strict) drops traffic from remote pools on ",
-              device, "; set it to 0 or 2");
+    RAVEN_LOG(kWarning,
+              "net.ipv4.conf.all.rp_filter=1 (strict) drops traffic from remote pools on ", device,
+              "; set it to 0 or 2");
   }
   return absl::OkStatus();
 }
@@ -55,9 +56,9 @@ absl::StatusOr<DataplaneDevices> EnsureTunnelDevices(const AgentConfig& config,
   const int wg_mtu = uplink.mtu - kWireGuardOverhead;
   const int vxlan_mtu = uplink.mtu - (uplink.ipv6 ? kVxlanOverheadV6 : kVxlanOverheadV4);
   if (wg_mtu < 1280) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "uplink ", uplink.name, " MTU ", uplink.mtu, " leaves ", wg_mtu,
-        " for WireGuard; IPv6 needs at least 1280"));
+    return absl::FailedPreconditionError(absl::StrCat("uplink ", uplink.name, " MTU ", uplink.mtu,
+                                                      " leaves ", wg_mtu,
+                                                      " for WireGuard; IPv6 needs at least 1280"));
   }
 
   RETURN_IF_ERROR(wireguard.Ensure(wg::DeviceConfig{config.wireguard_device, private_key,

@@ -19,10 +19,11 @@ absl::Status EnsurePinDir(const std::string& dir) {
         absl::StrCat("pin directory parent ", parent, ": ", strerror(errno)));
   }
   if (static_cast<unsigned long>(fs.f_type) != BPF_FS_MAGIC) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        parent, " is not a bpf filesystem, so maps cannot be pinned there; mount one with "
-                "`mount -t bpf bpf ",
-        parent, "` (in a DaemonSet: a hostPath volume for /sys/fs/bpf)"));
+    return absl::FailedPreconditionError(
+        absl::StrCat(parent,
+                     " is not a bpf filesystem, so maps cannot be pinned there; mount one with "
+                     "`mount -t bpf bpf ",
+                     parent, "` (in a DaemonSet: a hostPath volume for /sys/fs/bpf)"));
   }
   if (mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
     return absl::InternalError(absl::StrCat("create ", dir, ": ", strerror(errno)));

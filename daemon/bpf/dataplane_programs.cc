@@ -6,12 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <cstdarg>
-#include <cstdio>
-
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
-#include "absl/strings/strip.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
 #include "daemon/bpf/abi_check.h"
@@ -19,18 +14,6 @@
 
 namespace raven::bpf {
 namespace {
-
-int ForwardLibbpfLog(enum libbpf_print_level level, const char* format, va_list args) {
-  char line[1024];
-  std::vsnprintf(line, sizeof(line), format, args);
-  absl::string_view text = absl::StripTrailingAsciiWhitespace(line);
-  if (level == LIBBPF_WARN) {
-    RAVEN_LOG(kWarning, "libbpf: ", text);
-  } else {
-    RAVEN_LOG(kDebug, "libbpf: ", text);
-  }
-  return 0;
-}
 
 absl::Status Errno(absl::string_view what, int err) {
   return absl::InternalError(absl::StrCat(what, ": ", strerror(err < 0 ? -err : err)));
@@ -47,7 +30,6 @@ absl::Status PinProgram(bpf_program* prog, const std::string& path) {
 
 absl::StatusOr<std::unique_ptr<DataplanePrograms>> DataplanePrograms::Load(
     const ProgramOptions& options) {
-  libbpf_set_print(ForwardLibbpfLog);
   LIBBPF_OPTS(bpf_object_open_opts, open_opts);
   if (!options.pin_dir.empty()) open_opts.pin_root_path = options.pin_dir.c_str();
   raven_tc* skel = raven_tc__open_opts(&open_opts);
@@ -99,9 +81,9 @@ int DataplanePrograms::peer_stats_fd() const {
 int DataplanePrograms::drops_fd() const { return bpf_map__fd(skel_->maps.raven_drops_v1); }
 
 absl::Status UnpinAll(const std::string& dir) {
-  for (const char* name : {RAVEN_MAP_ROUTES_V4, RAVEN_MAP_ROUTES_V6, RAVEN_MAP_PEER_STATS,
-                           RAVEN_MAP_DROPS, kPodIngressProgPin, kHostEgressProgPin,
-                           kRelayIngressProgPin}) {
+  for (const char* name :
+       {RAVEN_MAP_ROUTES_V4, RAVEN_MAP_ROUTES_V6, RAVEN_MAP_PEER_STATS, RAVEN_MAP_DROPS,
+        kPodIngressProgPin, kHostEgressProgPin, kRelayIngressProgPin}) {
     std::string path = absl::StrCat(dir, "/", name);
     if (unlink(path.c_str()) != 0 && errno != ENOENT) return Errno("unlink " + path, errno);
   }

@@ -22,8 +22,7 @@ union LpmKey {
 LpmKey EncodeKey(const IpPrefix& prefix) {
   LpmKey key{};
   key.v6.prefixlen = prefix.length;
-  std::memcpy(key.v6.addr, prefix.address.bytes.data(),
-              prefix.family() == IpFamily::kV4 ? 4 : 16);
+  std::memcpy(key.v6.addr, prefix.address.bytes.data(), prefix.family() == IpFamily::kV4 ? 4 : 16);
   return key;
 }
 

@@ -72,8 +72,8 @@ absl::Status TcAttacher::Attach(const std::string& ifname, TcDirection direction
   } else if (err != -EEXIST) {  // EEXIST: the clsact qdisc is already there, maybe not ours
     return Errno(absl::StrCat("create clsact on ", ifname), err);
   }
-  LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = prog_fd, .flags = BPF_TC_F_REPLACE,
-              .handle = kTcHandle, .priority = kTcPriority);
+  LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = prog_fd, .flags = BPF_TC_F_REPLACE, .handle = kTcHandle,
+              .priority = kTcPriority);
   err = bpf_tc_attach(&hook, &opts);
   if (err) return Errno(absl::StrCat("attach tc ", Name(direction), " program to ", ifname), err);
   return absl::OkStatus();

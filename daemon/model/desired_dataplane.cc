@@ -139,8 +139,13 @@ DesiredDataplane ComputeDesiredDataplane(const std::map<std::string, Gateway>& g
       allowed.push_back(prefix);
     }
     if (out.role != NodeRole::kGateway) continue;
+    auto key = active->config.find(std::string(kConfigPublicKey));
+    if (key == active->config.end()) {
+      out.warnings.push_back(absl::StrCat("Gateway ", name, ": no public key; no peer"));
+      continue;
+    }
     DesiredPeer peer;
-    peer.public_key = active->config.at(std::string(kConfigPublicKey));
+    peer.public_key = key->second;
     peer.endpoint = PeerEndpoint(gw, *active, options);
     peer.allowed_ips = std::move(allowed);
     peer.persistent_keepalive_seconds = local_active->under_nat ? options.nat_keepalive_seconds : 0;

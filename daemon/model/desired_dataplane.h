@@ -23,8 +23,8 @@ enum class NodeRole {
 const char* NodeRoleName(NodeRole role);
 
 struct DataplaneOptions {
-  bool forward_node_ip = false;       // remote node IPs become prefixes too
-  int nat_keepalive_seconds = 5;      // persistent keepalive when our endpoint is behind NAT
+  bool forward_node_ip = false;   // remote node IPs become prefixes too
+  int nat_keepalive_seconds = 5;  // persistent keepalive when our endpoint is behind NAT
   int default_tunnel_port = kDefaultTunnelPort;
 };
 
@@ -45,7 +45,7 @@ struct DesiredPeer {
 struct DesiredDataplane {
   NodeRole role = NodeRole::kNone;
   std::string local_gateway;
-  std::string reason;            // why the role is kNone, for logs and /healthz
+  std::string reason;                 // why the role is kNone, for logs and /healthz
   std::optional<IpAddress> relay_to;  // kMember: the pool gateway's node IP
   std::map<IpPrefix, DesiredRoute> routes;
   std::map<std::string, DesiredPeer> peers;  // by remote Gateway name; kGateway only

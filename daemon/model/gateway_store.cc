@@ -4,13 +4,26 @@
 #include "common/gateway_validation.h"
 
 namespace raven {
+namespace {
 
-std::vector<GatewayStore::Rejection> GatewayStore::ReplaceAll(std::vector<DecodedGateway> snapshot) {
+bool HasNode(const Gateway& gw, const std::string& node_name) {
+  for (const auto& node : gw.status.nodes) {
+    if (node.node_name == node_name) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::vector<GatewayStore::Rejection> GatewayStore::ReplaceAll(
+    std::vector<DecodedGateway> snapshot) {
   std::vector<Rejection> rejected;
   std::map<std::string, Gateway> next;
   for (DecodedGateway& item : snapshot) {
     absl::Status problem = item.gateway.status();
-    if (problem.ok()) problem = ValidateGatewayForDataplane(*item.gateway);
+    if (problem.ok()) {
+      problem = ValidateGatewayForDataplane(*item.gateway, !HasNode(*item.gateway, node_name_));
+    }
     if (problem.ok() && next.count(item.name)) {
       problem = absl::InvalidArgumentError("duplicate Gateway name");
     }

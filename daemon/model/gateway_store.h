@@ -15,6 +15,10 @@ namespace raven {
 
 class GatewayStore {
  public:
+  // node_name: this node. Its own Gateway is accepted without endpoint keys,
+  // which only remote pools' peers need.
+  explicit GatewayStore(std::string node_name) : node_name_(std::move(node_name)) {}
+
   struct Rejection {
     std::string name;  // may be empty when the object had no readable name
     std::string reason;
@@ -27,6 +31,7 @@ class GatewayStore {
   const std::map<std::string, Gateway>& gateways() const { return gateways_; }
 
  private:
+  std::string node_name_;
   std::map<std::string, Gateway> gateways_;
 };
 

@@ -62,6 +62,15 @@ absl::Status SetTimeouts(int fd, absl::Duration timeout) {
   return absl::OkStatus();
 }
 
+// Failures after connecting: a timeout, or Internal. Only connect errors keep
+// their errno's code, so that NotFound/Unavailable mean "no server".
+absl::Status ExchangeError(int err, absl::string_view what, const std::string& path) {
+  if (err == EAGAIN || err == EWOULDBLOCK) {
+    return absl::DeadlineExceededError(absl::StrCat(what, " ", path, ": timed out"));
+  }
+  return absl::InternalError(absl::StrCat(what, " ", path, ": ", std::strerror(err)));
+}
+
 }  // namespace
 
 absl::StatusOr<SocketState> ProbeSocket(const std::string& path) {
@@ -85,7 +94,7 @@ absl::StatusOr<std::string> Transact(const std::string& path, absl::string_view 
     // MSG_NOSIGNAL: a server that went away must not SIGPIPE the agent.
     ssize_t n = send(sock.get(), request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return absl::ErrnoToStatus(errno, absl::StrCat("send to ", path));
+    if (n < 0) return ExchangeError(errno, "send to", path);
     sent += static_cast<size_t>(n);
   }
   std::string response;
@@ -93,7 +102,7 @@ absl::StatusOr<std::string> Transact(const std::string& path, absl::string_view 
   while (!ResponseComplete(response)) {
     ssize_t n = recv(sock.get(), buf, sizeof(buf), 0);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return absl::ErrnoToStatus(errno, absl::StrCat("receive from ", path));
+    if (n < 0) return ExchangeError(errno, "receive from", path);
     if (n == 0) {
       return absl::InternalError(absl::StrCat("UAPI server ", path, " closed the connection after ",
                                               response.size(), " bytes"));

@@ -20,7 +20,9 @@ absl::StatusOr<SocketState> ProbeSocket(const std::string& path);
 
 // Connects to `path`, sends `request` and returns the whole response (up to
 // and including its terminating blank line). Each socket read or write waits
-// at most `timeout`.
+// at most `timeout` (then DeadlineExceeded). Connection failures keep their
+// errno's code: ENOENT is NotFound, ECONNREFUSED Unavailable; later failures
+// are Internal.
 absl::StatusOr<std::string> Transact(const std::string& path, absl::string_view request,
                                      absl::Duration timeout = absl::Seconds(5));
 

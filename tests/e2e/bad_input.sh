@@ -15,10 +15,13 @@
 # each: a log line naming the problem, both route tries dumped byte-identical,
 # the WireGuard configuration (`wg show DEV dump` less handshake times and
 # transfer counters, which move with traffic) identical, pings still answered.
-# Then a good file with one more subnet for b1 must be applied.
+# Then a good file with one more subnet for b1 must be applied, and removing
+# it again withdraws it, also when removed while the agent was down (kill -9):
+# the restarted agent must delete the stale pinned entry and AllowedIP.
 #
 # Run: RAVEN_AGENT=build/daemon/raven-agent tests/e2e/bad_input.sh   (as root)
 
+# shellcheck source=lib.sh source-path=SCRIPTDIR
 source "$(dirname "$0")/lib.sh"
 e2e_init
 
@@ -106,3 +109,21 @@ wait_for 10 "a1 WireGuard peer allows 100.64.20.0/24 and fd64:20::/64" peer_has_
 [[ $(routes b1 4) == "100.64.1.0/24 action=1 "* && $(routes b1 4 | wc -l) == 1 ]] || die "b1: its own new subnet must not be a remote route"
 check_ping a1p0 "${POD_IP4[b1p0]}"
 check_ping b1p0 "${POD_IP6[a1p0]}"
+
+log "== a removed subnet is withdrawn, also when removed while the agent was down"
+NODE_SUBNETS[b1]="100.64.2.0/24,fd64:2::/64,100.64.20.0/24"
+write_gateways
+no_v6_extra() { ! has_routes a1 fd64:20::/64 && has_routes a1 100.64.20.0/24 fd64:2::/64; }
+wait_for 10 "a1 withdraws fd64:20::/64" no_v6_extra
+stop_agent a1 KILL
+NODE_SUBNETS[b1]="100.64.2.0/24,fd64:2::/64"
+write_gateways
+start_agent a1
+no_extra() { ! has_routes a1 100.64.20.0/24 && has_routes a1 100.64.2.0/24 fd64:2::/64; }
+wait_for 10 "restarted a1 withdraws the stale 100.64.20.0/24" no_extra
+peer_back() {
+  [[ $(wg_peers a1) == *"peer ${NODE_KEY[b1]} endpoint=198.18.0.2:4500 allowed-ips=100.64.2.0/24,fd64:2::/64 "* ]]
+}
+wait_for 10 "a1 WireGuard peer back to gw-b's two subnets" peer_back
+[[ $(snapshot) == "$good" ]] || { diff <(echo "$good") <(snapshot) >&3 || true; die "a1/b1 state differs from the original after the round trip"; }
+check_ping a1p0 "${POD_IP4[b1p0]}"

@@ -16,6 +16,7 @@ set -e
 set -o pipefail
 exec 3>&1 # log lines go to fd 3, so $(...) captures command output only (as netns.sh)
 
+PATH=$PATH:/usr/sbin:/sbin # ip, bpftool, tcpdump live there; test runners may not have them in PATH
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_DIR=$(cd "$E2E_DIR/../.." && pwd)
 ID=$$
@@ -26,6 +27,7 @@ GW_FILE=$RUN_DIR/gateways/gateways.json
 PYTHON=$(python3 -c 'import sys; print(sys.executable)')
 UTIL=("$PYTHON" "$E2E_DIR/e2e_util.py")
 
+# shellcheck disable=SC2034 # POD_* and friends are read by the test scripts
 declare -a NAMESPACES=() BG_PIDS=()
 declare -A AGENT_PID=() NODE_IP=() NODE_PRIV=() NODE_SUBNETS=() NODE_GW=() NODE_KEY=()
 declare -A NODE_AGENT_ARGS=() GW_ACTIVE=() GW_PUBLIC=() POD_IP4=() POD_IP6=() POD_NODE=()
@@ -56,7 +58,7 @@ e2e_init() {
   [[ -x $RAVEN_AGENT ]] || die "RAVEN_AGENT=$RAVEN_AGENT is not an executable"
   RAVEN_AGENT=$(readlink -f "$RAVEN_AGENT")
   trap 'e2e_exit $?' EXIT
-  BPF_BEFORE=$(ls /sys/fs/bpf 2>/dev/null | sort | tr '\n' ' ')
+  BPF_BEFORE=$(find /sys/fs/bpf -maxdepth 1 2>/dev/null | sort | tr '\n' ' ')
   pp mkdir -p "$BPF_ROOT" "$RUN_DIR/gateways" "$RUN_DIR/state" "$RUN_DIR/logs" "$RUN_DIR/data"
   pp mount -t bpf bpf "$BPF_ROOT"
   log "agent: $RAVEN_AGENT; run dir: $RUN_DIR"
@@ -121,7 +123,7 @@ cleanup() {
   fi
   mountpoint -q "$BPF_ROOT" && umount "$BPF_ROOT"
   [[ -d $RUN_DIR ]] && rm -rf "$RUN_DIR"
-  if [[ $(ls /sys/fs/bpf 2>/dev/null | sort | tr '\n' ' ') != "$BPF_BEFORE" ]]; then
+  if [[ $(find /sys/fs/bpf -maxdepth 1 2>/dev/null | sort | tr '\n' ' ') != "$BPF_BEFORE" ]]; then
     log "WARNING: /sys/fs/bpf changed during the test (an agent pinning outside --bpffs-dir, or another user of the machine)"
   fi
 }
@@ -184,6 +186,7 @@ add_pod() {
   ipn "$pod" -6 route add default via "${CNI_V6[$node]}::1"
   ipn "$node" link set "$host" master cni0 up
   CNI_PODS[$node]=$((i + 1))
+  # shellcheck disable=SC2034 # read by the test scripts
   POD_IP4[$pod]=$v4 POD_IP6[$pod]=$v6 POD_NODE[$pod]=$node
 }
 
@@ -214,6 +217,7 @@ write_file_atomically() {
 }
 
 # write_gateways ["PYTHON STATEMENT editing d / gw(name)"]: publish the Gateways.
+# shellcheck disable=SC2120 # the edit is optional
 write_gateways() {
   log "write $GW_FILE${1:+ (edited: $1)}"
   gateway_spec | "${UTIL[@]}" gateways ${1:+--edit "$1"} | write_file_atomically "$GW_FILE"
@@ -362,7 +366,9 @@ check_underlay_capture() {
   ! LC_ALL=C grep -m 3 -E '100\.(6[4-9]|[7-9][0-9]|1[01][0-9]|12[0-7])\.|fd64:' "$text" >&3 || die "capture $name: a pod address in clear"
   summary=$("${UTIL[@]}" pcap "$pcap" 4500 100.64.0.0/10 fd64::/16)
   log "capture $name: $summary"
-  [[ $summary =~ wg_data=([0-9]+) ]] && (( BASH_REMATCH[1] >= min )) || die "capture $name: fewer than $min WireGuard data packets"
+  if ! [[ $summary =~ wg_data=([0-9]+) ]] || (( BASH_REMATCH[1] < min )); then
+    die "capture $name: fewer than $min WireGuard data packets"
+  fi
   [[ $summary == *" other=0 pod_addr=0"* ]] || die "capture $name: non-WireGuard packets"
   result "$name.wireguard_data_packets=${BASH_REMATCH[1]}"
 }
@@ -396,6 +402,6 @@ bulk_transfer() {
   log "$name: sent $PAYLOAD_MB MiB, received $(stat -c %s "$out") bytes, sha256 ${sha:0:16}… (sent ${PAYLOAD_SHA:0:16}…)"
   [[ $sha == "$PAYLOAD_SHA" ]] || die "$name: received data differs from sent data"
   (( ms > 0 )) || ms=1
-  result "$name.megabytes=$PAYLOAD_MB $name.ms=$ms $name.mbit_per_s=$(( PAYLOAD_MB * 8 * 1048576 / 1000 / ms ))"
+  result "$name.mib=$PAYLOAD_MB $name.ms=$ms $name.mbit_per_s=$(( PAYLOAD_MB * 8 * 1048576 / 1000 / ms ))"
   rm -f "$out"
 }

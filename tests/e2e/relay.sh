@@ -30,6 +30,7 @@
 #
 # Run: RAVEN_AGENT=build/daemon/raven-agent tests/e2e/relay.sh   (as root)
 
+# shellcheck source=lib.sh source-path=SCRIPTDIR
 source "$(dirname "$0")/lib.sh"
 e2e_init
 VX=raven-vx0

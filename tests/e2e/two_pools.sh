@@ -18,11 +18,12 @@
 # (per-peer counters do not move); (b) 50 MiB over TCP each way (v4, v6) with
 # sha256 and throughput, while (c) the underlay carries only WireGuard; (f) DF
 # pings at the tunnel MTU get replies or an ICMP error, never silence; (e) a
-# kill -9 + restart of an agent during a 10 s ping loses at most 1 packet;
-# (h) --cleanup removes what the agent made.
+# kill -9 of an agent during a 10 s ping, 0.5 s with no agent, then a restart:
+# at most 1 packet lost; (h) --cleanup removes what the agent made.
 #
 # Run: RAVEN_AGENT=build/daemon/raven-agent tests/e2e/two_pools.sh   (as root)
 
+# shellcheck source=lib.sh source-path=SCRIPTDIR
 source "$(dirname "$0")/lib.sh"
 e2e_init
 
@@ -113,7 +114,7 @@ log "== (f) DF pings at and above the tunnel MTU: replies or an ICMP error, neve
 # mtu_probe FROM ADDR SIZE
 mtu_probe() {
   local out rc=0 what
-  out=$(nq "$1" ping -M do -s "$3" -c 3 -i 0.3 -W 2 "$2" 2>&1) || rc=$?
+  out=$(nq "$1" ping -M "do" -s "$3" -c 3 -i 0.3 -W 2 "$2" 2>&1) || rc=$?
   if (( rc == 0 )); then
     what="replies"
   elif grep -qiE 'frag needed|message too long|packet too big|mtu ?=' <<<"$out"; then
@@ -146,6 +147,7 @@ t0=$(now_us)
 pp kill -9 "$old_pid"
 wait "$old_pid" 2>/dev/null || true
 killed_ms=$(ms_since "$t0")
+sleep 0.5 # a deliberate outage: the pinned dataplane must carry traffic with no agent at all
 start_agent a1
 result "restart.kill_to_restart_ms=$(ms_since "$t0") (process gone after ${killed_ms} ms)"
 wait "$ping_pid" || true

@@ -1,7 +1,6 @@
-#include "common/gateway.h"
-
 #include <gtest/gtest.h>
 
+#include "common/gateway.h"
 #include "common/gateway_validation.h"
 
 namespace raven {
@@ -84,11 +83,12 @@ TEST(GatewayJsonTest, WrongTypeNamesTheFieldPath) {
 }
 
 TEST(GatewayJsonTest, RejectsOtherKindsAndVersions) {
-  EXPECT_FALSE(DecodeGatewayJson(R"({"apiVersion":"v1","kind":"Gateway","metadata":{"name":"g"}})")
-                   .ok());
-  EXPECT_FALSE(DecodeGatewayJson(
-                   R"({"apiVersion":"raven.openyurt.io/v1beta1","kind":"Node","metadata":{"name":"g"}})")
-                   .ok());
+  EXPECT_FALSE(
+      DecodeGatewayJson(R"({"apiVersion":"v1","kind":"Gateway","metadata":{"name":"g"}})").ok());
+  EXPECT_FALSE(
+      DecodeGatewayJson(
+          R"({"apiVersion":"raven.openyurt.io/v1beta1","kind":"Node","metadata":{"name":"g"}})")
+          .ok());
   EXPECT_FALSE(DecodeGatewayJson(R"({"metadata":{}})").ok());
 }
 

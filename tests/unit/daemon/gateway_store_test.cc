@@ -12,18 +12,21 @@ using testing::GatewayBuilder;
 DecodedGateway Good(const Gateway& gw) { return {gw.name, gw}; }
 
 Gateway PoolB(const char* subnet) {
-  return GatewayBuilder("gw-b").Node("b1", "100.127.2.1", {subnet}).Active("b1", "198.18.0.2", 'b').Build();
+  return GatewayBuilder("gw-b")
+      .Node("b1", "100.127.2.1", {subnet})
+      .Active("b1", "198.18.0.2", 'b')
+      .Build();
 }
 
 TEST(GatewayStoreTest, AcceptsValidSnapshot) {
-  GatewayStore store;
+  GatewayStore store("a1");
   auto rejected = store.ReplaceAll({Good(PoolB("100.64.2.0/24"))});
   EXPECT_TRUE(rejected.empty());
   EXPECT_EQ(store.gateways().size(), 1u);
 }
 
 TEST(GatewayStoreTest, InvalidUpdateKeepsLastGoodVersion) {
-  GatewayStore store;
+  GatewayStore store("a1");
   store.ReplaceAll({Good(PoolB("100.64.2.0/24"))});
   auto rejected = store.ReplaceAll({Good(PoolB("100.64.2.0/33"))});
   ASSERT_EQ(rejected.size(), 1u);
@@ -34,7 +37,7 @@ TEST(GatewayStoreTest, InvalidUpdateKeepsLastGoodVersion) {
 }
 
 TEST(GatewayStoreTest, UndecodableItemKeepsLastGoodVersion) {
-  GatewayStore store;
+  GatewayStore store("a1");
   store.ReplaceAll({Good(PoolB("100.64.2.0/24"))});
   auto rejected =
       store.ReplaceAll({DecodedGateway{"gw-b", absl::InvalidArgumentError("spec: bad")}});
@@ -44,7 +47,7 @@ TEST(GatewayStoreTest, UndecodableItemKeepsLastGoodVersion) {
 }
 
 TEST(GatewayStoreTest, MissingKeyWithNoHistoryIsIgnored) {
-  GatewayStore store;
+  GatewayStore store("a1");
   Gateway gw = PoolB("100.64.2.0/24");
   gw.status.active_endpoints[0].config.clear();
   auto rejected = store.ReplaceAll({Good(gw)});
@@ -53,15 +56,23 @@ TEST(GatewayStoreTest, MissingKeyWithNoHistoryIsIgnored) {
   EXPECT_TRUE(store.gateways().empty());
 }
 
+TEST(GatewayStoreTest, OwnGatewayNeedsNoEndpointKey) {
+  GatewayStore store("b1");  // b1 is in gw-b: it has its own key
+  Gateway gw = PoolB("100.64.2.0/24");
+  gw.status.active_endpoints[0].config.clear();
+  EXPECT_TRUE(store.ReplaceAll({Good(gw)}).empty());
+  EXPECT_EQ(store.gateways().count("gw-b"), 1u);
+}
+
 TEST(GatewayStoreTest, AbsentGatewayIsRemoved) {
-  GatewayStore store;
+  GatewayStore store("a1");
   store.ReplaceAll({Good(PoolB("100.64.2.0/24"))});
   EXPECT_TRUE(store.ReplaceAll({}).empty());
   EXPECT_TRUE(store.gateways().empty());
 }
 
 TEST(GatewayStoreTest, DuplicateNameKeepsFirst) {
-  GatewayStore store;
+  GatewayStore store("a1");
   auto rejected = store.ReplaceAll({Good(PoolB("100.64.2.0/24")), Good(PoolB("100.64.9.0/24"))});
   ASSERT_EQ(rejected.size(), 1u);
   EXPECT_EQ(store.gateways().at("gw-b").status.nodes[0].subnets[0], "100.64.2.0/24");
