@@ -43,6 +43,45 @@ absl::Status CheckTunnelEndpoint(const GatewayEndpoint& ep, const std::string& p
 
 }  // namespace
 
+absl::Status ValidateGatewaySpec(const Gateway& gateway) {
+  const GatewaySpec& spec = gateway.spec;
+  if (!spec.expose_type.empty() && spec.expose_type != "PublicIP" &&
+      spec.expose_type != "LoadBalancer") {
+    return FieldError("spec.exposeType",
+                      absl::StrCat("\"", spec.expose_type, "\" is not PublicIP or LoadBalancer"));
+  }
+  if (spec.tunnel_replicas < 0) return FieldError("spec.tunnelConfig.Replicas", "negative");
+  if (spec.proxy_replicas < 0) return FieldError("spec.proxyConfig.Replicas", "negative");
+  int proxies = 0;
+  for (size_t i = 0; i < spec.endpoints.size(); ++i) {
+    const GatewayEndpoint& ep = spec.endpoints[i];
+    std::string path = absl::StrCat("spec.endpoints[", i, "]");
+    if (ep.node_name.empty()) return FieldError(path + ".nodeName", "empty");
+    if (ep.type != kEndpointTypeTunnel && ep.type != kEndpointTypeProxy) {
+      return FieldError(path + ".type", absl::StrCat("\"", ep.type, "\" is not proxy or tunnel"));
+    }
+    if (ep.type == kEndpointTypeProxy) ++proxies;
+    if (!ep.public_ip.empty()) {
+      if (auto ip = IpAddress::Parse(ep.public_ip); !ip.ok()) {
+        return FieldError(path + ".publicIP", ip.status().message());
+      }
+    }
+    if (absl::Status st = CheckPort(path + ".port", ep.port); !st.ok()) return st;
+    if (absl::Status st = CheckPort(path + ".publicPort", ep.public_port); !st.ok()) return st;
+    if (ep.under_nat != spec.endpoints[0].under_nat) {
+      return FieldError(path + ".underNAT", "endpoints of one Gateway must agree on underNAT");
+    }
+    if (ep.under_nat && !spec.expose_type.empty()) {
+      return FieldError(path + ".underNAT", "an exposed Gateway cannot be underNAT");
+    }
+  }
+  if (spec.proxy_replicas > proxies) {
+    return FieldError("spec.proxyConfig.Replicas",
+                      absl::StrCat(spec.proxy_replicas, " exceeds the ", proxies, " proxy endpoints"));
+  }
+  return absl::OkStatus();
+}
+
 const GatewayEndpoint* ActiveTunnelEndpoint(const Gateway& gateway) {
   for (const auto& ep : gateway.status.active_endpoints) {
     if (ep.type == kEndpointTypeTunnel) return &ep;

@@ -14,6 +14,14 @@ namespace raven {
 // message names the offending field: "status.nodes[0].subnets[1]: invalid CIDR …".
 absl::Status ValidateGatewayForDataplane(const Gateway& gateway, bool require_endpoint_keys = true);
 
+// The rules of OpenYurt's validating webhook for a Gateway's spec, except that
+// tunnel Replicas > 1 is allowed (standby gateways): exposeType is "",
+// PublicIP or LoadBalancer; an exposed Gateway is not underNAT; endpoints
+// agree on underNAT; each has a nodeName, a type of proxy or tunnel, a valid
+// publicIP when set, ports in range; proxy Replicas do not exceed the proxy
+// endpoints. The controller never acts on a Gateway that fails this.
+absl::Status ValidateGatewaySpec(const Gateway& gateway);
+
 // The first active endpoint of type tunnel, or nullptr.
 const GatewayEndpoint* ActiveTunnelEndpoint(const Gateway& gateway);
 

@@ -27,9 +27,8 @@ absl::Status CleanupNode(const AgentConfig& config) {
   if (links.ok()) {
     for (const auto& link : *links) Note(tc.DetachAll(link.name), link.name, first);
   }
-  auto wireguard = wg::OpenDevice(config.wireguard_device, config.wireguard_backend);
-  Note(wireguard.status(), "open WireGuard device", first);
-  if (wireguard.ok()) Note((*wireguard)->Destroy(), "delete WireGuard device", first);
+  Note(wg::DestroyDevice(config.wireguard_device, config.wireguard_backend),
+       "delete WireGuard device", first);
   Note(nl::DeleteLink(config.vxlan_device), "delete VXLAN device", first);
   Note(bpf::UnpinAll(config.bpffs_dir), "unpin maps and programs", first);
   unlink(config.tc_state_file().c_str());

@@ -64,7 +64,7 @@ absl::StatusOr<DataplaneDevices> EnsureTunnelDevices(const AgentConfig& config,
   RETURN_IF_ERROR(wireguard.Ensure(wg::DeviceConfig{config.wireguard_device, private_key,
                                                     config.wireguard_port, config.tunnel_mark}));
   RETURN_IF_ERROR(nl::SetMtu(config.wireguard_device, wg_mtu));
-  RETURN_IF_ERROR(nl::SetUp(config.wireguard_device));
+  RETURN_IF_ERROR(nl::SetLinkUp(config.wireguard_device));
   RETURN_IF_ERROR(RelaxReversePathFilter(config.wireguard_device));
 
   RETURN_IF_ERROR(nl::EnsureVxlanExternal(

@@ -47,21 +47,20 @@ absl::StatusOr<std::vector<InterfaceAddress>> ListAddresses(std::optional<IpFami
   uint8_t af = AF_UNSPEC;
   if (family.has_value()) af = *family == IpFamily::kV4 ? AF_INET : AF_INET6;
   ASSIGN_OR_RETURN(Socket socket, Socket::Open());
+  Request request(RTM_GETADDR, NLM_F_DUMP);
+  request.PutHeader<ifaddrmsg>()->ifa_family = af;
   std::vector<InterfaceAddress> addresses;
-  RETURN_IF_ERROR(RetryInterruptedDump([&] {
-    addresses.clear();
-    Request request(RTM_GETADDR, NLM_F_DUMP);
-    request.PutHeader<ifaddrmsg>()->ifa_family = af;
-    return socket.Transact(request, "list addresses", [&](const nlmsghdr& nlh) {
-      if (nlh.nlmsg_type != RTM_NEWADDR) return absl::OkStatus();
-      std::optional<InterfaceAddress> address = ParseAddressMessage(nlh);
-      // The kernel filters dumps by family only loosely on older kernels.
-      if (address.has_value() && (!family.has_value() || address->address.family == *family)) {
-        addresses.push_back(*address);
-      }
-      return absl::OkStatus();
-    });
-  }));
+  RETURN_IF_ERROR(socket.Dump(
+      request, "list addresses", [&addresses] { addresses.clear(); },
+      [&](const nlmsghdr& nlh) {
+        if (nlh.nlmsg_type != RTM_NEWADDR) return absl::OkStatus();
+        std::optional<InterfaceAddress> address = ParseAddressMessage(nlh);
+        // The kernel filters dumps by family only loosely on older kernels.
+        if (address.has_value() && (!family.has_value() || address->address.family == *family)) {
+          addresses.push_back(*address);
+        }
+        return absl::OkStatus();
+      }));
   return addresses;
 }
 

@@ -4,31 +4,58 @@
 
 #include <cstring>
 
-namespace raven::nl {
+#include "common/status_macros.h"
 
+namespace raven::nl {
+namespace {
+
+// Visits the attributes from `attr` up to `end`.
+absl::Status Walk(const nlattr* attr, const char* end, AttributeVisitor visit) {
+  while (mnl_attr_ok(attr, static_cast<int>(end - reinterpret_cast<const char*>(attr)))) {
+    RETURN_IF_ERROR(visit(attr));
+    attr = mnl_attr_next(attr);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status ForEachAttribute(const nlmsghdr& nlh, size_t header_len, AttributeVisitor visit) {
+  if (nlh.nlmsg_len < MNL_NLMSG_HDRLEN + MNL_ALIGN(header_len)) return absl::OkStatus();
+  const char* end = static_cast<const char*>(mnl_nlmsg_get_payload_tail(&nlh));
+  return Walk(static_cast<const nlattr*>(mnl_nlmsg_get_payload_offset(&nlh, header_len)), end,
+              visit);
+}
+
+absl::Status ForEachNested(const nlattr* nest, AttributeVisitor visit) {
+  if (nest == nullptr || mnl_attr_get_len(nest) < MNL_ATTR_HDRLEN) return absl::OkStatus();
+  const char* end = reinterpret_cast<const char*>(nest) + mnl_attr_get_len(nest);
+  return Walk(static_cast<const nlattr*>(mnl_attr_get_payload(nest)), end, visit);
+}
+
+// The walks that build an Attrs cannot fail: their visitor never does.
 Attrs Attrs::OfMessage(const nlmsghdr& nlh, size_t header_len) {
   Attrs attrs;
-  if (nlh.nlmsg_len < MNL_NLMSG_HDRLEN + MNL_ALIGN(header_len)) return attrs;
-  const char* end = static_cast<const char*>(mnl_nlmsg_get_payload_tail(&nlh));
-  attrs.AddAll(static_cast<const nlattr*>(mnl_nlmsg_get_payload_offset(&nlh, header_len)), end);
+  ForEachAttribute(nlh, header_len, [&attrs](const nlattr* attr) {
+    attrs.Add(attr);
+    return absl::OkStatus();
+  }).IgnoreError();
   return attrs;
 }
 
 Attrs Attrs::OfNest(const nlattr* nest) {
   Attrs attrs;
-  if (nest == nullptr || mnl_attr_get_len(nest) < MNL_ATTR_HDRLEN) return attrs;
-  const char* end = reinterpret_cast<const char*>(nest) + mnl_attr_get_len(nest);
-  attrs.AddAll(static_cast<const nlattr*>(mnl_attr_get_payload(nest)), end);
+  ForEachNested(nest, [&attrs](const nlattr* attr) {
+    attrs.Add(attr);
+    return absl::OkStatus();
+  }).IgnoreError();
   return attrs;
 }
 
-void Attrs::AddAll(const nlattr* attr, const char* end) {
-  while (mnl_attr_ok(attr, static_cast<int>(end - reinterpret_cast<const char*>(attr)))) {
-    uint16_t type = mnl_attr_get_type(attr);
-    if (type >= by_type_.size()) by_type_.resize(type + 1, nullptr);
-    if (by_type_[type] == nullptr) by_type_[type] = attr;
-    attr = mnl_attr_next(attr);
-  }
+void Attrs::Add(const nlattr* attr) {
+  uint16_t type = mnl_attr_get_type(attr);
+  if (type >= by_type_.size()) by_type_.resize(type + 1, nullptr);
+  if (by_type_[type] == nullptr) by_type_[type] = attr;
 }
 
 const nlattr* Attrs::Get(uint16_t type) const {

@@ -1,4 +1,5 @@
-// Read access to the netlink attributes of one message or one nest.
+// Read access to the netlink attributes of one message or one nest: indexed
+// by type (Attrs) or visited in order (ForEachAttribute, ForEachNested).
 #ifndef RAVEN_DAEMON_NETLINK_ATTR_H_
 #define RAVEN_DAEMON_NETLINK_ATTR_H_
 
@@ -10,18 +11,26 @@
 #include <string>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
 #include "absl/types/span.h"
 
 namespace raven::nl {
+
+// Both walks stop at the first malformed (truncated) attribute, as libmnl's
+// do, and at the first error `visit` returns, which they return.
+using AttributeVisitor = absl::FunctionRef<absl::Status(const nlattr*)>;
+// The attributes following the `header_len`-byte family header of `nlh`.
+absl::Status ForEachAttribute(const nlmsghdr& nlh, size_t header_len, AttributeVisitor visit);
+// The attributes nested inside `nest`; none if `nest` is null.
+absl::Status ForEachNested(const nlattr* nest, AttributeVisitor visit);
 
 // Attributes indexed by type; a type the message lacks (or repeats after the
 // first) reads as absent. Accessors check the payload length, so a malformed
 // attribute reads as absent rather than out of bounds.
 class Attrs {
  public:
-  // The attributes following the `header_len`-byte family header of `nlh`.
   static Attrs OfMessage(const nlmsghdr& nlh, size_t header_len);
-  // The attributes nested inside `nest`; empty if `nest` is null.
   static Attrs OfNest(const nlattr* nest);
 
   const nlattr* Get(uint16_t type) const;
@@ -35,8 +44,8 @@ class Attrs {
   absl::Span<const uint8_t> Bytes(uint16_t type) const;
 
  private:
-  // Indexes the attributes from `attr` up to `end`, stopping at a malformed one.
-  void AddAll(const nlattr* attr, const char* end);
+  // Keeps `attr` unless one of its type came first.
+  void Add(const nlattr* attr);
 
   std::vector<const nlattr*> by_type_;
 };

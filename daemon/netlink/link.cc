@@ -86,20 +86,38 @@ absl::StatusOr<int> IfIndex(const std::string& name) {
 
 absl::StatusOr<std::vector<LinkInfo>> ListLinks() {
   ASSIGN_OR_RETURN(Socket socket, Socket::Open());
+  Request request(RTM_GETLINK, NLM_F_DUMP);
+  request.PutHeader<ifinfomsg>()->ifi_family = AF_UNSPEC;
+  mnl_attr_put_u32(request.nlh(), IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
   std::vector<LinkInfo> links;
-  RETURN_IF_ERROR(RetryInterruptedDump([&] {
-    links.clear();
-    Request request(RTM_GETLINK, NLM_F_DUMP);
-    request.PutHeader<ifinfomsg>()->ifi_family = AF_UNSPEC;
-    mnl_attr_put_u32(request.nlh(), IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
-    return socket.Transact(request, "list links", [&](const nlmsghdr& nlh) -> absl::Status {
-      if (nlh.nlmsg_type != RTM_NEWLINK) return absl::OkStatus();
-      ASSIGN_OR_RETURN(LinkInfo link, ParseLinkMessage(nlh));
-      links.push_back(std::move(link));
-      return absl::OkStatus();
-    });
-  }));
+  RETURN_IF_ERROR(socket.Dump(
+      request, "list links", [&links] { links.clear(); },
+      [&links](const nlmsghdr& nlh) -> absl::Status {
+        if (nlh.nlmsg_type != RTM_NEWLINK) return absl::OkStatus();
+        ASSIGN_OR_RETURN(LinkInfo link, ParseLinkMessage(nlh));
+        links.push_back(std::move(link));
+        return absl::OkStatus();
+      }));
   return links;
+}
+
+absl::StatusOr<std::optional<std::string>> LinkKind(const std::string& name) {
+  absl::StatusOr<LinkInfo> link = GetLink(name);
+  if (absl::IsNotFound(link.status())) return std::nullopt;
+  RETURN_IF_ERROR(link.status());
+  return std::move(link->kind);
+}
+
+absl::Status CreateLink(const std::string& name, const std::string& kind) {
+  RETURN_IF_ERROR(ValidateLinkName(name));
+  ASSIGN_OR_RETURN(Socket socket, Socket::Open());
+  Request request(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+  request.PutHeader<ifinfomsg>()->ifi_family = AF_UNSPEC;
+  mnl_attr_put_strz(request.nlh(), IFLA_IFNAME, name.c_str());
+  nlattr* linkinfo = mnl_attr_nest_start(request.nlh(), IFLA_LINKINFO);
+  mnl_attr_put_strz(request.nlh(), IFLA_INFO_KIND, kind.c_str());
+  mnl_attr_nest_end(request.nlh(), linkinfo);
+  return socket.Transact(request, absl::StrCat("create ", kind, " link ", name));
 }
 
 absl::Status SetMtu(const std::string& name, int mtu) {
@@ -113,7 +131,7 @@ absl::Status SetMtu(const std::string& name, int mtu) {
   return socket.Transact(request, absl::StrCat("set MTU of ", name, " to ", mtu));
 }
 
-absl::Status SetUp(const std::string& name) {
+absl::Status SetLinkUp(const std::string& name) {
   RETURN_IF_ERROR(ValidateLinkName(name));
   ASSIGN_OR_RETURN(Socket socket, Socket::Open());
   Request request(RTM_SETLINK, 0);

@@ -4,6 +4,7 @@
 
 #include <linux/netlink.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,9 +30,16 @@ absl::StatusOr<int> IfIndex(const std::string& name);
 absl::StatusOr<LinkInfo> GetLink(const std::string& name);
 absl::StatusOr<LinkInfo> GetLinkByIndex(int ifindex);
 absl::StatusOr<std::vector<LinkInfo>> ListLinks();
+// The IFLA_INFO_KIND of link `name` ("wireguard", "tun"...; "" for links
+// without one), or nullopt when there is no such link.
+absl::StatusOr<std::optional<std::string>> LinkKind(const std::string& name);
 
+// A new link of `kind` with the kernel's defaults for it (RTM_NEWLINK,
+// NLM_F_CREATE | NLM_F_EXCL). A kind the kernel does not know is
+// Unimplemented (EOPNOTSUPP); an existing link of that name AlreadyExists.
+absl::Status CreateLink(const std::string& name, const std::string& kind);
 absl::Status SetMtu(const std::string& name, int mtu);
-absl::Status SetUp(const std::string& name);
+absl::Status SetLinkUp(const std::string& name);
 absl::Status DeleteLink(const std::string& name);
 
 // Decodes an RTM_NEWLINK/RTM_DELLINK message (a reply or a notification).

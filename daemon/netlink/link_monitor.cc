@@ -14,7 +14,8 @@
 namespace raven::nl {
 
 absl::StatusOr<LinkMonitor> LinkMonitor::Open(int receive_buffer) {
-  ASSIGN_OR_RETURN(Socket socket, Socket::Open(RTMGRP_LINK, SOCK_NONBLOCK | SOCK_CLOEXEC));
+  ASSIGN_OR_RETURN(Socket socket,
+                   Socket::Open(Bus::kRoute, RTMGRP_LINK, SOCK_NONBLOCK | SOCK_CLOEXEC));
   if (receive_buffer > 0 &&
       setsockopt(socket.fd(), SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof(receive_buffer)) < 0) {
     return absl::ErrnoToStatus(errno,

@@ -35,18 +35,20 @@ absl::Status KernelError(const nlmsghdr& msg, size_t attrs_offset, int error,
 
 }  // namespace
 
-Request::Request(uint16_t type, uint16_t flags) : buffer_{} {
-  nlh_ = mnl_nlmsg_put_header(buffer_);
-  nlh_->nlmsg_type = type;
-  nlh_->nlmsg_flags = NLM_F_REQUEST | flags;
+Request::Request(uint16_t type, uint16_t flags, size_t capacity)
+    : buffer_((capacity + sizeof(uint32_t) - 1) / sizeof(uint32_t), 0) {
+  nlmsghdr* header = mnl_nlmsg_put_header(nlh());
+  header->nlmsg_type = type;
+  header->nlmsg_flags = NLM_F_REQUEST | flags;
 }
 
-absl::StatusOr<Socket> Socket::Open(uint32_t groups, int flags) {
-  mnl_socket* raw = mnl_socket_open2(NETLINK_ROUTE, flags);
-  if (raw == nullptr) return absl::ErrnoToStatus(errno, "open rtnetlink socket");
+absl::StatusOr<Socket> Socket::Open(Bus bus, uint32_t groups, int flags) {
+  const char* name = bus == Bus::kRoute ? "rtnetlink" : "generic netlink";
+  mnl_socket* raw = mnl_socket_open2(static_cast<int>(bus), flags);
+  if (raw == nullptr) return absl::ErrnoToStatus(errno, absl::StrCat("open ", name, " socket"));
   Socket socket(raw);
   if (mnl_socket_bind(raw, groups, MNL_SOCKET_AUTOPID) < 0) {
-    return absl::ErrnoToStatus(errno, absl::StrCat("bind rtnetlink socket to groups ", groups));
+    return absl::ErrnoToStatus(errno, absl::StrCat("bind ", name, " socket to groups ", groups));
   }
   socket.portid_ = mnl_socket_get_portid(raw);
   // Best effort: both only improve error reports (kernel text, shorter acks)
@@ -146,11 +148,13 @@ absl::Status Socket::Transact(Request& request, absl::string_view what, ReplyHan
   }
 }
 
-absl::Status RetryInterruptedDump(absl::FunctionRef<absl::Status()> dump) {
+absl::Status Socket::Dump(Request& request, absl::string_view what,
+                          absl::FunctionRef<void()> restart, ReplyHandler on_reply) {
   constexpr int kAttempts = 5;
   absl::Status status;
   for (int attempt = 0; attempt < kAttempts; ++attempt) {
-    status = dump();
+    restart();
+    status = Transact(request, what, on_reply);
     if (!absl::IsAborted(status)) return status;
   }
   return status;

@@ -117,7 +117,7 @@ absl::Status EnsureVxlanExternal(const VxlanConfig& config) {
   } else if (config.mtu > 0 && existing->link.mtu != config.mtu) {
     RETURN_IF_ERROR(SetMtu(config.name, config.mtu));
   }
-  if (!existing.has_value() || !existing->link.up) RETURN_IF_ERROR(SetUp(config.name));
+  if (!existing.has_value() || !existing->link.up) RETURN_IF_ERROR(SetLinkUp(config.name));
   return absl::OkStatus();
 }
 

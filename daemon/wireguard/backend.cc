@@ -1,10 +1,9 @@
-// OpenDevice: the one place the WireGuard backend is chosen.
-#include "absl/strings/match.h"
+// OpenDevice and DestroyDevice: the one place the WireGuard backend is chosen.
 #include "absl/strings/str_cat.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
+#include "daemon/netlink/link.h"
 #include "daemon/wireguard/kernel_device.h"
-#include "daemon/wireguard/link_ops.h"
 #include "daemon/wireguard/uapi_client.h"
 #include "daemon/wireguard/uapi_device.h"
 #include "daemon/wireguard/wireguard_device.h"
@@ -39,7 +38,7 @@ absl::StatusOr<std::unique_ptr<WireGuardDevice>> ChooseAutomatically(
               userspace->socket_path(), "; using the userspace backend");
     return userspace;
   }
-  ASSIGN_OR_RETURN(std::optional<std::string> kind, LinkKind(name));
+  ASSIGN_OR_RETURN(std::optional<std::string> kind, nl::LinkKind(name));
   if (kind == "wireguard") {
     RAVEN_LOG(kInfo, "WireGuard device ", name,
               ": existing kernel device; using the kernel backend");
@@ -49,7 +48,7 @@ absl::StatusOr<std::unique_ptr<WireGuardDevice>> ChooseAutomatically(
     return absl::FailedPreconditionError(absl::StrCat("link ", name, " exists with kind \"", *kind,
                                                       "\" and no wireguard-go serves it"));
   }
-  absl::Status probe = CreateLink(name, "wireguard");
+  absl::Status probe = nl::CreateLink(name, "wireguard");
   if (probe.ok()) {
     RAVEN_LOG(kInfo, "WireGuard device ", name,
               ": created kernel device; using the kernel backend");
@@ -61,6 +60,11 @@ absl::StatusOr<std::unique_ptr<WireGuardDevice>> ChooseAutomatically(
   return userspace;
 }
 
+absl::Status BadMode(const std::string& mode) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("WireGuard backend mode \"", mode, "\": want auto, kernel or userspace"));
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<WireGuardDevice>> OpenDevice(const std::string& name,
@@ -69,8 +73,18 @@ absl::StatusOr<std::unique_ptr<WireGuardDevice>> OpenDevice(const std::string& n
   if (options.mode == "kernel") return std::make_unique<KernelDevice>(name);
   if (options.mode == "userspace") return std::make_unique<UserspaceDevice>(name, options);
   if (options.mode == "auto") return ChooseAutomatically(name, options);
-  return absl::InvalidArgumentError(absl::StrCat("WireGuard backend mode \"", options.mode,
-                                                 "\": want auto, kernel or userspace"));
+  return BadMode(options.mode);
+}
+
+absl::Status DestroyDevice(const std::string& name, const BackendOptions& options) {
+  RETURN_IF_ERROR(CheckDeviceName(name));
+  if (options.mode == "kernel") return KernelDevice(name).Destroy();
+  if (options.mode == "userspace") return UserspaceDevice(name, options).Destroy();
+  if (options.mode != "auto") return BadMode(options.mode);
+  ASSIGN_OR_RETURN(std::optional<std::string> kind, nl::LinkKind(name));
+  if (kind == "wireguard") return KernelDevice(name).Destroy();
+  // Also what stops a wireguard-go whose link is gone; with nothing there, a no-op.
+  return UserspaceDevice(name, options).Destroy();
 }
 
 }  // namespace raven::wg

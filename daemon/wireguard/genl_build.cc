@@ -5,7 +5,7 @@
 #include <netinet/in.h>
 
 #include <cstring>
-#include <memory>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
@@ -18,16 +18,15 @@ namespace {
 constexpr size_t kMinMessageSize = 256;
 constexpr size_t kMaxAllowedMessageSize = 65536;
 
-nlmsghdr* PutHeader(NetlinkMessage& msg, uint16_t family, uint8_t cmd, uint16_t flags,
-                    const std::string& ifname) {
-  nlmsghdr* nlh = mnl_nlmsg_put_header(msg.header());
-  nlh->nlmsg_type = family;
-  nlh->nlmsg_flags = NLM_F_REQUEST | flags;
-  auto* genl = static_cast<genlmsghdr*>(mnl_nlmsg_put_extra_header(nlh, sizeof(genlmsghdr)));
+// A WireGuard request for device `ifname`, in a buffer of `capacity` bytes.
+nl::Request StartRequest(uint16_t family, uint8_t cmd, uint16_t flags, const std::string& ifname,
+                         size_t capacity = nl::Request::kDefaultCapacity) {
+  nl::Request request(family, flags, capacity);
+  auto* genl = request.PutHeader<genlmsghdr>();
   genl->cmd = cmd;
   genl->version = WG_GENL_VERSION;
-  mnl_attr_put_strz(nlh, WGDEVICE_A_IFNAME, ifname.c_str());
-  return nlh;
+  mnl_attr_put_strz(request.nlh(), WGDEVICE_A_IFNAME, ifname.c_str());
+  return request;
 }
 
 bool PutEndpoint(nlmsghdr* nlh, size_t max, const Endpoint& endpoint) {
@@ -71,7 +70,7 @@ class PeerMessageWriter {
     size_t next_ip = 0;
     bool first = true;
     while (true) {
-      if (message_ == nullptr) Start();
+      if (!message_.has_value()) Start();
       if (!PutChunk(peer, first, next_ip)) {
         if (peers_in_message_ == 0) {
           return absl::InternalError(
@@ -86,15 +85,15 @@ class PeerMessageWriter {
     }
   }
 
-  std::vector<NetlinkMessage> Finish() {
-    if (message_ != nullptr) Flush();
+  std::vector<nl::Request> Finish() {
+    if (message_.has_value()) Flush();
     return std::move(done_);
   }
 
  private:
   void Start() {
-    message_ = std::make_unique<NetlinkMessage>(max_);
-    nlh_ = PutHeader(*message_, family_, WG_CMD_SET_DEVICE, NLM_F_ACK, ifname_);
+    message_ = StartRequest(family_, WG_CMD_SET_DEVICE, NLM_F_ACK, ifname_, max_);
+    nlh_ = message_->nlh();
     peers_nest_ = mnl_attr_nest_start(nlh_, WGDEVICE_A_PEERS);
     peers_in_message_ = 0;
   }
@@ -146,37 +145,34 @@ class PeerMessageWriter {
   uint16_t family_;
   const std::string& ifname_;
   size_t max_;
-  std::unique_ptr<NetlinkMessage> message_;
+  std::optional<nl::Request> message_;
   nlmsghdr* nlh_ = nullptr;
   nlattr* peers_nest_ = nullptr;
   int peers_in_message_ = 0;
-  std::vector<NetlinkMessage> done_;
+  std::vector<nl::Request> done_;
 };
 
 }  // namespace
 
-NetlinkMessage BuildGetDevice(uint16_t family, const std::string& ifname) {
-  NetlinkMessage msg(MNL_SOCKET_BUFFER_SIZE);
-  PutHeader(msg, family, WG_CMD_GET_DEVICE, NLM_F_ACK | NLM_F_DUMP, ifname);
-  return msg;
+nl::Request BuildGetDevice(uint16_t family, const std::string& ifname) {
+  return StartRequest(family, WG_CMD_GET_DEVICE, NLM_F_ACK | NLM_F_DUMP, ifname);
 }
 
-NetlinkMessage BuildSetDevice(uint16_t family, const std::string& ifname,
-                              const DeviceSettings& settings) {
-  NetlinkMessage msg(MNL_SOCKET_BUFFER_SIZE);
-  nlmsghdr* nlh = PutHeader(msg, family, WG_CMD_SET_DEVICE, NLM_F_ACK, ifname);
+nl::Request BuildSetDevice(uint16_t family, const std::string& ifname,
+                           const DeviceSettings& settings) {
+  nl::Request request = StartRequest(family, WG_CMD_SET_DEVICE, NLM_F_ACK, ifname);
+  nlmsghdr* nlh = request.nlh();
   if (settings.private_key) {
     mnl_attr_put(nlh, WGDEVICE_A_PRIVATE_KEY, kKeyLen, settings.private_key->bytes.data());
   }
   if (settings.listen_port) mnl_attr_put_u16(nlh, WGDEVICE_A_LISTEN_PORT, *settings.listen_port);
   if (settings.fwmark) mnl_attr_put_u32(nlh, WGDEVICE_A_FWMARK, *settings.fwmark);
-  return msg;
+  return request;
 }
 
-absl::StatusOr<std::vector<NetlinkMessage>> BuildSetPeers(uint16_t family,
-                                                          const std::string& ifname,
-                                                          const std::vector<Peer>& peers,
-                                                          size_t max_size) {
+absl::StatusOr<std::vector<nl::Request>> BuildSetPeers(uint16_t family, const std::string& ifname,
+                                                       const std::vector<Peer>& peers,
+                                                       size_t max_size) {
   if (max_size < kMinMessageSize || max_size > kMaxAllowedMessageSize) {
     return absl::InvalidArgumentError(absl::StrCat("bad netlink message size ", max_size));
   }
@@ -185,10 +181,10 @@ absl::StatusOr<std::vector<NetlinkMessage>> BuildSetPeers(uint16_t family,
   return writer.Finish();
 }
 
-absl::StatusOr<std::vector<NetlinkMessage>> BuildUpsertPeers(uint16_t family,
-                                                             const std::string& ifname,
-                                                             const std::vector<PeerConfig>& peers,
-                                                             size_t max_size) {
+absl::StatusOr<std::vector<nl::Request>> BuildUpsertPeers(uint16_t family,
+                                                          const std::string& ifname,
+                                                          const std::vector<PeerConfig>& peers,
+                                                          size_t max_size) {
   RETURN_IF_ERROR(ValidatePeers(peers));
   std::vector<Peer> entries;
   entries.reserve(peers.size());
@@ -205,10 +201,10 @@ absl::StatusOr<std::vector<NetlinkMessage>> BuildUpsertPeers(uint16_t family,
   return BuildSetPeers(family, ifname, entries, max_size);
 }
 
-absl::StatusOr<std::vector<NetlinkMessage>> BuildRemovePeers(uint16_t family,
-                                                             const std::string& ifname,
-                                                             const std::vector<Key>& public_keys,
-                                                             size_t max_size) {
+absl::StatusOr<std::vector<nl::Request>> BuildRemovePeers(uint16_t family,
+                                                          const std::string& ifname,
+                                                          const std::vector<Key>& public_keys,
+                                                          size_t max_size) {
   std::vector<Peer> entries;
   entries.reserve(public_keys.size());
   for (const Key& key : public_keys)

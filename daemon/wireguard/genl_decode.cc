@@ -9,9 +9,14 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "daemon/netlink/attr.h"
 #include "daemon/wireguard/genl_messages.h"
 
 namespace raven::wg::genl {
+
+using nl::ForEachAttribute;
+using nl::ForEachNested;
+
 namespace {
 
 absl::Status Bad(absl::string_view what) {
@@ -162,8 +167,8 @@ absl::Status AddPeers(const nlattr* peers, Device& device) {
 
 }  // namespace
 
-absl::Status DecodeDeviceMessage(const nlmsghdr* nlh, Device& device) {
-  if (mnl_nlmsg_get_payload_len(nlh) < sizeof(genlmsghdr)) return Bad("short message");
+absl::Status DecodeDeviceMessage(const nlmsghdr& nlh, Device& device) {
+  if (mnl_nlmsg_get_payload_len(&nlh) < sizeof(genlmsghdr)) return Bad("short message");
   return ForEachAttribute(nlh, sizeof(genlmsghdr), [&device](const nlattr* attr) -> absl::Status {
     switch (mnl_attr_get_type(attr)) {
       case WGDEVICE_A_IFNAME:

@@ -13,9 +13,9 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "daemon/netlink/socket.h"
 #include "daemon/wireguard/device_state.h"
 #include "daemon/wireguard/endpoint.h"
-#include "daemon/wireguard/netlink_socket.h"
 
 namespace raven::wg::genl {
 
@@ -43,35 +43,34 @@ struct Device {
 };
 
 // WG_CMD_GET_DEVICE dump request for `ifname`.
-NetlinkMessage BuildGetDevice(uint16_t family, const std::string& ifname);
+nl::Request BuildGetDevice(uint16_t family, const std::string& ifname);
 // WG_CMD_SET_DEVICE with the device-level settings and no peers.
-NetlinkMessage BuildSetDevice(uint16_t family, const std::string& ifname,
-                              const DeviceSettings& settings);
+nl::Request BuildSetDevice(uint16_t family, const std::string& ifname,
+                           const DeviceSettings& settings);
 
 // WG_CMD_SET_DEVICE messages carrying `peers`, each at most `max_size`
 // bytes. A peer that does not fit continues in the next message with its
 // public key and the remaining allowed IPs only: no flags (so the REPLACE of
 // the first part is not repeated), no endpoint, no keepalive.
-absl::StatusOr<std::vector<NetlinkMessage>> BuildSetPeers(uint16_t family,
-                                                          const std::string& ifname,
-                                                          const std::vector<Peer>& peers,
-                                                          size_t max_size = kMaxMessageSize);
+absl::StatusOr<std::vector<nl::Request>> BuildSetPeers(uint16_t family, const std::string& ifname,
+                                                       const std::vector<Peer>& peers,
+                                                       size_t max_size = kMaxMessageSize);
 // Upserts: WGPEER_F_REPLACE_ALLOWEDIPS, endpoint when given, keepalive.
-absl::StatusOr<std::vector<NetlinkMessage>> BuildUpsertPeers(uint16_t family,
-                                                             const std::string& ifname,
-                                                             const std::vector<PeerConfig>& peers,
-                                                             size_t max_size = kMaxMessageSize);
+absl::StatusOr<std::vector<nl::Request>> BuildUpsertPeers(uint16_t family,
+                                                          const std::string& ifname,
+                                                          const std::vector<PeerConfig>& peers,
+                                                          size_t max_size = kMaxMessageSize);
 // Removals: WGPEER_F_REMOVE_ME.
-absl::StatusOr<std::vector<NetlinkMessage>> BuildRemovePeers(uint16_t family,
-                                                             const std::string& ifname,
-                                                             const std::vector<Key>& public_keys,
-                                                             size_t max_size = kMaxMessageSize);
+absl::StatusOr<std::vector<nl::Request>> BuildRemovePeers(uint16_t family,
+                                                          const std::string& ifname,
+                                                          const std::vector<Key>& public_keys,
+                                                          size_t max_size = kMaxMessageSize);
 
 // Decodes one WG_CMD_GET_DEVICE reply (or any WG_CMD_SET_DEVICE message)
 // into `device`. As the kernel splits a large peer over several dump
 // messages, a message whose first peer has the key of the last peer decoded
 // so far continues that peer.
-absl::Status DecodeDeviceMessage(const nlmsghdr* nlh, Device& device);
+absl::Status DecodeDeviceMessage(const nlmsghdr& nlh, Device& device);
 
 // The backend-independent view; peers Normalize()d.
 DeviceState ToDeviceState(const Device& device);

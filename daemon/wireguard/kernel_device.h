@@ -6,8 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
+#include "daemon/netlink/socket.h"
 #include "daemon/wireguard/device_state.h"
-#include "daemon/wireguard/netlink_socket.h"
 #include "daemon/wireguard/wireguard_device.h"
 
 namespace raven::wg {
@@ -27,13 +28,16 @@ class KernelDevice : public WireGuardDevice {
  private:
   // A generic netlink socket and the wireguard family id.
   struct Genl {
-    NetlinkSocket socket;
+    nl::Socket socket;
     uint16_t family;
   };
   absl::StatusOr<Genl> OpenGenl();
   absl::StatusOr<DeviceState> ReadState();
-  // Sends messages in order; a failure leaves the earlier ones applied.
-  absl::Status Send(Genl& genl, std::vector<NetlinkMessage>& messages, absl::string_view what);
+  // Builds messages for the wireguard family and sends them in order; a
+  // failure leaves the earlier ones applied.
+  using MessageBuilder =
+      absl::FunctionRef<absl::StatusOr<std::vector<nl::Request>>(uint16_t family)>;
+  absl::Status Send(absl::string_view what, MessageBuilder build);
 
   std::string name_;
 };

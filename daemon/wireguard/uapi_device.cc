@@ -9,7 +9,7 @@
 #include "absl/time/clock.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
-#include "daemon/wireguard/link_ops.h"
+#include "daemon/netlink/link.h"
 #include "daemon/wireguard/uapi_client.h"
 #include "daemon/wireguard/uapi_protocol.h"
 #include "daemon/wireguard/wireguard_go.h"
@@ -117,10 +117,10 @@ absl::Status UserspaceDevice::RemovePeers(const std::vector<Key>& public_keys) {
 
 absl::Status UserspaceDevice::Destroy() {
   std::vector<pid_t> pids = FindWireGuardGo(options_.wireguard_go, name_);
-  ASSIGN_OR_RETURN(std::optional<std::string> kind, LinkKind(name_));
+  ASSIGN_OR_RETURN(std::optional<std::string> kind, nl::LinkKind(name_));
   bool deleted = false;
   if (kind == "tun") {
-    absl::Status status = DeleteLink(name_);
+    absl::Status status = nl::DeleteLink(name_);
     deleted = status.ok() || absl::IsNotFound(status);
     if (!deleted) RAVEN_LOG(kWarning, "delete TUN link ", name_, ": ", status.message());
   }

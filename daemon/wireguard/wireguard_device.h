@@ -84,6 +84,13 @@ struct BackendOptions {
 absl::StatusOr<std::unique_ptr<WireGuardDevice>> OpenDevice(const std::string& name,
                                                             const BackendOptions& options);
 
+// Deletes device `name` without creating anything on the way (as OpenDevice's
+// "auto" probe would): "auto" deletes a kernel WireGuard link of that name,
+// and otherwise stops a wireguard-go serving it (deleting its TUN link,
+// clearing a stale socket); "kernel" and "userspace" do only their part.
+// An absent device is not an error. Must be called in the device's namespace.
+absl::Status DestroyDevice(const std::string& name, const BackendOptions& options);
+
 }  // namespace raven::wg
 
 #endif  // RAVEN_DAEMON_WIREGUARD_WIREGUARD_DEVICE_H_

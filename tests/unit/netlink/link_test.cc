@@ -1,6 +1,7 @@
 #include "daemon/netlink/link.h"
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,9 +42,9 @@ TEST_F(LinkTest, GetLinkDescribesVeth) {
   EXPECT_EQ(by_index->name, "rvn-a");
 }
 
-TEST_F(LinkTest, SetMtuAndSetUp) {
+TEST_F(LinkTest, SetMtuAndSetLinkUp) {
   ASSERT_TRUE(SetMtu("rvn-a", 1400).ok());
-  absl::Status up = nl::SetUp("rvn-a");
+  absl::Status up = SetLinkUp("rvn-a");
   ASSERT_TRUE(up.ok()) << up;
 
   absl::StatusOr<LinkInfo> link = GetLink("rvn-a");
@@ -53,6 +54,37 @@ TEST_F(LinkTest, SetMtuAndSetUp) {
   std::string shown = Output("ip -j link show dev rvn-a");
   EXPECT_THAT(shown, HasSubstr("\"mtu\":1400"));
   EXPECT_THAT(shown, HasSubstr("\"UP\""));
+}
+
+TEST_F(LinkTest, LinkKindLooksUpLinksByName) {
+  absl::StatusOr<std::optional<std::string>> lo = LinkKind("lo");
+  ASSERT_TRUE(lo.ok()) << lo.status();
+  ASSERT_TRUE(lo->has_value());
+  EXPECT_EQ(**lo, "");  // loopback has no kind
+  absl::StatusOr<std::optional<std::string>> veth = LinkKind("rvn-a");
+  ASSERT_TRUE(veth.ok()) << veth.status();
+  EXPECT_EQ(*veth, "veth");
+  absl::StatusOr<std::optional<std::string>> missing = LinkKind("raven-nosuch0");
+  ASSERT_TRUE(missing.ok()) << missing.status();
+  EXPECT_FALSE(missing->has_value());
+  EXPECT_EQ(LinkKind("this-name-is-too-long").status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(LinkTest, CreateLinkByKind) {
+  absl::Status created = CreateLink("rvn-br", "bridge");
+  ASSERT_TRUE(created.ok()) << created;
+  EXPECT_THAT(Output("ip -d -j link show dev rvn-br"), HasSubstr("\"info_kind\":\"bridge\""));
+  EXPECT_EQ(LinkKind("rvn-br").value(), "bridge");
+
+  absl::Status again = CreateLink("rvn-br", "bridge");
+  EXPECT_EQ(again.code(), absl::StatusCode::kAlreadyExists) << again;
+  EXPECT_THAT(again.message(), HasSubstr("create bridge link rvn-br"));
+  // EOPNOTSUPP: how the kernel says it has no such link type (a missing
+  // wireguard module looks the same).
+  absl::Status unknown = CreateLink("rvn-x", "raven-nosuch");
+  EXPECT_EQ(unknown.code(), absl::StatusCode::kUnimplemented) << unknown;
+  EXPECT_FALSE(LinkKind("rvn-x").value().has_value());
+  EXPECT_EQ(CreateLink("", "bridge").code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST_F(LinkTest, KernelRefusalCarriesItsReason) {
@@ -85,7 +117,7 @@ TEST_F(LinkTest, DeleteLinkThenNotFound) {
   absl::Status again = DeleteLink("rvn-a");
   EXPECT_EQ(again.code(), absl::StatusCode::kNotFound) << again;
   EXPECT_THAT(again.message(), HasSubstr("rvn-a"));
-  EXPECT_EQ(nl::SetUp("rvn-a").code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(SetLinkUp("rvn-a").code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(SetMtu("rvn-a", 1400).code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(GetLinkByIndex(4242).status().code(), absl::StatusCode::kNotFound);
 }

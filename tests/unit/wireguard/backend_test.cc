@@ -1,11 +1,14 @@
-// OpenDevice's backend choice, in a network namespace the test creates.
+// OpenDevice's and DestroyDevice's backend choice, in a network namespace the
+// test creates.
 #include <unistd.h>
 
 #include <iostream>
 
 #include "absl/strings/str_cat.h"
-#include "daemon/wireguard/link_ops.h"
+#include "daemon/netlink/link.h"
+#include "daemon/wireguard/uapi_device.h"
 #include "daemon/wireguard/wireguard_device.h"
+#include "daemon/wireguard/wireguard_go.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/unit/wireguard/test_netns.h"
@@ -31,6 +34,16 @@ TEST(OpenDeviceTest, RejectsBadModeAndNames) {
   EXPECT_EQ((*kernel)->backend(), "kernel");
 }
 
+TEST(DestroyDeviceTest, RejectsBadModeAndNames) {
+  BackendOptions options;
+  options.mode = "magic";
+  EXPECT_EQ(DestroyDevice("wg0", options).code(), absl::StatusCode::kInvalidArgument);
+  options.mode = "auto";
+  for (const char* bad : {"", "a/b", "..", "sixteen-chars-xx", "has space"}) {
+    EXPECT_EQ(DestroyDevice(bad, options).code(), absl::StatusCode::kInvalidArgument) << bad;
+  }
+}
+
 class AutoBackendTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -52,9 +65,9 @@ class AutoBackendTest : public ::testing::Test {
   // Whether this kernel can create WireGuard links (probed in the test netns).
   bool KernelHasWireGuard() {
     std::string probe = name_ + "p";
-    bool ok = CreateLink(probe, "wireguard").ok();
+    bool ok = nl::CreateLink(probe, "wireguard").ok();
     if (ok) {
-      EXPECT_TRUE(DeleteLink(probe).ok());
+      EXPECT_TRUE(nl::DeleteLink(probe).ok());
     }
     return ok;
   }
@@ -81,7 +94,7 @@ TEST_F(AutoBackendTest, PicksKernelWhenAvailableElseFallsBackToUserspaceWithLog)
   EXPECT_THAT(log, HasSubstr("kernel WireGuard unavailable"));
   EXPECT_THAT(log, HasSubstr("using the userspace backend"));
   // The failed probe left nothing behind.
-  absl::StatusOr<std::optional<std::string>> kind = LinkKind(name_);
+  absl::StatusOr<std::optional<std::string>> kind = nl::LinkKind(name_);
   ASSERT_TRUE(kind.ok());
   EXPECT_FALSE(*kind);
   // And the kernel backend, asked for explicitly, says why it cannot work.
@@ -107,6 +120,53 @@ TEST_F(AutoBackendTest, PrefersARunningWireGuardGo) {
   ASSERT_TRUE(chosen.ok()) << chosen.status();
   EXPECT_EQ((*chosen)->backend(), "userspace");
   EXPECT_TRUE((*chosen)->Exists());
+}
+
+// Unlike OpenDevice's "auto", which creates a kernel link to probe.
+TEST_F(AutoBackendTest, DestroyWithoutDeviceCreatesNothing) {
+  for (const char* mode : {"auto", "kernel", "userspace"}) {
+    absl::Status status = DestroyDevice(name_, BackendOptions{.mode = mode});
+    EXPECT_TRUE(status.ok()) << mode << ": " << status;
+    absl::StatusOr<std::optional<std::string>> kind = nl::LinkKind(name_);
+    ASSERT_TRUE(kind.ok());
+    EXPECT_FALSE(*kind) << mode << " left a link of kind " << kind->value_or("");
+  }
+  EXPECT_THAT(FindWireGuardGo(kWireGuardGo, name_), ::testing::IsEmpty());
+}
+
+TEST_F(AutoBackendTest, DestroyStopsARunningWireGuardGo) {
+  if (access(kWireGuardGo, X_OK) != 0) GTEST_SKIP() << kWireGuardGo << " not installed";
+  BackendOptions options{.mode = "userspace", .wireguard_go = kWireGuardGo};
+  UserspaceDevice userspace(name_, options);
+  ASSERT_TRUE(userspace.Ensure({name_, GenerateKeyPair()->private_key, 0, 0}).ok());
+  ASSERT_EQ(FindWireGuardGo(kWireGuardGo, name_).size(), 1u);
+
+  options.mode = "auto";
+  absl::Status status = DestroyDevice(name_, options);
+  ASSERT_TRUE(status.ok()) << status;
+  EXPECT_FALSE(userspace.Exists());
+  EXPECT_EQ(access(userspace.socket_path().c_str(), F_OK), -1) << "socket left behind";
+  EXPECT_THAT(FindWireGuardGo(kWireGuardGo, name_), ::testing::IsEmpty());
+  EXPECT_FALSE(*nl::LinkKind(name_));
+}
+
+TEST_F(AutoBackendTest, DestroyDeletesAKernelDevice) {
+  if (!KernelHasWireGuard()) GTEST_SKIP() << "kernel has no WireGuard here";
+  ASSERT_TRUE(nl::CreateLink(name_, "wireguard").ok());
+  absl::Status status = DestroyDevice(name_, BackendOptions{});
+  ASSERT_TRUE(status.ok()) << status;
+  EXPECT_FALSE(*nl::LinkKind(name_));
+}
+
+TEST_F(AutoBackendTest, DestroyLeavesOtherLinksAlone) {
+  ASSERT_TRUE(nl::CreateLink(name_, "bridge").ok());
+  absl::Status status = DestroyDevice(name_, BackendOptions{});
+  EXPECT_TRUE(status.ok()) << status;
+  EXPECT_EQ(nl::LinkKind(name_).value(), "bridge");
+  // Asked for the kernel backend explicitly, it says why it does nothing.
+  status = DestroyDevice(name_, BackendOptions{.mode = "kernel"});
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition) << status;
+  EXPECT_EQ(nl::LinkKind(name_).value(), "bridge");
 }
 
 }  // namespace

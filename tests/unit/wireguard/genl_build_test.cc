@@ -7,6 +7,7 @@
 
 #include <cstring>
 
+#include "daemon/netlink/attr.h"
 #include "daemon/wireguard/genl_messages.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -25,25 +26,25 @@ Key KeyOf(uint8_t fill) {
 
 IpPrefix P(const std::string& text) { return IpPrefix::Parse(text).value(); }
 
-Device Decode(const NetlinkMessage& msg) {
+Device Decode(const nl::Request& msg) {
   Device device;
-  absl::Status status = DecodeDeviceMessage(msg.header(), device);
+  absl::Status status = DecodeDeviceMessage(*msg.nlh(), device);
   EXPECT_TRUE(status.ok()) << status;
   return device;
 }
 
-const genlmsghdr* Genl(const NetlinkMessage& msg) {
-  return static_cast<const genlmsghdr*>(mnl_nlmsg_get_payload(msg.header()));
+const genlmsghdr* Genl(const nl::Request& msg) {
+  return static_cast<const genlmsghdr*>(mnl_nlmsg_get_payload(msg.nlh()));
 }
 
 // The raw payload of the first WGPEER_A_ENDPOINT in the message.
-std::vector<uint8_t> RawEndpoint(const NetlinkMessage& msg) {
+std::vector<uint8_t> RawEndpoint(const nl::Request& msg) {
   std::vector<uint8_t> raw;
-  EXPECT_TRUE(ForEachAttribute(msg.header(), sizeof(genlmsghdr), [&](const nlattr* a) {
+  EXPECT_TRUE(nl::ForEachAttribute(*msg.nlh(), sizeof(genlmsghdr), [&](const nlattr* a) {
                 if (mnl_attr_get_type(a) != WGDEVICE_A_PEERS) return absl::OkStatus();
                 EXPECT_TRUE(a->nla_type & NLA_F_NESTED);
-                return ForEachNested(a, [&](const nlattr* peer) {
-                  return ForEachNested(peer, [&](const nlattr* attr) {
+                return nl::ForEachNested(a, [&](const nlattr* peer) {
+                  return nl::ForEachNested(peer, [&](const nlattr* attr) {
                     if (raw.empty() && mnl_attr_get_type(attr) == WGPEER_A_ENDPOINT) {
                       auto* p = static_cast<const uint8_t*>(mnl_attr_get_payload(attr));
                       raw.assign(p, p + mnl_attr_get_payload_len(attr));
@@ -56,9 +57,9 @@ std::vector<uint8_t> RawEndpoint(const NetlinkMessage& msg) {
 }
 
 TEST(GenlBuildTest, GetDeviceIsADumpByName) {
-  NetlinkMessage msg = BuildGetDevice(kFamily, kIfname);
-  EXPECT_EQ(msg.header()->nlmsg_type, kFamily);
-  EXPECT_EQ(msg.header()->nlmsg_flags, NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP);
+  nl::Request msg = BuildGetDevice(kFamily, kIfname);
+  EXPECT_EQ(msg.nlh()->nlmsg_type, kFamily);
+  EXPECT_EQ(msg.nlh()->nlmsg_flags, NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP);
   EXPECT_EQ(Genl(msg)->cmd, WG_CMD_GET_DEVICE);
   EXPECT_EQ(Genl(msg)->version, WG_GENL_VERSION);
   Device device = Decode(msg);
@@ -67,8 +68,8 @@ TEST(GenlBuildTest, GetDeviceIsADumpByName) {
 }
 
 TEST(GenlBuildTest, SetDeviceCarriesOnlyGivenSettings) {
-  NetlinkMessage msg = BuildSetDevice(kFamily, kIfname, DeviceSettings{KeyOf(0x42), 4500, 0});
-  EXPECT_EQ(msg.header()->nlmsg_flags, NLM_F_REQUEST | NLM_F_ACK);
+  nl::Request msg = BuildSetDevice(kFamily, kIfname, DeviceSettings{KeyOf(0x42), 4500, 0});
+  EXPECT_EQ(msg.nlh()->nlmsg_flags, NLM_F_REQUEST | NLM_F_ACK);
   EXPECT_EQ(Genl(msg)->cmd, WG_CMD_SET_DEVICE);
   Device device = Decode(msg);
   EXPECT_EQ(device.ifname, kIfname);
@@ -89,11 +90,11 @@ TEST(GenlBuildTest, UpsertReplacesAllowedIpsPerPeer) {
       {KeyOf(2), "[fd00::2]:51820", {}, 0},
       {KeyOf(3), std::nullopt, {P("192.168.1.1/32")}, 0},
   };
-  absl::StatusOr<std::vector<NetlinkMessage>> msgs = BuildUpsertPeers(kFamily, kIfname, peers);
+  absl::StatusOr<std::vector<nl::Request>> msgs = BuildUpsertPeers(kFamily, kIfname, peers);
   ASSERT_TRUE(msgs.ok()) << msgs.status();
   ASSERT_EQ(msgs->size(), 1u);
-  const NetlinkMessage& msg = (*msgs)[0];
-  EXPECT_EQ(msg.header()->nlmsg_type, kFamily);
+  const nl::Request& msg = (*msgs)[0];
+  EXPECT_EQ(msg.nlh()->nlmsg_type, kFamily);
   EXPECT_EQ(Genl(msg)->cmd, WG_CMD_SET_DEVICE);
   Device device = Decode(msg);
   EXPECT_EQ(device.ifname, kIfname);
@@ -124,7 +125,7 @@ TEST(GenlBuildTest, UpsertReplacesAllowedIpsPerPeer) {
 }
 
 TEST(GenlBuildTest, Ipv6EndpointIsSockaddrIn6) {
-  absl::StatusOr<std::vector<NetlinkMessage>> msgs =
+  absl::StatusOr<std::vector<nl::Request>> msgs =
       BuildUpsertPeers(kFamily, kIfname, {{KeyOf(1), "[fd00::1]:4500", {}, 0}});
   ASSERT_TRUE(msgs.ok());
   std::vector<uint8_t> raw = RawEndpoint((*msgs)[0]);
@@ -138,7 +139,7 @@ TEST(GenlBuildTest, Ipv6EndpointIsSockaddrIn6) {
 }
 
 TEST(GenlBuildTest, RemovalCarriesOnlyKeyAndRemoveFlag) {
-  absl::StatusOr<std::vector<NetlinkMessage>> msgs =
+  absl::StatusOr<std::vector<nl::Request>> msgs =
       BuildRemovePeers(kFamily, kIfname, {KeyOf(1), KeyOf(2)});
   ASSERT_TRUE(msgs.ok());
   ASSERT_EQ(msgs->size(), 1u);
@@ -153,7 +154,7 @@ TEST(GenlBuildTest, RemovalCarriesOnlyKeyAndRemoveFlag) {
 }
 
 TEST(GenlBuildTest, NothingToSendIsNoMessage) {
-  absl::StatusOr<std::vector<NetlinkMessage>> msgs = BuildUpsertPeers(kFamily, kIfname, {});
+  absl::StatusOr<std::vector<nl::Request>> msgs = BuildUpsertPeers(kFamily, kIfname, {});
   ASSERT_TRUE(msgs.ok());
   EXPECT_TRUE(msgs->empty());
 }
@@ -169,13 +170,12 @@ std::vector<IpPrefix> ManyPrefixes(int n) {
 
 TEST(GenlBuildTest, SplitsALargePeerWithoutRepeatingReplace) {
   PeerConfig big{KeyOf(7), "1.2.3.4:4500", ManyPrefixes(300), 25};
-  absl::StatusOr<std::vector<NetlinkMessage>> msgs =
-      BuildUpsertPeers(kFamily, kIfname, {big}, 1024);
+  absl::StatusOr<std::vector<nl::Request>> msgs = BuildUpsertPeers(kFamily, kIfname, {big}, 1024);
   ASSERT_TRUE(msgs.ok()) << msgs.status();
   ASSERT_GT(msgs->size(), 5u);
   Device merged;
   for (size_t i = 0; i < msgs->size(); ++i) {
-    const NetlinkMessage& msg = (*msgs)[i];
+    const nl::Request& msg = (*msgs)[i];
     EXPECT_LE(msg.size(), 1024u);
     Device part = Decode(msg);
     EXPECT_EQ(part.ifname, kIfname);
@@ -192,11 +192,23 @@ TEST(GenlBuildTest, SplitsALargePeerWithoutRepeatingReplace) {
       EXPECT_FALSE(part.peers[0].endpoint);
       EXPECT_FALSE(part.peers[0].persistent_keepalive);
     }
-    ASSERT_TRUE(DecodeDeviceMessage(msg.header(), merged).ok());
+    ASSERT_TRUE(DecodeDeviceMessage(*msg.nlh(), merged).ok());
   }
   // Decoding the parts in order joins them, as for kernel dumps.
   ASSERT_EQ(merged.peers.size(), 1u);
   EXPECT_EQ(merged.peers[0].allowed_ips, big.allowed_ips);
+}
+
+TEST(GenlBuildTest, LargerMessagesHoldALargePeerWhole) {
+  PeerConfig big{KeyOf(7), "1.2.3.4:4500", ManyPrefixes(300), 25};
+  absl::StatusOr<std::vector<nl::Request>> msgs = BuildUpsertPeers(kFamily, kIfname, {big}, 65536);
+  ASSERT_TRUE(msgs.ok()) << msgs.status();
+  ASSERT_EQ(msgs->size(), 1u);
+  EXPECT_GT((*msgs)[0].size(), kMaxMessageSize);
+  EXPECT_LE((*msgs)[0].size(), 65536u);
+  Device device = Decode((*msgs)[0]);
+  ASSERT_EQ(device.peers.size(), 1u);
+  EXPECT_EQ(device.peers[0].allowed_ips, big.allowed_ips);
 }
 
 TEST(GenlBuildTest, SplitsManyPeersKeepingSmallPeersWhole) {
@@ -211,11 +223,11 @@ TEST(GenlBuildTest, SplitsManyPeersKeepingSmallPeersWhole) {
          {P("10." + std::to_string(i) + ".0.0/16"), P("fd00:" + std::to_string(i) + "::/64")},
          0});
   }
-  absl::StatusOr<std::vector<NetlinkMessage>> msgs = BuildUpsertPeers(kFamily, kIfname, peers);
+  absl::StatusOr<std::vector<nl::Request>> msgs = BuildUpsertPeers(kFamily, kIfname, peers);
   ASSERT_TRUE(msgs.ok()) << msgs.status();
   ASSERT_GT(msgs->size(), 1u);
   size_t seen = 0;
-  for (const NetlinkMessage& msg : *msgs) {
+  for (const nl::Request& msg : *msgs) {
     EXPECT_LE(msg.size(), kMaxMessageSize);
     for (const Peer& peer : Decode(msg).peers) {
       ASSERT_LT(seen, peers.size());

@@ -22,9 +22,9 @@ Key KeyOf(uint8_t fill) {
 
 IpPrefix P(const std::string& text) { return IpPrefix::Parse(text).value(); }
 
-Device Decode(const NetlinkMessage& msg) {
+Device Decode(const nl::Request& msg) {
   Device device;
-  absl::Status status = DecodeDeviceMessage(msg.header(), device);
+  absl::Status status = DecodeDeviceMessage(*msg.nlh(), device);
   EXPECT_TRUE(status.ok()) << status;
   return device;
 }
@@ -39,10 +39,10 @@ TEST(GenlDecodeTest, DumpPeersContinueAcrossMessagesOnlyWhenFirst) {
                           {.public_key = KeyOf(0xc)}};
   std::vector<Peer> m3 = {{.public_key = KeyOf(0xd)}, {.public_key = KeyOf(0xd)}};
   for (const std::vector<Peer>* peers : {&m1, &m2, &m3}) {
-    absl::StatusOr<std::vector<NetlinkMessage>> msgs = BuildSetPeers(kFamily, kIfname, *peers);
+    absl::StatusOr<std::vector<nl::Request>> msgs = BuildSetPeers(kFamily, kIfname, *peers);
     ASSERT_TRUE(msgs.ok());
     ASSERT_EQ(msgs->size(), 1u);
-    ASSERT_TRUE(DecodeDeviceMessage((*msgs)[0].header(), device).ok());
+    ASSERT_TRUE(DecodeDeviceMessage(*(*msgs)[0].nlh(), device).ok());
   }
   ASSERT_EQ(device.peers.size(), 5u);
   EXPECT_EQ(device.peers[1].public_key, KeyOf(0xb));
@@ -53,10 +53,9 @@ TEST(GenlDecodeTest, DumpPeersContinueAcrossMessagesOnlyWhenFirst) {
 
 TEST(GenlDecodeTest, ReplyStatisticsAndState) {
   // A reply as the kernel would build it, written by hand.
-  NetlinkMessage msg(4096);
-  nlmsghdr* nlh = mnl_nlmsg_put_header(msg.header());
-  nlh->nlmsg_type = kFamily;
-  auto* genl = static_cast<genlmsghdr*>(mnl_nlmsg_put_extra_header(nlh, sizeof(genlmsghdr)));
+  nl::Request msg(kFamily, 0);
+  nlmsghdr* nlh = msg.nlh();
+  auto* genl = msg.PutHeader<genlmsghdr>();
   genl->cmd = WG_CMD_GET_DEVICE;
   mnl_attr_put_u32(nlh, WGDEVICE_A_IFINDEX, 5);
   mnl_attr_put_strz(nlh, WGDEVICE_A_IFNAME, "wg0");
@@ -98,9 +97,9 @@ TEST(GenlDecodeTest, ReplyStatisticsAndState) {
 }
 
 TEST(GenlDecodeTest, RejectsMalformedAttributes) {
-  NetlinkMessage msg(4096);
-  nlmsghdr* nlh = mnl_nlmsg_put_header(msg.header());
-  mnl_nlmsg_put_extra_header(nlh, sizeof(genlmsghdr));
+  nl::Request msg(kFamily, 0);
+  nlmsghdr* nlh = msg.nlh();
+  msg.PutHeader<genlmsghdr>();
   nlattr* peers = mnl_attr_nest_start(nlh, WGDEVICE_A_PEERS);
   nlattr* peer = mnl_attr_nest_start(nlh, 0);
   uint8_t short_key[31] = {};
@@ -108,11 +107,11 @@ TEST(GenlDecodeTest, RejectsMalformedAttributes) {
   mnl_attr_nest_end(nlh, peer);
   mnl_attr_nest_end(nlh, peers);
   Device device;
-  EXPECT_FALSE(DecodeDeviceMessage(msg.header(), device).ok());
+  EXPECT_FALSE(DecodeDeviceMessage(*msg.nlh(), device).ok());
 
-  NetlinkMessage bad_ip(4096);
-  nlh = mnl_nlmsg_put_header(bad_ip.header());
-  mnl_nlmsg_put_extra_header(nlh, sizeof(genlmsghdr));
+  nl::Request bad_ip(kFamily, 0);
+  nlh = bad_ip.nlh();
+  bad_ip.PutHeader<genlmsghdr>();
   peers = mnl_attr_nest_start(nlh, WGDEVICE_A_PEERS);
   peer = mnl_attr_nest_start(nlh, 0);
   Key key = KeyOf(1);
@@ -127,7 +126,7 @@ TEST(GenlDecodeTest, RejectsMalformedAttributes) {
   mnl_attr_nest_end(nlh, peer);
   mnl_attr_nest_end(nlh, peers);
   Device device2;
-  EXPECT_FALSE(DecodeDeviceMessage(bad_ip.header(), device2).ok());
+  EXPECT_FALSE(DecodeDeviceMessage(*bad_ip.nlh(), device2).ok());
 }
 
 }  // namespace

@@ -16,10 +16,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
-#include "daemon/wireguard/link_ops.h"
+#include "daemon/netlink/link.h"
 #include "daemon/wireguard/wireguard_go.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -71,9 +72,9 @@ class WireGuardDeviceTest : public ::testing::TestWithParam<std::string> {
     ASSERT_TRUE(netns.ok()) << netns.status();
     netns_ = std::move(*netns);
     if (GetParam() == "kernel") {
-      absl::Status probe = CreateLink(name_, "wireguard");
+      absl::Status probe = nl::CreateLink(name_, "wireguard");
       if (!probe.ok()) GTEST_SKIP() << "kernel has no WireGuard here: " << probe;
-      ASSERT_TRUE(DeleteLink(name_).ok());
+      ASSERT_TRUE(nl::DeleteLink(name_).ok());
     }
     BackendOptions options;
     options.mode = GetParam();
@@ -170,7 +171,7 @@ TEST_P(WireGuardDeviceTest, Lifecycle) {
   EXPECT_FALSE(Exists(SocketPath()));
   EXPECT_THAT(FindWireGuardGo(kWireGuardGo, name_), ::testing::IsEmpty());
   EXPECT_TRUE(WaitForExit(daemons, absl::ZeroDuration()));
-  absl::StatusOr<std::optional<std::string>> kind = LinkKind(name_);
+  absl::StatusOr<std::optional<std::string>> kind = nl::LinkKind(name_);
   ASSERT_TRUE(kind.ok());
   EXPECT_FALSE(*kind) << "link left behind, kind " << kind->value_or("");
   EXPECT_TRUE(device_->Destroy().ok());  // idempotent
@@ -213,25 +214,38 @@ class WireGuardGoTest : public WireGuardDeviceTest {};
 
 TEST_P(WireGuardGoTest, DaemonSurvivesAgentProcessGroupKill) {
   KeyPair keys = NewKeys();
+  int ready[2];
+  ASSERT_EQ(pipe(ready), 0);
   pid_t agent = fork();
   ASSERT_GE(agent, 0);
   if (agent == 0) {
-    // The "agent": its own process group, starts the device, then waits to be killed.
+    // The "agent": its own process group; starts the device, reports the
+    // result, then waits to be killed.
     setpgid(0, 0);
-    _exit(device_->Ensure(Config(keys.private_key)).ok() ? (pause(), 0) : 1);
+    char ok = device_->Ensure(Config(keys.private_key)).ok() ? 'y' : 'n';
+    if (write(ready[1], &ok, 1) != 1) _exit(1);
+    pause();
+    _exit(0);
   }
-  absl::Time deadline = absl::Now() + absl::Seconds(10);
-  while (!device_->Exists() && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(10));
+  close(ready[1]);
+  absl::Cleanup reap = [agent] {  // on every path, even failed assertions
+    kill(agent, SIGKILL);
+    waitpid(agent, nullptr, 0);
+  };
+  char ok = 0;
+  ASSERT_EQ(read(ready[0], &ok, 1), 1);
+  close(ready[0]);
+  ASSERT_EQ(ok, 'y');
   ASSERT_TRUE(device_->Exists());
   std::vector<pid_t> daemons = FindWireGuardGo(kWireGuardGo, name_);
   ASSERT_EQ(daemons.size(), 1u);
   EXPECT_NE(getsid(daemons[0]), getsid(agent)) << "wireguard-go shares the agent's session";
+  ASSERT_NE(getpgid(daemons[0]), agent) << "wireguard-go is in the agent's process group";
 
   ASSERT_EQ(kill(-agent, SIGKILL), 0);
   int status = 0;
   ASSERT_EQ(waitpid(agent, &status, 0), agent);
   EXPECT_TRUE(WIFSIGNALED(status));
-  absl::SleepFor(absl::Milliseconds(200));  // give a wrongly grouped daemon time to die
   EXPECT_TRUE(device_->Exists());
   EXPECT_EQ(FindWireGuardGo(kWireGuardGo, name_), daemons);
   // The restarted agent adopts the running device.
@@ -264,6 +278,17 @@ TEST_P(WireGuardGoTest, LaunchFailureCarriesWireGuardGoError) {
   EXPECT_FALSE(status.ok());
   EXPECT_THAT(status.message(), HasSubstr("Failed to create TUN device"));
   EXPECT_TRUE(device_->Exists());
+}
+
+TEST_P(WireGuardGoTest, MissingBinaryIsAClearError) {
+  BackendOptions options;
+  options.mode = "userspace";
+  options.wireguard_go = "/nonexistent/wireguard-go";
+  absl::StatusOr<std::unique_ptr<WireGuardDevice>> device = OpenDevice(name_, options);
+  ASSERT_TRUE(device.ok());
+  absl::Status status = (*device)->Ensure(Config(NewKeys().private_key));
+  EXPECT_EQ(status.code(), absl::StatusCode::kNotFound) << status;
+  EXPECT_THAT(status.message(), HasSubstr("start /nonexistent/wireguard-go"));
 }
 
 TEST_P(WireGuardGoTest, DestroyWithoutDeviceIsOk) {

@@ -1,0 +1,196 @@
+#include "controller/election.h"
+
+#include <gtest/gtest.h>
+
+#include "common/gateway_validation.h"
+
+namespace raven::controller {
+namespace {
+
+NodeView Node(const std::string& name, const std::string& gateway, bool healthy = true) {
+  NodeView n;
+  n.name = name;
+  n.labels[kGatewayLabel] = gateway;
+  n.annotations[kPublicKeyAnnotation] = "key-" + name;
+  n.internal_ip = "100.127.1." + std::to_string(name.back() - '0');
+  n.pod_cidrs = {"fd64:" + name + "::/64", "100.64." + std::to_string(name.back() - '0') + ".0/24"};
+  n.ready = healthy;
+  n.lease_fresh = healthy;
+  return n;
+}
+
+Gateway Gw(int tunnel_replicas, std::vector<std::string> candidates) {
+  Gateway gw;
+  gw.name = "gw-a";
+  gw.spec.tunnel_replicas = tunnel_replicas;
+  for (const auto& c : candidates) {
+    GatewayEndpoint ep;
+    ep.node_name = c;
+    ep.type = "tunnel";
+    ep.public_ip = "198.18.0.1";
+    gw.spec.endpoints.push_back(ep);
+  }
+  return gw;
+}
+
+std::map<std::string, NodeView> Nodes(std::vector<NodeView> list) {
+  std::map<std::string, NodeView> out;
+  for (auto& n : list) out[n.name] = n;
+  return out;
+}
+
+std::vector<std::string> ActiveNames(const ElectionResult& r) {
+  std::vector<std::string> out;
+  for (const auto& ep : r.status.active_endpoints) out.push_back(ep.node_name);
+  return out;
+}
+
+// Applies a result as the controller would, for the next round.
+void Publish(Gateway& gw, const ElectionResult& r) { gw.status = r.status; }
+
+TEST(ElectionTest, NewGatewayElectsFirstHealthyCandidateInListOrder) {
+  Gateway gw = Gw(1, {"a2", "a1"});
+  ElectionResult r = Elect(gw, Nodes({Node("a1", "gw-a"), Node("a2", "gw-a")}));
+  EXPECT_EQ(ActiveNames(r), std::vector<std::string>{"a2"});
+  EXPECT_EQ(r.elected, std::vector<std::string>{"tunnel/a2"});
+  const GatewayEndpoint& ep = r.status.active_endpoints[0];
+  EXPECT_EQ(ep.port, 4500);
+  EXPECT_EQ(ep.config.at("publicKey"), "key-a2");
+  EXPECT_EQ(ep.public_ip, "198.18.0.1");
+}
+
+TEST(ElectionTest, MembersSortedWithAllPodCidrs) {
+  Gateway gw = Gw(1, {"a1"});
+  ElectionResult r =
+      Elect(gw, Nodes({Node("a2", "gw-a"), Node("a1", "gw-a"), Node("b1", "gw-b")}));
+  ASSERT_EQ(r.status.nodes.size(), 2u);
+  EXPECT_EQ(r.status.nodes[0].node_name, "a1");
+  EXPECT_EQ(r.status.nodes[0].private_ip, "100.127.1.1");
+  EXPECT_EQ(r.status.nodes[0].subnets,
+            (std::vector<std::string>{"100.64.1.0/24", "fd64:a1::/64"}));
+}
+
+TEST(ElectionTest, LostActiveSwitchesToNextCandidate) {
+  Gateway gw = Gw(1, {"a1", "a2"});
+  auto nodes = Nodes({Node("a1", "gw-a"), Node("a2", "gw-a")});
+  Publish(gw, Elect(gw, nodes));
+  nodes["a1"].lease_fresh = false;
+  ElectionResult r = Elect(gw, nodes);
+  EXPECT_EQ(ActiveNames(r), std::vector<std::string>{"a2"});
+  EXPECT_EQ(r.lost, std::vector<std::string>{"tunnel/a1"});
+  EXPECT_EQ(r.elected, std::vector<std::string>{"tunnel/a2"});
+}
+
+TEST(ElectionTest, ReturningNodeDoesNotTakeTheRoleBack) {
+  Gateway gw = Gw(1, {"a1", "a2"});
+  auto nodes = Nodes({Node("a1", "gw-a", false), Node("a2", "gw-a")});
+  Publish(gw, Elect(gw, nodes));
+  nodes["a1"] = Node("a1", "gw-a");
+  ElectionResult r = Elect(gw, nodes);
+  EXPECT_EQ(ActiveNames(r), std::vector<std::string>{"a2"});
+  EXPECT_TRUE(r.elected.empty());
+  EXPECT_TRUE(r.lost.empty());
+}
+
+TEST(ElectionTest, NoneHealthyIsReported) {
+  Gateway gw = Gw(1, {"a1"});
+  auto nodes = Nodes({Node("a1", "gw-a")});
+  Publish(gw, Elect(gw, nodes));
+  nodes["a1"].ready = false;
+  ElectionResult r = Elect(gw, nodes);
+  EXPECT_TRUE(r.status.active_endpoints.empty());
+  EXPECT_EQ(r.without_endpoint, std::vector<std::string>{"tunnel"});
+  EXPECT_EQ(r.lost, std::vector<std::string>{"tunnel/a1"});
+}
+
+TEST(ElectionTest, StandbysFillReplicasPrimaryFirst) {
+  Gateway gw = Gw(2, {"a1", "a2", "a3"});
+  auto nodes = Nodes({Node("a1", "gw-a"), Node("a2", "gw-a"), Node("a3", "gw-a")});
+  Publish(gw, Elect(gw, nodes));
+  EXPECT_EQ(ActiveNames({gw.status}), (std::vector<std::string>{"a1", "a2"}));
+  nodes["a1"].lease_fresh = false;  // primary lost: the standby becomes primary
+  ElectionResult r = Elect(gw, nodes);
+  EXPECT_EQ(ActiveNames(r), (std::vector<std::string>{"a2", "a3"}));
+}
+
+TEST(ElectionTest, FlappingNodeDoesNotDisturbTheActiveOne) {
+  Gateway gw = Gw(1, {"a1", "a2"});
+  auto nodes = Nodes({Node("a1", "gw-a"), Node("a2", "gw-a")});
+  Publish(gw, Elect(gw, nodes));
+  for (int i = 0; i < 5; ++i) {
+    nodes["a2"].ready = (i % 2 == 0);
+    ElectionResult r = Elect(gw, nodes);
+    EXPECT_EQ(ActiveNames(r), std::vector<std::string>{"a1"});
+    EXPECT_TRUE(r.elected.empty() && r.lost.empty());
+    Publish(gw, r);
+  }
+}
+
+TEST(ElectionTest, NodeMovedToAnotherGatewayIsNoLongerACandidate) {
+  Gateway gw = Gw(1, {"a1", "a2"});
+  auto nodes = Nodes({Node("a1", "gw-a"), Node("a2", "gw-a")});
+  Publish(gw, Elect(gw, nodes));
+  nodes["a1"].labels[kGatewayLabel] = "gw-b";
+  ElectionResult r = Elect(gw, nodes);
+  EXPECT_EQ(ActiveNames(r), std::vector<std::string>{"a2"});
+  EXPECT_EQ(r.status.nodes.size(), 1u);
+}
+
+TEST(ElectionTest, EndpointRemovedFromSpecLosesTheRole) {
+  Gateway gw = Gw(1, {"a1", "a2"});
+  auto nodes = Nodes({Node("a1", "gw-a"), Node("a2", "gw-a")});
+  Publish(gw, Elect(gw, nodes));
+  gw.spec.endpoints.erase(gw.spec.endpoints.begin());
+  EXPECT_EQ(ActiveNames(Elect(gw, nodes)), std::vector<std::string>{"a2"});
+}
+
+TEST(ElectionTest, ZeroReplicasElectsNothingAndReportsNothing) {
+  Gateway gw = Gw(0, {"a1"});
+  ElectionResult r = Elect(gw, Nodes({Node("a1", "gw-a")}));
+  EXPECT_TRUE(r.status.active_endpoints.empty());
+  EXPECT_TRUE(r.without_endpoint.empty());
+}
+
+TEST(ElectionTest, ProxyAndTunnelAreElectedIndependently) {
+  Gateway gw = Gw(1, {"a1"});
+  gw.spec.proxy_replicas = 1;
+  GatewayEndpoint proxy;
+  proxy.node_name = "a2";
+  proxy.type = "proxy";
+  gw.spec.endpoints.push_back(proxy);
+  ElectionResult r = Elect(gw, Nodes({Node("a1", "gw-a"), Node("a2", "gw-a")}));
+  ASSERT_EQ(r.status.active_endpoints.size(), 2u);
+  EXPECT_EQ(r.status.active_endpoints[1].type, "proxy");
+  EXPECT_EQ(r.status.active_endpoints[1].port, 10262);
+  EXPECT_EQ(r.status.active_endpoints[1].config.count("publicKey"), 0u);
+}
+
+TEST(SpecValidationTest, UpstreamWebhookRules) {
+  Gateway gw = Gw(2, {"a1", "a2"});
+  EXPECT_TRUE(ValidateGatewaySpec(gw).ok());
+  Gateway bad = gw;
+  bad.spec.expose_type = "NodePort";
+  EXPECT_FALSE(ValidateGatewaySpec(bad).ok());
+  bad = gw;
+  bad.spec.endpoints[1].node_name = "";
+  EXPECT_FALSE(ValidateGatewaySpec(bad).ok());
+  bad = gw;
+  bad.spec.endpoints[1].public_ip = "1.2.3";
+  EXPECT_FALSE(ValidateGatewaySpec(bad).ok());
+  bad = gw;
+  bad.spec.endpoints[1].under_nat = true;
+  EXPECT_NE(ValidateGatewaySpec(bad).message().find("agree on underNAT"), std::string::npos);
+  bad = gw;
+  bad.spec.expose_type = "PublicIP";
+  for (auto& ep : bad.spec.endpoints) ep.under_nat = true;
+  EXPECT_FALSE(ValidateGatewaySpec(bad).ok());
+  bad = gw;
+  bad.spec.endpoints[0].type = "vpn";
+  EXPECT_FALSE(ValidateGatewaySpec(bad).ok());
+  bad = gw;
+  bad.spec.proxy_replicas = 1;
+  EXPECT_FALSE(ValidateGatewaySpec(bad).ok());
+}
+
+}  // namespace
+}  // namespace raven::controller
