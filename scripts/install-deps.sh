@@ -11,7 +11,7 @@ packages=(
   libgtest-dev libgmock-dev libmnl-dev
   # runtime and tests
   wireguard-go wireguard-tools iproute2 iputils-ping nftables tcpdump
-  socat procps coreutils python3
+  socat procps coreutils python3 python3-yaml openssl
 )
 
 if [[ $(id -u) -ne 0 ]]; then

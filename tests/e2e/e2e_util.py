@@ -3,6 +3,8 @@
 
 Subcommands (input on stdin unless a file is named):
   gateways [--edit STMT]   spec lines -> GatewayList JSON (raven.openyurt.io/v1beta1)
+  pingmatrix [OPTIONS]     pod lines -> ICMP echo from every pod to every other pod, v4 and v6,
+                           all at once from one process; a reachability matrix
   routes [--need-btf]      `bpftool map dump -j` of a raven_routes{4,6}_v1 trie -> one line per entry
   stats                    `bpftool map dump -j` of raven_peer_stats_v1 -> "PACKETS BYTES" summed
   drops                    `bpftool map dump -j` of raven_drops_v1 -> "reason=count ..." summed
@@ -11,31 +13,43 @@ Subcommands (input on stdin unless a file is named):
   linkstats                `ip -j -s link show dev X` -> "RX_PACKETS TX_PACKETS"
   pcap FILE PORT NET...    classify an Ethernet pcap: WireGuard on PORT, ARP, NDP/MLD, other
 """
+import ctypes
 import ipaddress
 import json
+import os
+import select
+import signal
+import socket
 import struct
 import sys
+import time
 
 
 # ---------------------------------------------------------------- gateways
 def gateways(argv):
     """Spec lines on stdin:
-         gateway NAME ACTIVE_NODE PUBLIC_IP PORT PUBLIC_KEY
+         gateway NAME ACTIVE_NODE PUBLIC_IP PORT PUBLIC_KEY [UNDER_NAT]
+         endpoint GATEWAY NODE PUBLIC_IP PORT UNDER_NAT
          node GATEWAY NODE PRIVATE_IP SUBNET[,SUBNET...]
+    The gateway line is status.activeEndpoints[0] (what the controller would
+    write); endpoint lines, in priority order, are the candidates of
+    spec.endpoints (default: the active endpoint alone, without its key).
+    UNDER_NAT is true or false (default false).
     --edit STMT runs a Python statement with `d` (the document) and `gw(name)`
     (that Gateway item) in scope, to make a deliberately bad file."""
     edit = None
     if argv[:1] == ["--edit"]:
         edit = argv[1]
-    items, order = {}, []
+    items, order, candidates = {}, [], {}
     for line in sys.stdin:
         f = line.split()
         if not f:
             continue
         if f[0] == "gateway":
             name, active, public_ip, port, key = f[1], f[2], f[3], int(f[4]), f[5]
+            under_nat = len(f) > 6 and _bool(f[6])
             ep = {"nodeName": active, "type": "tunnel", "port": port,
-                  "underNAT": False, "publicIP": public_ip}
+                  "underNAT": under_nat, "publicIP": public_ip}
             items[name] = {
                 "apiVersion": "raven.openyurt.io/v1beta1", "kind": "Gateway",
                 "metadata": {"name": name},
@@ -46,12 +60,19 @@ def gateways(argv):
                            "activeEndpoints": [dict(ep, config={"publicKey": key})]},
             }
             order.append(name)
+        elif f[0] == "endpoint":
+            gw, node, public_ip, port, under_nat = f[1], f[2], f[3], int(f[4]), _bool(f[5])
+            candidates.setdefault(gw, []).append(
+                {"nodeName": node, "type": "tunnel", "port": port,
+                 "underNAT": under_nat, "publicIP": public_ip})
         elif f[0] == "node":
             gw, node, private_ip, subnets = f[1], f[2], f[3], f[4].split(",")
             items[gw]["status"]["nodes"].append(
                 {"nodeName": node, "privateIP": private_ip, "subnets": subnets})
         else:
             sys.exit("bad spec line: " + line)
+    for gw, eps in candidates.items():
+        items[gw]["spec"]["endpoints"] = eps
     d = {"apiVersion": "raven.openyurt.io/v1beta1", "kind": "GatewayList",
          "items": [items[n] for n in order]}
     if edit:
@@ -60,6 +81,12 @@ def gateways(argv):
         exec(edit, {"d": d, "gw": gw})
     json.dump(d, sys.stdout, indent=1)
     sys.stdout.write("\n")
+
+
+def _bool(word):
+    if word not in ("true", "false"):
+        sys.exit("expected true or false, got %r" % word)
+    return word == "true"
 
 
 # ---------------------------------------------------------------- bpftool dumps
@@ -210,6 +237,208 @@ def pcap(argv):
     print(" ".join("%s=%d" % kv for kv in counts.items()))
     for o in others:
         print("  other: " + o)
+
+
+# ---------------------------------------------------------------- pingmatrix
+_CLONE_NEWNET = 0x40000000
+
+
+def _setns(fd):
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.setns(fd, _CLONE_NEWNET) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, "setns: " + os.strerror(err))
+
+
+def _icmp4_checksum(data):
+    if len(data) % 2:
+        data += b"\0"
+    total = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    total = (total >> 16) + (total & 0xFFFF)
+    total += total >> 16
+    return ~total & 0xFFFF
+
+
+def pingmatrix(argv):
+    """Pod lines on stdin:  pod NAME NETNS GROUP IPV4 IPV6
+    Opens raw ICMP sockets inside every pod's namespace (setns, no `ip netns
+    exec` per ping) and sends echo requests from every pod to every other pod,
+    both families, all at once; a pair counts as reachable when any of
+    --attempts requests (spread over --timeout seconds) is answered.
+      --pairs all|cross|same
+                          cross: only pods of different GROUPs, same: of the same (default all)
+      --attempts N        echo requests per pair (default 3)
+      --timeout S         seconds per probe round (default 2)
+      --format matrix|lines|none
+                          matrix: one table per family (from = rows, to = columns);
+                          lines: "FROM TO v4|v6 ok|fail"; always a summary line
+    Exits 0 when every probed pair answered, 1 otherwise."""
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `lab.sh status | head` ends quietly
+    pairs, timeout, attempts, fmt = "all", 2.0, 3, "matrix"
+    args = list(argv)
+    while args:
+        opt = args.pop(0)
+        if opt == "--pairs":
+            pairs = args.pop(0)
+        elif opt == "--timeout":
+            timeout = float(args.pop(0))
+        elif opt == "--attempts":
+            attempts = int(args.pop(0))
+        elif opt == "--format":
+            fmt = args.pop(0)
+        else:
+            sys.exit("pingmatrix: unknown option " + opt)
+    pods = []
+    for line in sys.stdin:
+        f = line.split()
+        if not f:
+            continue
+        if f[0] != "pod" or len(f) != 6:
+            sys.exit("bad pod line: " + line)
+        pods.append({"name": f[1], "netns": f[2], "group": f[3],
+                     "addr": {4: f[4], 6: str(ipaddress.IPv6Address(f[5]))}})
+    ident = os.getpid() & 0xFFFF
+
+    # One socket per pod and family, created inside the pod's namespace.
+    home = os.open("/proc/self/ns/net", os.O_RDONLY)
+    socks = {}
+    try:
+        for i, pod in enumerate(pods):
+            fd = os.open("/run/netns/" + pod["netns"], os.O_RDONLY)
+            try:
+                _setns(fd)
+                socks[(i, 4)] = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+                socks[(i, 6)] = socket.socket(socket.AF_INET6, socket.SOCK_RAW,
+                                              socket.IPPROTO_ICMPV6)
+            finally:
+                os.close(fd)
+                _setns(home)
+    finally:
+        os.close(home)
+    for s in socks.values():
+        s.setblocking(False)
+    owner = {s.fileno(): key for key, s in socks.items()}
+
+    todo = set()
+    for i, src in enumerate(pods):
+        for j, dst in enumerate(pods):
+            same = src["group"] == dst["group"]
+            if i != j and (pairs == "all" or (pairs == "same") == same):
+                todo.add((i, j, 4))
+                todo.add((i, j, 6))
+    probed = set(todo)
+    ok = set()
+
+    def send(i, j, fam, attempt):
+        seq = (j * attempts + attempt) & 0xFFFF
+        payload = b"raven-lab" + bytes(23)
+        if fam == 4:
+            hdr = struct.pack("!BBHHH", 8, 0, 0, ident, seq)
+            hdr = struct.pack("!BBHHH", 8, 0, _icmp4_checksum(hdr + payload), ident, seq)
+            dest = (pods[j]["addr"][4], 0)
+        else:  # the kernel fills in the ICMPv6 checksum
+            hdr = struct.pack("!BBHHH", 128, 0, 0, ident, seq)
+            dest = (pods[j]["addr"][6], 0, 0, 0)
+        try:
+            socks[(i, fam)].sendto(hdr + payload, dest)
+        except OSError:
+            pass  # no route, neighbour failure...: unanswered
+
+    def receive(deadline):
+        while todo:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            ready, _, _ = select.select(list(owner), [], [], left)
+            for fd in ready:
+                i, fam = owner[fd]
+                s = socks[(i, fam)]
+                while True:
+                    try:
+                        data, addr = s.recvfrom(2048)
+                    except BlockingIOError:
+                        break
+                    if fam == 4:
+                        data = data[(data[0] & 0xF) * 4:]
+                        want_type = 0
+                    else:
+                        want_type = 129
+                    if len(data) < 8:
+                        continue
+                    typ, _, _, rid, seq = struct.unpack_from("!BBHHH", data)
+                    if typ != want_type or rid != ident:
+                        continue
+                    j = seq // attempts
+                    if j >= len(pods):
+                        continue
+                    src = addr[0].split("%")[0]
+                    want = pods[j]["addr"][fam]
+                    if fam == 6:
+                        src = str(ipaddress.IPv6Address(src))
+                    if src == want and (i, j, fam) in todo:
+                        todo.discard((i, j, fam))
+                        ok.add((i, j, fam))
+
+    start = time.monotonic()
+    for attempt in range(attempts):
+        for (i, j, fam) in sorted(todo):
+            send(i, j, fam, attempt)
+        receive(start + timeout * (attempt + 1) / attempts)
+    for s in socks.values():
+        s.close()
+
+    names = [p["name"] for p in pods]
+    if fmt == "lines":
+        for (i, j, fam) in sorted(probed):
+            print("%s %s v%d %s" % (names[i], names[j], fam,
+                                    "ok" if (i, j, fam) in ok else "fail"))
+    elif fmt == "matrix":
+        _print_matrix(pods, probed, ok)
+    failed = sorted(probed - ok)
+    cross = [(i, j, f) for (i, j, f) in probed if pods[i]["group"] != pods[j]["group"]]
+    print("reachable %d/%d pairs (cross-pool %d/%d)%s" % (
+        len(ok), len(probed), len([c for c in cross if c in ok]), len(cross),
+        "" if not failed else "; unreachable: " + " ".join(
+            "%s->%s(v%d)" % (names[i], names[j], f) for (i, j, f) in failed[:12])
+        + (" ..." if len(failed) > 12 else "")))
+    sys.exit(0 if not failed else 1)
+
+
+def _print_matrix(pods, probed, ok):
+    width = max(4, max(len(p["name"]) for p in pods)) + 1
+    label = max(len(p["name"]) + len(p["group"]) + 3 for p in pods)
+    groups = []
+    for p in pods:
+        if not groups or groups[-1][0] != p["group"]:
+            groups.append([p["group"], 0])
+        groups[-1][1] += 1
+
+    def row(label_text, cells):
+        out, k = label_text.ljust(label), 0
+        for _, count in groups:
+            out += " |" + "".join(c.rjust(width) for c in cells[k:k + count])
+            k += count
+        return out
+
+    for fam in (4, 6):
+        print("IPv%d  (row: from, column: to;  ✓ replied  ✗ no reply  · self  - not probed)" % fam)
+        header, k = " " * label, 0
+        for group, count in groups:
+            header += " |" + group[:width * count - 1].center(width * count)
+            k += count
+        print(header)
+        print(row("", [p["name"] for p in pods]))
+        for i, p in enumerate(pods):
+            cells = []
+            for j in range(len(pods)):
+                if i == j:
+                    cells.append("·")
+                elif (i, j, fam) not in probed:
+                    cells.append("-")
+                else:
+                    cells.append("✓" if (i, j, fam) in ok else "✗")
+            print(row("%s (%s)" % (p["name"], p["group"]), cells))
+        print()
 
 
 if __name__ == "__main__":

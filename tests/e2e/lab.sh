@@ -1,0 +1,151 @@
+#!/bin/bash
+# The lab works: `scripts/lab.sh up --no-install` brings up three pools (cloud,
+# two edge pools behind NAT) and every pod reaches every other pod, IPv4 and
+# IPv6, as its matrix says and as plain pings confirm; nothing is routed from
+# the root namespace; a second `up` refuses, `up --recreate` starts over;
+# `status` reports six running agents; `down` leaves nothing named rvlab- or
+# raven-lab behind (namespaces, processes, mounts, pins, sockets, state), and a
+# second `down` is a no-op.
+#
+# Builds with ninja -C build when RAVEN_AGENT is unset or is build/'s agent;
+# otherwise runs RAVEN_AGENT as it is (--no-build). Skipped (77) when not root
+# or when a lab is already up (it is not ours to remove).
+#
+# Run: RAVEN_AGENT=build/daemon/raven-agent tests/e2e/lab.sh   (as root)
+set -eo pipefail
+PATH=$PATH:/usr/sbin:/sbin
+REPO_DIR=$(cd "$(dirname "$0")/../.." && pwd)
+LAB=$REPO_DIR/scripts/lab.sh
+OUT=$(mktemp -d /tmp/lab-test.XXXXXX)
+
+log() { printf '%s %s\n' "$(date +%T.%3N)" "$*"; }
+die() { log "FAIL: $*"; exit 1; }
+now_us() { printf '%s' "${EPOCHREALTIME/./}"; }
+ms_since() { printf '%d' $(( ($(now_us) - $1) / 1000 )); }
+
+if (( EUID != 0 )); then echo "SKIP: needs root"; exit 77; fi
+for tool in ip nft wg wireguard-go bpftool python3 ping; do
+  command -v "$tool" >/dev/null || { echo "SKIP: $tool not installed"; exit 77; }
+done
+if ip netns list | grep -q '^rvlab-' || [[ -d /run/raven-lab ]]; then
+  echo "SKIP: a lab is already up (scripts/lab.sh down removes it)"
+  exit 77
+fi
+
+up_args=(--no-install)
+if [[ -n $RAVEN_AGENT && $(readlink -f "$RAVEN_AGENT") != "$(readlink -f "$REPO_DIR/build/daemon/raven-agent")" ]]; then
+  up_args+=(--no-build)
+  RAVEN_AGENT=$(readlink -f "$RAVEN_AGENT")
+  export RAVEN_AGENT
+fi
+
+started=0
+finish() {
+  local rc=$?
+  trap - EXIT
+  set +e
+  if (( started )); then
+    if (( rc != 0 )); then
+      log "---- lab.log (last 40 lines), agent logs (last 10 lines each)"
+      tail -n 40 /var/log/raven-lab/lab.log
+      for f in /var/log/raven-lab/[a-z][0-9].log; do echo "== $f"; tail -n 10 "$f"; done
+    fi
+    "$LAB" down >/dev/null 2>&1
+  fi
+  rm -rf "$OUT"
+  if (( rc == 0 )); then log "PASS: $(basename "$0")"; else log "FAIL: $(basename "$0") (exit $rc)"; fi
+  exit "$rc"
+}
+trap finish EXIT
+
+# check_matrix FILE: the output of up or status shows every pair reachable.
+check_matrix() {
+  local rows
+  grep -q '^reachable 264/264 pairs (cross-pool 192/192)$' "$1" || die "$1: not every pod pair is reachable"
+  rows=$(grep -E '^[a-z][0-9]p[0-9] \(' "$1") || die "$1: no matrix"
+  (( $(wc -l <<<"$rows") == 2 * 12 )) || die "$1: want 12 rows in each of the two matrices"
+  (( $(grep -o '✓' <<<"$rows" | wc -l) == 2 * 12 * 11 )) || die "$1: want 264 ✓ in the two matrices"
+  ! grep -q '✗' <<<"$rows" || die "$1: a ✗ in the matrix"
+}
+
+# leftovers: everything named rvlab- or raven-lab that should not outlive `down`.
+leftovers() {
+  local p args
+  ip netns list | awk '$1 ~ /^rvlab-/ {print "namespace " $1}'
+  for p in /proc/[0-9]*; do
+    args=$(tr '\0' ' ' 2>/dev/null <"$p/cmdline") || continue
+    [[ $args == *rvlab-* || $args == */raven-lab* ]] && echo "process ${p#/proc/}: $args"
+  done
+  grep -E 'rvlab-|raven-lab' /proc/self/mountinfo | sed 's/^/mount /'
+  for p in /run/raven-lab /var/lib/raven-lab /var/run/wireguard/rvlab-*; do
+    [[ ! -e $p ]] || echo "path $p"
+  done
+  true
+}
+
+log "== scripts/lab.sh up ${up_args[*]}"
+started=1
+t0=$(now_us)
+"$LAB" up "${up_args[@]}" | tee "$OUT/up.txt" || die "scripts/lab.sh up exited $?"
+log "RESULT lab.up_ms=$(ms_since "$t0")"
+check_matrix "$OUT/up.txt"
+grep -q '^lab is up after ' "$OUT/up.txt" || die "no 'lab is up' line"
+grep -q 'scripts/lab.sh down' "$OUT/up.txt" || die "no 'where to look' section"
+
+log "== the root namespace routes nothing of the lab"
+routes=$(ip -4 route show table all; ip -6 route show table all)
+! grep -E '(^| )(100\.(6[4-9]|[7-9][0-9]|1[01][0-9]|12[0-7])\.|198\.1[89]\.|fd64:|fd7f:)' <<<"$routes" ||
+  die "a route for a lab range in the root namespace"
+
+log "== every cross-pool pod pair, IPv4 and IPv6, with ping(8)"
+mapfile -t pods </run/raven-lab/pods
+(( ${#pods[@]} == 12 )) || die "want 12 pods in /run/raven-lab/pods, got ${#pods[@]}"
+count=0
+for src in "${pods[@]}"; do
+  read -r _ _ src_ns src_gw _ _ <<<"$src"
+  for dst in "${pods[@]}"; do
+    read -r _ dst_name _ dst_gw v4 v6 <<<"$dst"
+    [[ $src_gw != "$dst_gw" ]] || continue
+    for addr in "$v4" "$v6"; do
+      ip netns exec "$src_ns" ping -c 1 -W 2 -q "$addr" >/dev/null ||
+        ip netns exec "$src_ns" ping -c 2 -i 0.2 -W 2 -q "$addr" >/dev/null ||
+        die "ping $src_ns -> $dst_name ($addr) failed"
+      count=$((count + 1))
+    done
+  done
+done
+(( count == 192 )) || die "pinged $count cross-pool pairs, want 192"
+log "192 cross-pool pings answered"
+
+log "== status"
+"$LAB" status | tee "$OUT/status.txt" || die "scripts/lab.sh status exited $?"
+check_matrix "$OUT/status.txt"
+(( $(grep -c ' running' "$OUT/status.txt") == 6 )) || die "status: want 6 running agents"
+(( $(grep -c 'WireGuard: 2/2 peers with a handshake' "$OUT/status.txt") == 3 )) ||
+  die "status: want 3 gateways with a handshake with both other pools"
+
+log "== up while up refuses"
+rc=0
+"$LAB" up --no-install --no-build >"$OUT/again.txt" 2>&1 || rc=$?
+cat "$OUT/again.txt"
+(( rc != 0 )) || die "a second up exited 0"
+grep -q 'already up' "$OUT/again.txt" || die "a second up did not say the lab is already up"
+
+log "== up --recreate"
+"$LAB" up --no-install --no-build --recreate >"$OUT/recreate.txt" 2>&1 || { cat "$OUT/recreate.txt"; die "up --recreate exited $?"; }
+tail -n 1 "$OUT/recreate.txt"
+check_matrix "$OUT/recreate.txt"
+
+log "== down"
+t0=$(now_us)
+"$LAB" down || die "scripts/lab.sh down exited $?"
+log "RESULT lab.down_ms=$(ms_since "$t0")"
+started=0
+left=$(leftovers)
+[[ -z $left ]] || die "left after down:"$'\n'"$left"
+log "nothing named rvlab- or raven-lab is left"
+out=$("$LAB" down) || die "a second down exited $?"
+[[ $out == "no lab was up" ]] || die "a second down said: $out"
+rc=0
+"$LAB" status >/dev/null || rc=$?
+(( rc == 3 )) || die "status with no lab exited $rc, want 3"
