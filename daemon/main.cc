@@ -12,6 +12,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_split.h"
+#include "common/flag_names.h"
 #include "common/logging.h"
 #include "daemon/agent.h"
 #include "daemon/bpf/libbpf_logging.h"
@@ -65,28 +66,12 @@ bool ParseLogLevel(const std::string& text, raven::LogLevel& level) {
 
 bool ValidPort(int port) { return port > 0 && port < 65536; }
 
-// Accepts --node-name as well as --node_name: Kubernetes manifests use dashes.
-std::vector<char*> NormalizeFlagNames(int argc, char** argv, std::vector<std::string>& storage) {
-  storage.assign(argv, argv + argc);
-  std::vector<char*> out;
-  for (auto& arg : storage) {
-    if (arg.rfind("--", 0) == 0) {
-      size_t end = std::min(arg.find('='), arg.size());
-      for (size_t i = 2; i < end; ++i) {
-        if (arg[i] == '-') arg[i] = '_';
-      }
-    }
-    out.push_back(arg.data());
-  }
-  return out;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage("Raven node agent: eBPF + WireGuard dataplane between node pools");
   std::vector<std::string> arg_storage;
-  std::vector<char*> args = NormalizeFlagNames(argc, argv, arg_storage);
+  std::vector<char*> args = raven::NormalizeFlagNames(argc, argv, arg_storage);
   absl::ParseCommandLine(static_cast<int>(args.size()), args.data());
 
   raven::LogLevel level;

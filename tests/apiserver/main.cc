@@ -18,6 +18,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "common/flag_names.h"
 #include "common/logging.h"
 #include "tests/apiserver/apiserver.h"
 
@@ -36,22 +37,6 @@ ABSL_FLAG(bool, log_requests, false, "Log every request");
 
 namespace {
 
-// Accepts --tls-cert as well as --tls_cert.
-std::vector<char*> NormalizeFlagNames(int argc, char** argv, std::vector<std::string>& storage) {
-  storage.assign(argv, argv + argc);
-  std::vector<char*> out;
-  for (auto& arg : storage) {
-    if (arg.rfind("--", 0) == 0) {
-      size_t end = std::min(arg.find('='), arg.size());
-      for (size_t i = 2; i < end; ++i) {
-        if (arg[i] == '-') arg[i] = '_';
-      }
-    }
-    out.push_back(arg.data());
-  }
-  return out;
-}
-
 bool WritePortFile(const std::string& path, int port) {
   std::string tmp = path + ".tmp";
   {
@@ -67,7 +52,7 @@ bool WritePortFile(const std::string& path, int port) {
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage("Kubernetes API server for raven's tests and lab");
   std::vector<std::string> arg_storage;
-  std::vector<char*> args = NormalizeFlagNames(argc, argv, arg_storage);
+  std::vector<char*> args = raven::NormalizeFlagNames(argc, argv, arg_storage);
   absl::ParseCommandLine(static_cast<int>(args.size()), args.data());
 
   // Block the stop signals before any thread starts, then wait for them here.
