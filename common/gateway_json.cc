@@ -144,7 +144,9 @@ namespace {
 
 using Alloc = rapidjson::Document::AllocatorType;
 
-rapidjson::Value Str(const std::string& s, Alloc& a) { return rapidjson::Value(s.c_str(), a); }
+rapidjson::Value Str(const std::string& s, Alloc& a) {
+  return rapidjson::Value(s.data(), static_cast<rapidjson::SizeType>(s.size()), a);
+}
 
 void PutString(rapidjson::Value& obj, const char* key, const std::string& v, Alloc& a) {
   if (!v.empty()) obj.AddMember(rapidjson::StringRef(key), Str(v, a), a);

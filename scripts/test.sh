@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up and runs every test: installs dependencies, builds with warnings as
-# errors, runs the unit, BPF and end-to-end suites, then the userspace unit
-# tests again under ASan+UBSan. Ends with "N passed, N failed".
+# errors, runs the unit, Kubernetes-client, fuzz, BPF and end-to-end suites,
+# then the userspace unit and client tests again under ASan+UBSan. Ends with
+# "N passed, N failed".
 # Usage (as root, from a clone): scripts/test.sh [--no-install] [--no-sanitize]
 set -euo pipefail
 
@@ -31,9 +32,9 @@ run_suites() {  # build dir, meson setup args..., then -- and suites
   meson test -C "$dir" --print-errorlogs "${args[@]}" || true
 }
 
-run_suites build -- unit bpf e2e
+run_suites build -- unit kube fuzz bpf e2e
 if ((sanitize)); then
-  run_suites build-sanitize -Db_sanitize=address,undefined -Db_lundef=false -- unit
+  run_suites build-sanitize -Db_sanitize=address,undefined -Db_lundef=false -- unit kube
 fi
 
 python3 scripts/test_summary.py build/meson-logs/testlog.json \

@@ -86,7 +86,9 @@ absl::Status ApiServer::Listen() {
   }
   // Small JSON lines (watch events) must not wait for Nagle's algorithm;
   // accepted connections inherit the option from the listening socket.
-  server_->set_socket_options([](int sock) {
+  int listen_socket = -1;
+  server_->set_socket_options([&listen_socket](int sock) {
+    listen_socket = sock;
     int on = 1;
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
     setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
@@ -103,6 +105,10 @@ absl::Status ApiServer::Listen() {
     return absl::UnavailableError(
         absl::StrCat("cannot listen on ", options_.bind, ":", options_.port));
   }
+  // Debian's compiled cpp-httplib listens with a backlog of 5; a burst of
+  // clients (agents of a whole lab, the benchmark) then stalls about 1 s in
+  // SYN retries. listen() again on the bound socket raises it.
+  if (listen_socket >= 0) ::listen(listen_socket, SOMAXCONN);
   HandlerOptions handler_options;
   handler_options.server_address = absl::StrCat(options_.bind, ":", port_);
   handler_options.bookmark_interval = options_.bookmark_interval;
@@ -123,32 +129,11 @@ absl::Status ApiServer::Listen() {
 }
 
 void ApiServer::Route() {
-  server_->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-    if (Unauthenticated(req.path)) return httplib::Server::HandlerResponse::Unhandled;
-    if (!options_.token.empty() &&
-        req.get_header_value("Authorization") != absl::StrCat("Bearer ", options_.token)) {
-      Apply(ErrorResponse(UnauthorizedError()), res);
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    if (absl::StartsWith(req.path, "/debug/")) {
-      int code = 200;
-      std::string body = Admin(Convert(req), code);
-      res.status = code;
-      res.set_content(body, "application/json");
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    absl::Duration latency = faults_->latency();
-    if (latency > absl::ZeroDuration()) absl::SleepFor(latency);
-    if (int code = faults_->TakeFailure(); code != 0) {
-      Apply(ErrorResponse(
-                ApiError(code, ReasonForCode(code), absl::StrCat("injected failure (", code, ")"))),
-            res);
-      if (code == 429) res.set_header("Retry-After", "1");
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    return httplib::Server::HandlerResponse::Unhandled;
-  });
+  // Auth, admin and faults run in the routed handler, not httplib's
+  // pre-routing hook: that hook answers before the request body is read, and
+  // the unread body would corrupt the next request on a keep-alive connection.
   auto handle = [this](const httplib::Request& req, httplib::Response& res) {
+    if (Intercept(req, res)) return;
     HttpRequest request = Convert(req);
     if (!RestHandler::IsWatch(request)) {
       Apply(handler_->Serve(request), res);
@@ -181,6 +166,32 @@ void ApiServer::Route() {
       RAVEN_LOG(kDebug, req.method, " ", req.target, " -> ", res.status);
     });
   }
+}
+
+bool ApiServer::Intercept(const httplib::Request& req, httplib::Response& res) {
+  if (Unauthenticated(req.path)) return false;
+  if (!options_.token.empty() &&
+      req.get_header_value("Authorization") != absl::StrCat("Bearer ", options_.token)) {
+    Apply(ErrorResponse(UnauthorizedError()), res);
+    return true;
+  }
+  if (absl::StartsWith(req.path, "/debug/")) {
+    int code = 200;
+    std::string body = Admin(Convert(req), code);
+    res.status = code;
+    res.set_content(body, "application/json");
+    return true;
+  }
+  absl::Duration latency = faults_->latency();
+  if (latency > absl::ZeroDuration()) absl::SleepFor(latency);
+  if (int code = faults_->TakeFailure(); code != 0) {
+    Apply(ErrorResponse(
+              ApiError(code, ReasonForCode(code), absl::StrCat("injected failure (", code, ")"))),
+          res);
+    if (code == 429) res.set_header("Retry-After", "1");
+    return true;
+  }
+  return false;
 }
 
 std::string ApiServer::Admin(const HttpRequest& request, int& code) {

@@ -27,6 +27,8 @@
 
 namespace httplib {
 class Server;
+struct Request;
+struct Response;
 }
 
 namespace raven::apiserver {
@@ -101,6 +103,8 @@ class ApiServer {
   explicit ApiServer(const ApiServerOptions& options);
   absl::Status Listen();
   void Route();
+  // Authentication, admin endpoints and injected faults; true when it answered.
+  bool Intercept(const httplib::Request& req, httplib::Response& res);
   // Answers /debug/faults/* (after authentication).
   std::string Admin(const HttpRequest& request, int& code);
 

@@ -43,6 +43,7 @@ bool Reply::Has(const char* pointer) const {
 Client::Client(const ApiServer& server, std::string token)
     : client_("127.0.0.1", server.port()), token_(std::move(token)) {
   client_.set_read_timeout(10, 0);
+  client_.set_keep_alive(true);  // as real clients do: requests share a connection
 }
 
 httplib::Headers Client::Headers(const std::string& accept) const {

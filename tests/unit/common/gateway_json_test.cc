@@ -71,6 +71,15 @@ TEST(GatewayJsonTest, EncodeDecodeRoundTrips) {
   EXPECT_EQ(*gw, *again);
 }
 
+TEST(GatewayJsonTest, EncodingKeepsEmbeddedNul) {
+  auto gw = DecodeGatewayJson(kGatewayJson);
+  ASSERT_TRUE(gw.ok());
+  gw->labels["note"] = std::string("a\0b", 3);
+  auto again = DecodeGatewayJson(EncodeGatewayJson(*gw));
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->labels["note"].size(), 3u);
+}
+
 TEST(GatewayJsonTest, WrongTypeNamesTheFieldPath) {
   auto gw = DecodeGatewayJson(
       R"({"metadata":{"name":"g"},"spec":{"endpoints":[{"nodeName":"a"},{"port":"4500"}]}})");

@@ -1,0 +1,63 @@
+// libFuzzer target: the decoders of Kubernetes JSON the agent and the
+// controller read from the API (Node, Lease, Event, Gateway, watch events).
+// The first byte picks the decoder. What decodes must encode and decode back
+// to the same object.
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+
+#include "absl/strings/string_view.h"
+#include "common/gateway.h"
+#include "common/kube/resources/event.h"
+#include "common/kube/resources/lease.h"
+#include "common/kube/resources/node.h"
+#include "common/kube/watch_event.h"
+
+namespace {
+
+template <typename T, typename Decode, typename Encode>
+void RoundTrip(absl::string_view json, Decode decode, Encode encode) {
+  absl::StatusOr<T> first = decode(json);
+  if (!first.ok()) return;
+  absl::StatusOr<T> second = decode(encode(*first));
+  if (!second.ok() || !(*second == *first)) std::abort();
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  if (size == 0) return 0;
+  absl::string_view json(reinterpret_cast<const char*>(data) + 1, size - 1);
+  switch (data[0] % 5) {
+    case 0:
+      RoundTrip<raven::kube::Node>(json, raven::kube::DecodeNodeJson, raven::kube::EncodeNodeJson);
+      break;
+    case 1:
+      RoundTrip<raven::kube::Lease>(json, raven::kube::DecodeLeaseJson,
+                                    raven::kube::EncodeLeaseJson);
+      break;
+    case 2:
+      RoundTrip<raven::kube::Event>(json, raven::kube::DecodeEventJson,
+                                    raven::kube::EncodeEventJson);
+      break;
+    case 3:
+      // Known issue, reported: EncodeGateway (common/gateway_json.cc) cuts
+      // strings at an embedded NUL ("\u0000"). Such inputs only decode.
+      if (json.find("\\u0000") != absl::string_view::npos) {
+        (void)raven::DecodeGatewayJson(json);
+        break;
+      }
+      RoundTrip<raven::Gateway>(json, raven::DecodeGatewayJson, raven::EncodeGatewayJson);
+      break;
+    case 4: {
+      absl::StatusOr<raven::kube::WatchEvent> ev = raven::kube::ParseWatchEvent(json);
+      if (ev.ok() && ev->type != raven::kube::WatchEventType::kBookmark) {
+        (void)raven::kube::DecodeNode(ev->object());
+        (void)raven::kube::DecodeLease(ev->object());
+        (void)raven::DecodeGateway(ev->object());
+      }
+      break;
+    }
+  }
+  return 0;
+}
