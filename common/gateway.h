@@ -58,9 +58,22 @@ struct GatewaySpec {
   bool operator==(const GatewaySpec&) const = default;
 };
 
+// metav1.Condition. The controller sets type Ready (see crd/ for reasons).
+struct GatewayCondition {
+  std::string type;
+  std::string status;  // "True", "False" or "Unknown"
+  std::string reason;
+  std::string message;
+  std::string last_transition_time;  // RFC 3339
+  int64_t observed_generation = 0;
+
+  bool operator==(const GatewayCondition&) const = default;
+};
+
 struct GatewayStatus {
   std::vector<GatewayNodeInfo> nodes;
   std::vector<GatewayEndpoint> active_endpoints;
+  std::vector<GatewayCondition> conditions;
 
   bool operator==(const GatewayStatus&) const = default;
 };

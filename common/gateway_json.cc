@@ -59,6 +59,17 @@ absl::Status DecodeStatus(const FieldReader& in, GatewayStatus& status) {
     status.nodes.push_back(std::move(node));
     return absl::OkStatus();
   }));
+  RETURN_IF_ERROR(in.Array("conditions", [&](const FieldReader& item) -> absl::Status {
+    GatewayCondition c;
+    RETURN_IF_ERROR(item.String("type", c.type));
+    RETURN_IF_ERROR(item.String("status", c.status));
+    RETURN_IF_ERROR(item.String("reason", c.reason));
+    RETURN_IF_ERROR(item.String("message", c.message));
+    RETURN_IF_ERROR(item.String("lastTransitionTime", c.last_transition_time));
+    RETURN_IF_ERROR(item.Int64("observedGeneration", c.observed_generation));
+    status.conditions.push_back(std::move(c));
+    return absl::OkStatus();
+  }));
   return DecodeEndpoints(in, "activeEndpoints", status.active_endpoints);
 }
 
@@ -228,6 +239,21 @@ void EncodeGateway(const Gateway& gw, rapidjson::Value& out, Alloc& a) {
   }
   status.AddMember("nodes", nodes, a);
   status.AddMember("activeEndpoints", EncodeEndpoints(gw.status.active_endpoints, a), a);
+  if (!gw.status.conditions.empty()) {
+    rapidjson::Value conditions(rapidjson::kArrayType);
+    for (const auto& c : gw.status.conditions) {
+      // Every metav1.Condition field is required: empty strings are written, not omitted.
+      rapidjson::Value v(rapidjson::kObjectType);
+      v.AddMember("type", Str(c.type, a), a);
+      v.AddMember("status", Str(c.status, a), a);
+      v.AddMember("reason", Str(c.reason, a), a);
+      v.AddMember("message", Str(c.message, a), a);
+      v.AddMember("lastTransitionTime", Str(c.last_transition_time, a), a);
+      if (c.observed_generation) v.AddMember("observedGeneration", c.observed_generation, a);
+      conditions.PushBack(v, a);
+    }
+    status.AddMember("conditions", conditions, a);
+  }
   out.AddMember("status", status, a);
 }
 

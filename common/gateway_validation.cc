@@ -76,8 +76,9 @@ absl::Status ValidateGatewaySpec(const Gateway& gateway) {
     }
   }
   if (spec.proxy_replicas > proxies) {
-    return FieldError("spec.proxyConfig.Replicas",
-                      absl::StrCat(spec.proxy_replicas, " exceeds the ", proxies, " proxy endpoints"));
+    return FieldError(
+        "spec.proxyConfig.Replicas",
+        absl::StrCat(spec.proxy_replicas, " exceeds the ", proxies, " proxy endpoints"));
   }
   return absl::OkStatus();
 }

@@ -40,4 +40,19 @@ void LogLine(LogLevel level, const char* file, int line, absl::string_view messa
                base ? base + 1 : file, line, static_cast<int>(message.size()), message.data());
 }
 
+bool ParseLogLevel(absl::string_view text, LogLevel& level) {
+  if (text == "debug") {
+    level = LogLevel::kDebug;
+  } else if (text == "info") {
+    level = LogLevel::kInfo;
+  } else if (text == "warning") {
+    level = LogLevel::kWarning;
+  } else if (text == "error") {
+    level = LogLevel::kError;
+  } else {
+    return false;
+  }
+  return true;
+}
+
 }  // namespace raven

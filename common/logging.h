@@ -10,6 +10,8 @@ namespace raven {
 enum class LogLevel { kDebug = 0, kInfo = 1, kWarning = 2, kError = 3 };
 
 void SetMinLogLevel(LogLevel level);
+// "debug", "info", "warning" or "error" (the --log_level flag); false otherwise.
+bool ParseLogLevel(absl::string_view text, LogLevel& level);
 bool LogEnabled(LogLevel level);
 void LogLine(LogLevel level, const char* file, int line, absl::string_view message);
 

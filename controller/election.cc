@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
 namespace raven::controller {
@@ -14,10 +15,15 @@ bool IsMember(const NodeView& node, const std::string& gateway) {
 }
 
 std::vector<GatewayNodeInfo> Members(const std::string& gateway,
-                                     const std::map<std::string, NodeView>& nodes) {
+                                     const std::map<std::string, NodeView>& nodes,
+                                     std::vector<std::string>& skipped) {
   std::vector<GatewayNodeInfo> out;
   for (const auto& [name, node] : nodes) {  // std::map: sorted by name
     if (!IsMember(node, gateway)) continue;
+    if (node.internal_ip.empty()) {
+      skipped.push_back(name);
+      continue;
+    }
     std::vector<std::string> subnets = node.pod_cidrs;
     std::sort(subnets.begin(), subnets.end());
     out.push_back({name, node.internal_ip, std::move(subnets)});
@@ -29,10 +35,19 @@ int DefaultPort(const std::string& type) {
   return type == kEndpointTypeTunnel ? kDefaultTunnelPort : kDefaultProxyPort;
 }
 
+// The agent's WireGuard port annotation, or 0 when absent or not a port.
+int AnnotatedPort(const NodeView& node) {
+  auto it = node.annotations.find(kWireGuardPortAnnotation);
+  int port = 0;
+  if (it == node.annotations.end() || !absl::SimpleAtoi(it->second, &port)) return 0;
+  return port > 0 && port < 65536 ? port : 0;
+}
+
 // The published form of a candidate: its spec entry, defaults filled, plus
 // what the node's agent published.
 GatewayEndpoint Publish(const GatewayEndpoint& candidate, const NodeView& node) {
   GatewayEndpoint ep = candidate;
+  if (ep.port == 0 && ep.type == kEndpointTypeTunnel) ep.port = AnnotatedPort(node);
   if (ep.port == 0) ep.port = DefaultPort(ep.type);
   auto key = node.annotations.find(kPublicKeyAnnotation);
   if (ep.type == kEndpointTypeTunnel && key != node.annotations.end()) {
@@ -90,7 +105,7 @@ void ElectType(const Gateway& gw, const std::string& type, int replicas,
 
 ElectionResult Elect(const Gateway& gateway, const std::map<std::string, NodeView>& nodes) {
   ElectionResult out;
-  out.status.nodes = Members(gateway.name, nodes);
+  out.status.nodes = Members(gateway.name, nodes, out.skipped_members);
   ElectType(gateway, std::string(kEndpointTypeTunnel), gateway.spec.tunnel_replicas, nodes, out);
   ElectType(gateway, std::string(kEndpointTypeProxy), gateway.spec.proxy_replicas, nodes, out);
   return out;

@@ -9,16 +9,12 @@
 #include <vector>
 
 #include "common/gateway.h"
+#include "common/raven_annotations.h"
 
 namespace raven::controller {
 
-// A node belongs to Gateway G when it carries this label with value G.
-inline constexpr char kGatewayLabel[] = "raven.openyurt.io/gateway";
-// Published by each node's agent; copied into the active endpoint's
-// config.publicKey so remote gateways can peer with it.
-inline constexpr char kPublicKeyAnnotation[] = "raven.openyurt.io/public-key";
-
-// What the election needs to know of a node.
+// What the election needs to know of a node (label and annotation names in
+// common/raven_annotations.h).
 struct NodeView {
   std::string name;
   std::map<std::string, std::string> labels;
@@ -29,6 +25,7 @@ struct NodeView {
   bool lease_fresh = false;            // its agent renewed its heartbeat Lease in time
 
   bool healthy() const { return ready && lease_fresh; }
+  bool operator==(const NodeView&) const = default;
 };
 
 struct ElectionResult {
@@ -38,13 +35,19 @@ struct ElectionResult {
   std::vector<std::string> lost;
   // Types with Replicas > 0 but no healthy candidate.
   std::vector<std::string> without_endpoint;
+  // Members left out of status.nodes because they have no InternalIP (the
+  // CRD requires privateIP, and the dataplane cannot reach them anyway).
+  std::vector<std::string> skipped_members;
 };
 
-// Members: nodes labelled for this Gateway, sorted by name, with their
-// addresses and pod CIDRs. Per type (tunnel, proxy) with Replicas > 0: the
-// current active endpoints that are still healthy candidates stay, in their
-// order (the first is the primary; a returning node never takes the role
-// back); free slots are filled from spec.endpoints in list order.
+// Members: nodes labelled for this Gateway that have an InternalIP, sorted by
+// name, with their addresses and pod CIDRs (sorted). Per type (tunnel, proxy) with Replicas > 0:
+// the current active endpoints that are still healthy candidates stay, in their order (the first is
+// the primary; a returning node never takes the role back); free slots are filled from
+// spec.endpoints in list order. A published endpoint is its spec entry with port = spec port, else
+// (tunnel) the agent's wireguard-port annotation, else the type's default, and (tunnel)
+// config.publicKey from the agent's public-key annotation. status.conditions
+// is left empty: the caller owns it.
 ElectionResult Elect(const Gateway& gateway, const std::map<std::string, NodeView>& nodes);
 
 }  // namespace raven::controller

@@ -9,10 +9,17 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include <net/if.h>
+
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "common/kube/config.h"
 #include "common/logging.h"
+#include "common/raven_annotations.h"
 #include "common/status_macros.h"
 #include "daemon/bpf/bpffs.h"
+#include "daemon/cluster/api_gateway_source.h"
 #include "daemon/gateway_file.h"
 #include "daemon/netlink/link_monitor.h"
 #include "daemon/wireguard/key_file.h"
@@ -97,8 +104,52 @@ absl::StatusOr<std::unique_ptr<Agent>> Agent::Start(const AgentConfig& config) {
   std::unique_ptr<Agent> agent(
       new Agent(config, keys, uplink, std::move(programs), std::move(wireguard)));
   RETURN_IF_ERROR(agent->EnsureNode());
+  agent->CheckDataplane();
+  RETURN_IF_ERROR(agent->ConnectCluster());
   agent->Sync();
   return agent;
+}
+
+Agent::~Agent() = default;
+
+absl::Status Agent::ConnectCluster() {
+  if (!config_.gateway_file.empty()) {
+    ASSIGN_OR_RETURN(source_, FileGatewaySource::Open(config_.gateway_file));
+  } else {
+    ASSIGN_OR_RETURN(kube::ClientConfig client, kube::LoadDefault(config_.kubeconfig));
+    ASSIGN_OR_RETURN(rest_, kube::RestClient::Create(client));
+    RAVEN_LOG(kInfo, "Kubernetes API server ", client.server);
+    ASSIGN_OR_RETURN(std::unique_ptr<ApiGatewaySource> api,
+                     ApiGatewaySource::Start(rest_.get(), config_.watch_stale_after));
+    // The heartbeat starts before the Gateways are listed: a restarted
+    // gateway must renew its Lease before the elector gives up on it.
+    HeartbeatOptions heartbeat;
+    heartbeat.lease_namespace = config_.lease_namespace;
+    heartbeat.node_name = config_.node_name;
+    heartbeat.interval = config_.heartbeat_interval;
+    heartbeat.lease_duration = config_.heartbeat_lease_duration;
+    heartbeat.node_annotations = {{kPublicKeyAnnotation, keys_.public_key.ToBase64()},
+                                  {kWireGuardPortAnnotation, absl::StrCat(config_.wireguard_port)}};
+    heartbeat.dataplane_problem = [this] { return status_.DataplaneProblem(); };
+    heartbeat_ = std::make_unique<Heartbeat>(rest_.get(), std::move(heartbeat));
+    heartbeat_->Start();
+    // A first list within a few seconds lets the first Sync() use it; later
+    // ones arrive through fd().
+    if (!api->WaitForSync(absl::Seconds(5))) {
+      RAVEN_LOG(kWarning, "Gateways not listed yet; keeping the dataplane as found until they are");
+    }
+    source_ = std::move(api);
+  }
+  metrics_ = std::make_unique<AgentMetrics>(registry_, status_, heartbeat_.get(),
+                                            programs_->peer_stats_fd(), programs_->drops_fd());
+  if (!config_.metrics_address.empty()) {
+    ASSIGN_OR_RETURN(http_, metrics::HttpServer::Start(config_.metrics_address, &registry_, [this] {
+                       std::vector<std::string> problems = status_.HealthProblems();
+                       return metrics::Health{problems.empty(), absl::StrJoin(problems, "\n")};
+                     }));
+    RAVEN_LOG(kInfo, "serving /metrics and /healthz on ", config_.metrics_address);
+  }
+  return absl::OkStatus();
 }
 
 absl::Status Agent::EnsureNode() {
@@ -106,17 +157,91 @@ absl::Status Agent::EnsureNode() {
   return attacher_.AttachAll();
 }
 
+void Agent::CheckDataplane() {
+  std::vector<std::string> problems;
+  auto attached = [&](const std::string& ifname, bpf::TcDirection direction, int prog_fd,
+                      const char* what) {
+    absl::StatusOr<uint32_t> id = tc_.AttachedProgramId(ifname, direction);
+    absl::StatusOr<uint32_t> want = bpf::ProgramId(prog_fd);
+    if (!id.ok() || !want.ok() || *id != *want) {
+      problems.push_back(absl::StrCat(what, " program not attached to ", ifname));
+    }
+  };
+  attached(uplink_.name, bpf::TcDirection::kEgress, programs_->host_egress_fd(), "host egress");
+  if (if_nametoindex(config_.vxlan_device.c_str()) == 0) {
+    problems.push_back(absl::StrCat("VXLAN device ", config_.vxlan_device, " missing"));
+  } else {
+    attached(config_.vxlan_device, bpf::TcDirection::kIngress, programs_->relay_ingress_fd(),
+             "relay ingress");
+  }
+  std::vector<PeerObservation> peers;
+  absl::StatusOr<std::vector<wg::PeerStatus>> wg_peers = wireguard_->GetPeers();
+  if (!wg_peers.ok()) {
+    problems.push_back(absl::StrCat("WireGuard device ", config_.wireguard_device, ": ",
+                                    wg_peers.status().message()));
+  } else {
+    for (const wg::PeerStatus& p : *wg_peers) {
+      PeerObservation o;
+      auto name = peer_gateways_.find(p.config.public_key.ToBase64());
+      o.gateway = name != peer_gateways_.end() ? name->second : p.config.public_key.ToBase64();
+      if (p.last_handshake_unix_nanos > 0) {
+        o.last_handshake = absl::FromUnixNanos(p.last_handshake_unix_nanos);
+      }
+      o.rx_bytes = p.rx_bytes;
+      o.tx_bytes = p.tx_bytes;
+      peers.push_back(std::move(o));
+    }
+  }
+  std::string staleness = source_ ? source_->Staleness() : "";
+  std::string source_problem = !staleness.empty() ? staleness : last_read_error_;
+  // A hung API server leaves the watch open but silent; the heartbeat's
+  // failing renewals are what show it.
+  if (source_problem.empty() && heartbeat_ != nullptr && problems.empty()) {
+    HeartbeatState beat = heartbeat_->state();
+    if (beat.last_renewal && absl::Now() - *beat.last_renewal > config_.watch_stale_after) {
+      source_problem = absl::StrCat(
+          "API server unreachable: no heartbeat renewal for ",
+          absl::FormatDuration(absl::Trunc(absl::Now() - *beat.last_renewal, absl::Seconds(1))),
+          " (", beat.last_error, "); the dataplane keeps the last Gateways seen");
+    }
+  }
+  std::string joined = absl::StrJoin(problems, "; ");
+  if (joined != status_.DataplaneProblem()) {
+    if (problems.empty()) {
+      RAVEN_LOG(kInfo, "dataplane healthy again");
+    } else {
+      RAVEN_LOG(kError, "dataplane unhealthy (repairing): ", joined);
+    }
+  }
+  status_.Update([&](AgentSnapshot& s) {
+    s.dataplane_problems = problems;
+    s.peers = std::move(peers);
+    s.source_problem = source_problem;
+  });
+  if (!problems.empty()) {
+    if (absl::Status st = EnsureNode(); !st.ok()) {
+      RAVEN_LOG(kError, "repair failed (will retry): ", st.message());
+    }
+  }
+}
+
 void Agent::Sync() {
-  auto snapshot = ReadGatewayFile(config_.gateway_file);
+  auto snapshot = source_->Read();
   if (!snapshot.ok()) {
-    RAVEN_LOG(kError, "gateway file rejected, keeping the last good dataplane: ",
-              snapshot.status().message());
+    std::string error = std::string(snapshot.status().message());
+    if (error != last_read_error_) {
+      RAVEN_LOG(kError, "Gateways unavailable, keeping the last good dataplane: ", error);
+    }
+    last_read_error_ = error;
+    status_.Update([&](AgentSnapshot& s) { s.source_problem = error; });
     return;
   }
+  last_read_error_.clear();
   for (const auto& r : store_.ReplaceAll(*std::move(snapshot))) {
     RAVEN_LOG(kError, "Gateway ", r.name.empty() ? "<unnamed>" : r.name, " rejected: ", r.reason,
               r.kept_last_good ? "; keeping its last good version" : "; ignored");
   }
+  absl::Time start = absl::Now();
   DesiredDataplane desired =
       ComputeDesiredDataplane(store_.gateways(), config_.node_name, config_.dataplane);
   for (const auto& warning : desired.warnings) RAVEN_LOG(kWarning, warning);
@@ -127,11 +252,24 @@ void Agent::Sync() {
     last_role_ = desired.role;
   }
   auto stats = reconciler_.Apply(desired, devices_);
+  metrics_->ObserveReconcile(absl::Now() - start, stats.ok());
   if (!stats.ok()) {
     RAVEN_LOG(kError, "reconcile failed (will retry): ", stats.status().message());
   } else if (stats->changed()) {
     RAVEN_LOG(kInfo, "dataplane updated: ", FormatStats(*stats));
   }
+  peer_gateways_.clear();
+  for (const auto& [gateway, peer] : desired.peers) peer_gateways_[peer.public_key] = gateway;
+  status_.Update([&](AgentSnapshot& s) {
+    s.role = desired.role;
+    s.local_gateway = desired.local_gateway;
+    s.role_reason = desired.reason;
+    s.routes = desired.routes.size();
+    s.peer_names.clear();
+    for (const auto& [prefix, route] : desired.routes) s.peer_names[route.peer_id] = route.gateway;
+    s.source_problem = source_->Staleness();
+    s.reconcile_error = stats.ok() ? "" : std::string(stats.status().message());
+  });
 }
 
 absl::Status Agent::Run() {
@@ -139,17 +277,19 @@ absl::Status Agent::Run() {
   Fd signals(signal_fd);
   ASSIGN_OR_RETURN(int timer_fd, OpenTimerFd(config_.resync_interval));
   Fd timer(timer_fd);
-  ASSIGN_OR_RETURN(FileWatch watch, FileWatch::Open(config_.gateway_file));
+  ASSIGN_OR_RETURN(int health_fd, OpenTimerFd(config_.health_interval));
+  Fd health(health_fd);
   ASSIGN_OR_RETURN(nl::LinkMonitor links, nl::LinkMonitor::Open());
   // Links that appeared between setup and the monitor opening.
   RETURN_IF_ERROR(attacher_.AttachAll());
 
   pollfd fds[] = {{signals.get(), POLLIN, 0},
                   {timer.get(), POLLIN, 0},
-                  {watch.fd(), POLLIN, 0},
-                  {links.fd(), POLLIN, 0}};
+                  {source_->fd(), POLLIN, 0},
+                  {links.fd(), POLLIN, 0},
+                  {health.get(), POLLIN, 0}};
   for (;;) {
-    if (poll(fds, 4, -1) < 0) {
+    if (poll(fds, 5, -1) < 0) {
       if (errno == EINTR) continue;
       return Errno("poll");
     }
@@ -170,7 +310,7 @@ absl::Status Agent::Run() {
       }
       Sync();
     }
-    if ((fds[2].revents & POLLIN) && watch.Drain()) Sync();
+    if ((fds[2].revents & POLLIN) && source_->Drain()) Sync();
     if (fds[3].revents & POLLIN) {
       ASSIGN_OR_RETURN(std::vector<nl::LinkEvent> events, links.Drain());
       for (const auto& event : events) {
@@ -182,6 +322,13 @@ absl::Status Agent::Run() {
           }
         }
       }
+    }
+    if (fds[4].revents & POLLIN) {
+      uint64_t expirations;
+      if (read(health.get(), &expirations, sizeof(expirations)) < 0 && errno != EAGAIN) {
+        return Errno("read timer");
+      }
+      CheckDataplane();
     }
   }
 }

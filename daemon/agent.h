@@ -1,16 +1,28 @@
 // raven-agent's long-running part: sets the node up, then keeps the dataplane
-// equal to what the Gateways say, reacting to file changes, links that come
-// and go, and a periodic resync as a safety net.
+// equal to what the Gateways say, reacting to Gateway changes (API watch or
+// file), links that come and go, a 1 s dataplane self-check and a periodic
+// resync as a safety net. With the API it also keeps the node's heartbeat
+// Lease and Node annotations (daemon/cluster/heartbeat.h), and it serves
+// /healthz and /metrics.
 #ifndef RAVEN_DAEMON_AGENT_H_
 #define RAVEN_DAEMON_AGENT_H_
 
+#include <map>
 #include <memory>
+#include <string>
 
 #include "absl/status/statusor.h"
+#include "common/kube/rest_client.h"
+#include "common/metrics/http_server.h"
+#include "common/metrics/registry.h"
 #include "daemon/agent_config.h"
+#include "daemon/agent_metrics.h"
+#include "daemon/agent_status.h"
 #include "daemon/bpf/dataplane_programs.h"
 #include "daemon/bpf/route_table.h"
 #include "daemon/bpf/tc_attach.h"
+#include "daemon/cluster/heartbeat.h"
+#include "daemon/gateway_source.h"
 #include "daemon/interface_attacher.h"
 #include "daemon/model/gateway_store.h"
 #include "daemon/reconciler.h"
@@ -23,6 +35,7 @@ namespace raven {
 class Agent {
  public:
   static absl::StatusOr<std::unique_ptr<Agent>> Start(const AgentConfig& config);
+  ~Agent();
 
   // Runs until SIGTERM or SIGINT. Leaves the dataplane in place on exit: a
   // restarted agent takes over without a gap; --cleanup removes it.
@@ -33,9 +46,14 @@ class Agent {
         std::unique_ptr<bpf::DataplanePrograms> programs,
         std::unique_ptr<wg::WireGuardDevice> wireguard);
 
+  // The Gateway source, heartbeat and HTTP endpoint the config asks for.
+  absl::Status ConnectCluster();
   // Devices and program attachments, recreated if something removed them.
   absl::Status EnsureNode();
-  // Re-reads the Gateway file and reconciles; bad input keeps the last good state.
+  // Checks programs and devices, reads WireGuard peer state; repairs what is
+  // missing. Updates status_.
+  void CheckDataplane();
+  // Reads the Gateways and reconciles; bad input keeps the last good state.
   void Sync();
 
   AgentConfig config_;
@@ -50,6 +68,16 @@ class Agent {
   GatewayStore store_{config_.node_name};
   DataplaneDevices devices_;
   NodeRole last_role_ = NodeRole::kNone;
+  std::map<std::string, std::string> peer_gateways_;  // WireGuard public key -> remote Gateway
+  std::string last_read_error_;
+
+  AgentStatus status_;
+  std::unique_ptr<kube::RestClient> rest_;  // null with a Gateway file
+  std::unique_ptr<GatewaySource> source_;
+  std::unique_ptr<Heartbeat> heartbeat_;
+  metrics::Registry registry_;
+  std::unique_ptr<AgentMetrics> metrics_;
+  std::unique_ptr<metrics::HttpServer> http_;  // last: stops first
 };
 
 }  // namespace raven

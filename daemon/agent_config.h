@@ -15,7 +15,15 @@ namespace raven {
 struct AgentConfig {
   std::string node_name;
   std::string node_ip;
+  // Gateways come from this JSON file when set, else from the Kubernetes API
+  // (kubeconfig; empty: in-cluster service account, $KUBECONFIG, ~/.kube/config).
   std::string gateway_file;
+  std::string kubeconfig;
+  std::string lease_namespace = "raven-system";
+  absl::Duration heartbeat_interval = absl::Seconds(1);
+  absl::Duration heartbeat_lease_duration = absl::Seconds(2);
+  absl::Duration watch_stale_after = absl::Seconds(10);
+  std::string metrics_address;  // host:port of /metrics and /healthz; empty: off
   std::vector<std::string> pod_interface_globs;
   std::string uplink;  // empty: the interface holding node_ip
   std::string bpffs_dir = "/sys/fs/bpf/raven";
@@ -32,6 +40,7 @@ struct AgentConfig {
 
   DataplaneOptions dataplane;
   absl::Duration resync_interval = absl::Seconds(30);
+  absl::Duration health_interval = absl::Seconds(1);  // dataplane self-check
 
   std::string key_file() const { return state_dir + "/wireguard.key"; }
   std::string tc_state_file() const { return state_dir + "/tc-hooks"; }

@@ -12,19 +12,8 @@
 
 namespace raven {
 
-absl::StatusOr<std::vector<DecodedGateway>> ReadGatewayFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat("open ", path, ": ", strerror(errno)));
-  std::stringstream text;
-  text << in.rdbuf();
-  auto decoded = DecodeGatewayDocument(text.str());
-  if (!decoded.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": ", decoded.status().message()));
-  }
-  return decoded;
-}
-
-absl::StatusOr<FileWatch> FileWatch::Open(const std::string& path) {
+absl::StatusOr<std::unique_ptr<FileGatewaySource>> FileGatewaySource::Open(
+    const std::string& path) {
   size_t slash = path.rfind('/');
   std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
   std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
@@ -37,22 +26,28 @@ absl::StatusOr<FileWatch> FileWatch::Open(const std::string& path) {
     close(fd);
     return absl::InternalError(absl::StrCat("watch ", dir, ": ", strerror(err)));
   }
-  return FileWatch(fd, name);
+  return std::unique_ptr<FileGatewaySource>(new FileGatewaySource(fd, path, std::move(name)));
 }
 
-FileWatch::FileWatch(FileWatch&& other) noexcept : fd_(other.fd_), name_(std::move(other.name_)) {
-  other.fd_ = -1;
+FileGatewaySource::~FileGatewaySource() { close(inotify_fd_); }
+
+absl::StatusOr<std::vector<DecodedGateway>> FileGatewaySource::Read() {
+  std::ifstream in(path_);
+  if (!in) return absl::NotFoundError(absl::StrCat("open ", path_, ": ", strerror(errno)));
+  std::stringstream text;
+  text << in.rdbuf();
+  auto decoded = DecodeGatewayDocument(text.str());
+  if (!decoded.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(path_, ": ", decoded.status().message()));
+  }
+  return decoded;
 }
 
-FileWatch::~FileWatch() {
-  if (fd_ >= 0) close(fd_);
-}
-
-bool FileWatch::Drain() {
+bool FileGatewaySource::Drain() {
   alignas(inotify_event) char buf[4096];
   bool relevant = false;
   for (;;) {
-    ssize_t n = read(fd_, buf, sizeof(buf));
+    ssize_t n = read(inotify_fd_, buf, sizeof(buf));
     if (n <= 0) return relevant;
     for (char* p = buf; p < buf + n;) {
       auto* event = reinterpret_cast<inotify_event*>(p);

@@ -1,33 +1,36 @@
-// The Gateway objects from a JSON file (the CRD format), and an inotify watch
-// on its directory so that a replaced or rewritten file is noticed at once.
+// Gateways from a JSON file in the CRD format (a GatewayList, an array, or
+// one object), watched with inotify on its directory so that a replaced or
+// rewritten file is noticed at once.
 #ifndef RAVEN_DAEMON_GATEWAY_FILE_H_
 #define RAVEN_DAEMON_GATEWAY_FILE_H_
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "common/gateway.h"
+#include "daemon/gateway_source.h"
 
 namespace raven {
 
-absl::StatusOr<std::vector<DecodedGateway>> ReadGatewayFile(const std::string& path);
-
-class FileWatch {
+class FileGatewaySource : public GatewaySource {
  public:
-  static absl::StatusOr<FileWatch> Open(const std::string& path);
-  FileWatch(FileWatch&& other) noexcept;
-  FileWatch& operator=(FileWatch&&) = delete;
-  ~FileWatch();
+  static absl::StatusOr<std::unique_ptr<FileGatewaySource>> Open(const std::string& path);
+  ~FileGatewaySource() override;
+  FileGatewaySource(const FileGatewaySource&) = delete;
+  FileGatewaySource& operator=(const FileGatewaySource&) = delete;
 
-  int fd() const { return fd_; }
-  // Drains pending events; true when one concerned the watched file.
-  bool Drain();
+  int fd() const override { return inotify_fd_; }
+  bool Drain() override;
+  absl::StatusOr<std::vector<DecodedGateway>> Read() override;
+  std::string Staleness() const override { return ""; }
 
  private:
-  FileWatch(int fd, std::string name) : fd_(fd), name_(std::move(name)) {}
-  int fd_;
-  std::string name_;
+  FileGatewaySource(int inotify_fd, std::string path, std::string name)
+      : inotify_fd_(inotify_fd), path_(std::move(path)), name_(std::move(name)) {}
+  int inotify_fd_;
+  std::string path_;
+  std::string name_;  // the file's name within its directory
 };
 
 }  // namespace raven

@@ -21,7 +21,19 @@
 
 ABSL_FLAG(std::string, node_name, "", "This node's name (default: $NODE_NAME)");
 ABSL_FLAG(std::string, node_ip, "", "This node's IP (default: $NODE_IP)");
-ABSL_FLAG(std::string, gateway_file, "", "JSON file of Gateway objects (CRD format), watched");
+ABSL_FLAG(std::string, gateway_file, "",
+          "JSON file of Gateway objects (CRD format), watched; instead of the Kubernetes API");
+ABSL_FLAG(std::string, kubeconfig, "",
+          "kubeconfig for the API server (default: in-cluster service account, $KUBECONFIG, "
+          "~/.kube/config)");
+ABSL_FLAG(std::string, namespace, "raven-system", "Namespace of the heartbeat Leases");
+ABSL_FLAG(absl::Duration, heartbeat_interval, absl::Seconds(1), "How often the Lease is renewed");
+ABSL_FLAG(absl::Duration, heartbeat_lease_duration, absl::Seconds(2),
+          "leaseDurationSeconds of the heartbeat Lease: silence for this long fails the node over");
+ABSL_FLAG(absl::Duration, watch_stale_after, absl::Seconds(10),
+          "A Gateway watch failing this long makes /healthz fail (the dataplane is kept)");
+ABSL_FLAG(std::string, metrics_address, "0.0.0.0:10273",
+          "host:port of /metrics and /healthz (empty: off)");
 ABSL_FLAG(std::string, pod_interfaces, "",
           "Comma-separated globs of host-side pod interfaces, e.g. 'veth*,cali*'");
 ABSL_FLAG(std::string, uplink, "", "Uplink interface (default: the one holding --node_ip)");
@@ -50,20 +62,6 @@ std::string FlagOrEnv(const std::string& flag, const char* env) {
   return value ? value : "";
 }
 
-bool ParseLogLevel(const std::string& text, raven::LogLevel& level) {
-  if (text == "debug")
-    level = raven::LogLevel::kDebug;
-  else if (text == "info")
-    level = raven::LogLevel::kInfo;
-  else if (text == "warning")
-    level = raven::LogLevel::kWarning;
-  else if (text == "error")
-    level = raven::LogLevel::kError;
-  else
-    return false;
-  return true;
-}
-
 bool ValidPort(int port) { return port > 0 && port < 65536; }
 
 }  // namespace
@@ -75,7 +73,7 @@ int main(int argc, char** argv) {
   absl::ParseCommandLine(static_cast<int>(args.size()), args.data());
 
   raven::LogLevel level;
-  if (!ParseLogLevel(absl::GetFlag(FLAGS_log_level), level)) {
+  if (!raven::ParseLogLevel(absl::GetFlag(FLAGS_log_level), level)) {
     std::fprintf(stderr, "raven-agent: --log_level must be debug, info, warning or error\n");
     return 2;
   }
@@ -86,6 +84,12 @@ int main(int argc, char** argv) {
   config.node_name = FlagOrEnv(absl::GetFlag(FLAGS_node_name), "NODE_NAME");
   config.node_ip = FlagOrEnv(absl::GetFlag(FLAGS_node_ip), "NODE_IP");
   config.gateway_file = absl::GetFlag(FLAGS_gateway_file);
+  config.kubeconfig = absl::GetFlag(FLAGS_kubeconfig);
+  config.lease_namespace = absl::GetFlag(FLAGS_namespace);
+  config.heartbeat_interval = absl::GetFlag(FLAGS_heartbeat_interval);
+  config.heartbeat_lease_duration = absl::GetFlag(FLAGS_heartbeat_lease_duration);
+  config.watch_stale_after = absl::GetFlag(FLAGS_watch_stale_after);
+  config.metrics_address = absl::GetFlag(FLAGS_metrics_address);
   config.pod_interface_globs =
       absl::StrSplit(absl::GetFlag(FLAGS_pod_interfaces), ',', absl::SkipWhitespace());
   config.uplink = absl::GetFlag(FLAGS_uplink);
@@ -124,10 +128,16 @@ int main(int argc, char** argv) {
   }
   if (absl::GetFlag(FLAGS_cleanup)) return raven::CleanupNode(config).ok() ? 0 : 1;
 
-  if (config.node_name.empty() || config.node_ip.empty() || config.gateway_file.empty()) {
+  if (config.node_name.empty() || config.node_ip.empty()) {
     std::fprintf(stderr,
-                 "raven-agent: --node_name, --node_ip (or $NODE_NAME, $NODE_IP) and "
-                 "--gateway_file are required\n");
+                 "raven-agent: --node_name and --node_ip (or $NODE_NAME, $NODE_IP) are required\n");
+    return 2;
+  }
+  if (config.heartbeat_interval <= absl::ZeroDuration() ||
+      config.heartbeat_lease_duration < 2 * config.heartbeat_interval) {
+    std::fprintf(stderr,
+                 "raven-agent: --heartbeat_lease_duration must be at least twice "
+                 "--heartbeat_interval\n");
     return 2;
   }
   auto agent = raven::Agent::Start(config);

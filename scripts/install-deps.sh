@@ -11,8 +11,11 @@ packages=(
   libgtest-dev libgmock-dev libmnl-dev
   # runtime and tests
   wireguard-go wireguard-tools iproute2 iputils-ping nftables tcpdump
-  socat procps coreutils python3 python3-yaml openssl
+  socat procps coreutils python3 python3-yaml openssl curl
 )
+# kubectl for the lab and the kubectl tests: Debian's kubernetes-client only
+# where none is installed (it conflicts with an upstream /usr/bin/kubectl).
+if ! command -v kubectl >/dev/null; then packages+=(kubernetes-client); fi
 
 if [[ $(id -u) -ne 0 ]]; then
   echo "install-deps.sh: run as root (apt-get install)" >&2

@@ -1,23 +1,34 @@
 #!/usr/bin/env bash
-# A Raven lab on this machine: three node pools in network namespaces, one
-# raven-agent per node, joined over a simulated internet. Root only.
+# A Raven lab on this machine: a simulated edge cluster of three node pools in
+# network namespaces, the project's Kubernetes API server with the Gateway CRD,
+# raven-controller electing each pool's gateway, and one raven-agent per node,
+# joined over a simulated internet. Root only.
 #
 #   scripts/lab.sh up [--no-install] [--no-build] [--recreate] [-v]
 #   scripts/lab.sh status
+#   scripts/lab.sh kubectl ARGS...      (e.g. get gw; label node a2 ...)
 #   scripts/lab.sh down
 #
 # up: installs the Debian packages (scripts/install-deps.sh; not with
 # --no-install), builds (meson setup build, ninja -C build; not with --no-build,
-# which takes $RAVEN_AGENT or build/daemon/raven-agent as it is), creates the
-# namespaces below, writes the Gateway file, starts the agents in their own
-# sessions, waits (at most 60 s) until every cross-pool pod pair answers ping,
+# which takes $RAVEN_AGENT, $RAVEN_APISERVER, $RAVEN_CONTROLLER or build/'s as
+# they are), creates the namespaces below, starts raven-apiserver (HTTPS, token)
+# in namespace rvlab-api at 198.18.0.2:6443, applies the CRD, creates the six
+# Nodes (labelled raven.openyurt.io/gateway=<pool's Gateway>) and the three
+# Gateways (two candidate endpoints each, Replicas 1), starts raven-controller
+# there and the agents in their own sessions (they publish their keys on their
+# Nodes and renew heartbeat Leases; the controller elects; the agents program
+# the dataplane from the Gateways' status), waits (at most 60 s) until every
+# cross-pool pod pair answers ping,
 # prints the reachability matrix and where to look, and exits, leaving the lab
 # running. It refuses when a lab is up (--recreate removes it first). Setup
 # failures remove what was made; if the pools do not converge the lab stays up
 # for inspection and up exits 1.
-# status: agent liveness, WireGuard handshakes and the matrix again (exit 0 when
-# every agent runs and every pair answers, 1 otherwise, 3 when no lab is up).
-# down: stops the agents and runs their --cleanup, ends leftover wireguard-go
+# status: the Gateways (kubectl get gw), agent liveness, role, /healthz and
+# WireGuard handshakes, and the matrix again (exit 0 when every agent runs and
+# every pair answers, 1 otherwise, 3 when no lab is up).
+# kubectl: kubectl with the lab's kubeconfig, run in namespace rvlab-api.
+# down: stops the agents, controller and API server, runs the agents' --cleanup, ends leftover wireguard-go
 # daemons of lab devices, deletes every rvlab-* namespace, unmounts the bpffs,
 # removes /run/raven-lab and /var/lib/raven-lab. Idempotent. Agent logs stay
 # in /var/log/raven-lab until the next up.
@@ -26,13 +37,14 @@
 #        ┌───────────────┬──────────────┴──────┬──────────────────────┐
 #   ul0 198.18.0.11  ul0 198.18.0.12    wan0 198.18.0.20        wan0 198.18.0.30
 #   ┌────┴─────┐     ┌────┴─────┐   ┌─────────┴─────────┐   ┌─────────┴─────────┐
-#   │ c1 (gw)  │     │ c2       │   │ rvlab-nat-a       │   │ rvlab-nat-b       │
+#   │ c1       │     │ c2       │   │ rvlab-nat-a       │   │ rvlab-nat-b       │
 #   └──────────┘     └──────────┘   │ masquerade LAN,   │   │ masquerade LAN,   │
-#   pool "cloud" (gw-cloud):        │ udp 4500 -> a1    │   │ udp 4500 -> b1    │
-#   public node IPs, CNI routes     └─────────┬─────────┘   └─────────┬─────────┘
+#   pool "cloud" (gw-cloud):        │ udp 4500 -> a1,   │   │ udp 4500 -> b1,   │
+#   public node IPs, CNI routes     │ udp 4501 -> a2    │   │ udp 4501 -> b2    │
+#                                   └─────────┬─────────┘   └─────────┬─────────┘
 #   over the internet segment          lan0 100.127.2.1/24     lan0 100.127.3.1/24
 #   (v6: fd7f:1::11, ::12)             ┌──────┴──────┐         ┌──────┴──────┐
-#                                   a1 (gw)  a2             b1 (gw)  b2
+#                                   a1       a2             b1       b2
 #                                   .2.11    .2.12          .3.11    .3.12   (fd7f:2::11 ...)
 #                                   pool "edge-a" (gw-edge-a) pool "edge-b" (gw-edge-b)
 #
@@ -43,15 +55,24 @@
 # Within a pool, the CNI stand-in routes the other node's pod CIDRs via its
 # LAN address; nothing routes another pool's pods: that is Raven's job.
 # Edge gateways are reachable only through their router's port forward:
-# their Gateway endpoints say underNAT: true, publicIP: the router's address.
+# their Gateway endpoints say underNAT: true, publicIP: the router's address,
+# publicPort 4500 (first candidate) or 4501 (second). The first candidate of
+# each Gateway (c1, a1, b1) is elected first; the second takes over when the
+# first's agent stops renewing its heartbeat Lease.
+# rvlab-api (198.18.0.2 on the internet segment): raven-apiserver :6443 and
+# raven-controller (metrics :10272); each agent serves /metrics and /healthz on
+# <node IP>:10273.
 #
 # Names: namespaces rvlab-<name>, WireGuard devices rvlab-wg-<node>, pins on a
 # bpffs at /run/raven-lab/bpf/<node> (not under /sys, which ip netns exec
-# remounts), agent PIDs in /run/raven-lab/<node>.pid, keys in
-# /var/lib/raven-lab/<node>, Gateways in /var/lib/raven-lab/gateways.json,
-# logs in /var/log/raven-lab (lab.log: every command run by up and down).
-# RAVEN_LAB_LOG_LEVEL=debug makes the agents chattier (default info);
-# RAVEN_AGENT=PATH with --no-build runs another agent binary.
+# remounts), PIDs in /run/raven-lab/<node|apiserver|controller>.pid, keys in
+# /var/lib/raven-lab/<node>, certificates and kubeconfig in
+# /var/lib/raven-lab/cluster, logs in /var/log/raven-lab (lab.log: every
+# command run by up and down).
+# RAVEN_LAB_LOG_LEVEL=debug makes the agents chattier (default info).
+#
+# Sourcing this file (tests/e2e/failover.sh does) defines the functions without
+# running a command.
 # Nothing is routed from the root namespace; no lab packet leaves the lab's
 # namespaces.
 set -eo pipefail
@@ -65,8 +86,10 @@ RUN_DIR=/run/raven-lab
 BPF_ROOT=$RUN_DIR/bpf
 PID_DIR=$RUN_DIR
 STATE_ROOT=/var/lib/raven-lab
-GW_FILE=$STATE_ROOT/gateways.json
 LOG_DIR=/var/log/raven-lab
+CLUSTER=1
+CLUSTER_DIR=$STATE_ROOT/cluster
+API_IP=198.18.0.2
 LAB_LOG=$LOG_DIR/lab.log
 AGENT_LOG_LEVEL=${RAVEN_LAB_LOG_LEVEL:-info}
 AGENT_DETACH=1
@@ -80,7 +103,7 @@ VERBOSE=0
 die() { log "FAIL: $*"; printf 'lab.sh: %s\n' "$*" >&2; exit 1; }
 say() { printf '%s\n' "$*"; (( VERBOSE )) || log "$*"; }
 secs() { printf '%d.%d' $(( $1 / 1000 )) $(( $1 % 1000 / 100 )); }
-usage() { { echo "usage:"; sed -n '5,7s/^# //p' "$0"; } >&2; exit 2; }
+usage() { { echo "usage:"; sed -n '7,10s/^# //p' "$0"; } >&2; exit 2; }
 
 # ---------------------------------------------------------------- the plan
 LAB_NODES=(c1 c2 a1 a2 b1 b2)
@@ -94,33 +117,34 @@ lab_plan() {
   define_member c1 gw-cloud 198.18.0.11
   define_member c2 gw-cloud 198.18.0.12
   define_gateway gw-edge-a a1 198.18.0.20 true
-  define_endpoint gw-edge-a a1 198.18.0.20
-  define_endpoint gw-edge-a a2 198.18.0.20
+  define_endpoint gw-edge-a a1 198.18.0.20 4500
+  define_endpoint gw-edge-a a2 198.18.0.20 4501
   define_member a1 gw-edge-a 100.127.2.11
   define_member a2 gw-edge-a 100.127.2.12
   define_gateway gw-edge-b b1 198.18.0.30 true
-  define_endpoint gw-edge-b b1 198.18.0.30
-  define_endpoint gw-edge-b b2 198.18.0.30
+  define_endpoint gw-edge-b b1 198.18.0.30 4500
+  define_endpoint gw-edge-b b2 198.18.0.30 4501
   define_member b1 gw-edge-b 100.127.3.11
   define_member b2 gw-edge-b 100.127.3.12
 }
 
-# nat_router NAME WAN_IP LAN_NET(x.y.z) FORWARD_TO: a router on the internet segment with
-# the LAN bridge lan0 (x.y.z.1/24); masquerades the LAN, forwards udp 4500 on WAN_IP to
-# FORWARD_TO, and lets nothing else in from the internet.
+# nat_router NAME WAN_IP LAN_NET(x.y.z) TO_4500 TO_4501: a router on the internet segment
+# with the LAN bridge lan0 (x.y.z.1/24); masquerades the LAN, forwards udp 4500 and 4501
+# on WAN_IP to port 4500 of the two LAN hosts, and lets nothing else in from the internet.
 nat_router() {
-  local r=$1 wan=$2 lan=$3 to=$4
+  local r=$1 wan=$2 lan=$3 to=$4 to2=$5
   add_router "$r"
   plug "$r" wan0 "$wan/24" inet inet0 "$r"
   add_switch "$r" lan0 "$lan.1/24"
   # The LAN is a plain switch: bridged frames skip the router's netfilter (br_netfilter).
   nq "$r" sysctl -qw net.bridge.bridge-nf-call-iptables=0 net.bridge.bridge-nf-call-ip6tables=0 2>/dev/null || true
-  log "[$r] nft: masquerade $lan.0/24 on wan0, dnat udp $wan:4500 -> $to:4500"
+  log "[$r] nft: masquerade $lan.0/24 on wan0, dnat udp $wan:4500 -> $to:4500, :4501 -> $to2:4500"
   nq "$r" nft -f - <<EOF
 table ip rvlab_nat {
   chain prerouting {
     type nat hook prerouting priority dstnat; policy accept;
     iifname "wan0" ip daddr $wan udp dport 4500 dnat to $to:4500
+    iifname "wan0" ip daddr $wan udp dport 4501 dnat to $to2:4500
   }
   chain postrouting {
     type nat hook postrouting priority srcnat; policy accept;
@@ -148,6 +172,9 @@ create_topology() {
   local node
   add_router inet
   add_switch inet inet0 198.18.0.1/24
+  # the API server's host: on the internet segment (edge nodes reach it through their NAT)
+  add_router api
+  plug api ul0 "$API_IP/24" inet inet0 api
   # pool "cloud": nodes straight on the internet segment
   add_node c1
   add_node c2
@@ -157,8 +184,8 @@ create_topology() {
   add_cni c2 100.64.12 fd64:12
   same_pool_routes c1 198.18.0.11 fd7f:1::11 c2 198.18.0.12 fd7f:1::12
   # pools "edge-a" and "edge-b": a LAN behind a NAT router each
-  nat_router nat-a 198.18.0.20 100.127.2 100.127.2.11
-  nat_router nat-b 198.18.0.30 100.127.3 100.127.3.11
+  nat_router nat-a 198.18.0.20 100.127.2 100.127.2.11 100.127.2.12
+  nat_router nat-b 198.18.0.30 100.127.3 100.127.3.11 100.127.3.12
   local pool lan
   for pool in a:2 b:3; do
     lan=100.127.${pool#*:}
@@ -195,6 +222,13 @@ find_agents() {
     [[ $args == *$'\n'--node-name="$node"$'\n'* && $args == *$'\n'--bpffs-dir="$BPF_ROOT/$node"$'\n'* ]] &&
       AGENT_PID[$node]=$pid
   done
+  local name
+  for name in apiserver controller; do
+    [[ -f $PID_DIR/$name.pid ]] || continue
+    pid=$(<"$PID_DIR/$name.pid")
+    args=$(argv_of "$pid") || continue
+    [[ $args == *raven-$name$'\n'* && $args == *"$CLUSTER_DIR"* ]] && DAEMON_PID[$name]=$pid
+  done
   for p in /proc/[0-9]*; do
     args=$(argv_of "${p#/proc/}") || continue
     [[ ${args%%$'\n'*} == *raven-agent && $args == *$'\n'--bpffs-dir="$BPF_ROOT/"* ]] || continue
@@ -205,6 +239,20 @@ find_agents() {
 
 agent_binary() {
   if [[ -f $RUN_DIR/agent ]]; then RAVEN_AGENT=$(<"$RUN_DIR/agent"); fi
+}
+
+# binaries BUILD: the agent, API server and controller to run (build/'s when BUILD=1).
+binaries() {
+  if (( $1 )); then
+    RAVEN_AGENT=$REPO_DIR/build/daemon/raven-agent
+    RAVEN_APISERVER=$REPO_DIR/build/tests/apiserver/raven-apiserver
+    RAVEN_CONTROLLER=$REPO_DIR/build/controller/raven-controller
+  fi
+  local b
+  for b in RAVEN_AGENT RAVEN_APISERVER RAVEN_CONTROLLER; do
+    [[ -x ${!b} ]] || die "no executable at ${!b} (build it, or set $b)"
+    printf -v "$b" '%s' "$(readlink -f "${!b}")"
+  done
 }
 
 # ---------------------------------------------------------------- down
@@ -257,9 +305,14 @@ Where to look
   WireGuard of a gateway       ip netns exec rvlab-a1 wg show rvlab-wg-a1      (gateways: c1 a1 b1)
   TC programs of a node        ip netns exec rvlab-a1 tc filter show dev rvpa1p0 ingress
   a NAT router's rules         ip netns exec rvlab-nat-a nft list ruleset
-  agent logs                   $LOG_DIR/<node>.log      (commands run by the lab: $LAB_LOG)
-  the Gateways                 edit $GW_FILE — every agent re-reads it on change
-                               (e.g. drop a subnet from status.nodes and watch it leave the other pools' tries)
+  logs                         $LOG_DIR/<node>.log, apiserver.log, controller.log      (commands run by the lab: $LAB_LOG)
+  the Gateways (kubectl)       scripts/lab.sh kubectl get gw      (-o yaml: status.activeEndpoints, conditions)
+  Nodes, keys, heartbeats      scripts/lab.sh kubectl get nodes -L raven.openyurt.io/gateway;  ... get leases -n raven-system
+  Events                       scripts/lab.sh kubectl get events
+  agent metrics, health        ip netns exec rvlab-a1 curl -s http://100.127.2.11:10273/metrics      (/healthz; c1: 198.18.0.11)
+  controller metrics           ip netns exec rvlab-api curl -s http://198.18.0.2:10272/metrics
+  fail a gateway over          kill the agent of the active endpoint (c1, a1 or b1): kill \$(cat $PID_DIR/a1.pid)
+                               and watch: scripts/lab.sh kubectl get gw -w
   again                        scripts/lab.sh status
   remove the lab               scripts/lab.sh down
 EOF
@@ -303,13 +356,11 @@ lab_up() {
     say "== building"
     [[ -f build/build.ninja ]] || meson setup build
     ninja -C build
-    RAVEN_AGENT=$REPO_DIR/build/daemon/raven-agent
   fi
-  [[ -x $RAVEN_AGENT ]] || die "no agent binary at $RAVEN_AGENT (build it, or set RAVEN_AGENT)"
-  RAVEN_AGENT=$(readlink -f "$RAVEN_AGENT")
+  binaries "$build"
   t_build=$(ms_since "$t0")
   local tool
-  for tool in ip nft wg wireguard-go bpftool python3 setsid nohup mountpoint; do
+  for tool in ip nft wg wireguard-go bpftool python3 setsid nohup mountpoint curl "$KUBECTL" openssl; do
     command -v "$tool" >/dev/null || die "$tool is not installed (scripts/install-deps.sh installs it)"
   done
   if lab_is_up; then
@@ -340,16 +391,11 @@ lab_up() {
     die "pools reachable without Raven: $(grep ' ok$' <<<"$before" | tr '\n' ' ')"
   t_topo=$(ms_since "$t0")
 
-  say "== starting agents (c1 a1 b1 gateways, c2 a2 b2 members; $RAVEN_AGENT)"
-  for node in "${NODE_ORDER[@]}"; do make_key "$node"; done
-  write_gateways
-  # One at a time, each until it has programmed its dataplane: agents configuring their
-  # WireGuard peers at the same instant make both NATed gateways initiate a handshake at
-  # once, and crossing initiations cost WireGuard a 5 s retry.
-  for node in "${NODE_ORDER[@]}"; do
-    start_agent "$node"
-    wait_log "$node" 0 '\] dataplane updated' 10
-  done
+  say "== starting the API server and controller in rvlab-api ($API_IP)"
+  start_cluster
+  say "== starting agents ($RAVEN_AGENT)"
+  for node in "${NODE_ORDER[@]}"; do start_agent "$node"; done
+  for node in "${NODE_ORDER[@]}"; do wait_log "$node" 0 '\] dataplane updated' 20; done
   t_agents=$(ms_since "$t0")
   trap - EXIT ERR # from here on the lab stays up, also when it does not converge
   set +E
@@ -381,11 +427,16 @@ lab_status() {
   lab_plan
   NODE_ORDER=("${LAB_NODES[@]}")
   find_agents
-  local node rc=0 role hs
+  local node rc=0 role hs gw
+  local -A active=()
+  echo "Gateways"
+  kc get gateways 2>&1 | sed 's/^/  /' || rc=1
+  for gw in "${GW_ORDER[@]}"; do active[$gw]=$(active_endpoint "$gw" 2>/dev/null) || true; done
+  echo
   echo "Agents"
   for node in "${LAB_NODES[@]}"; do
     role=member
-    [[ ${GW_ACTIVE[${NODE_GW[$node]}]} == "$node" ]] && role=gateway
+    [[ ${active[${NODE_GW[$node]}]} == "$node" ]] && role=gateway
     if [[ -n ${AGENT_PID[$node]} ]]; then
       hs=""
       if [[ $role == gateway ]]; then
@@ -393,7 +444,8 @@ lab_status() {
           awk -v now="$(date +%s)" '{ n++; if ($2 > 0) { ok++; age = now - $2; if (age > max) max = age } }
             END { printf "; WireGuard: %d/%d peers with a handshake%s", ok, n, ok ? sprintf(", oldest %d s ago", max) : "" }')
       fi
-      printf '  %-3s %-9s %-7s pid %-7s running%s\n' "$node" "${NODE_GW[$node]}" "$role" "${AGENT_PID[$node]}" "$hs"
+      printf '  %-3s %-9s %-7s pid %-7s healthz: %s%s\n' "$node" "${NODE_GW[$node]}" "$role" "${AGENT_PID[$node]}" \
+        "$(agent_health "$node" 2>&1 | head -n 1)" "$hs"
     else
       printf '  %-3s %-9s %-7s NOT RUNNING (see %s)\n' "$node" "${NODE_GW[$node]}" "$role" "$LOG_DIR/$node.log"
       rc=1
@@ -410,11 +462,12 @@ lab_status() {
 }
 
 # ---------------------------------------------------------------- main
+[[ ${BASH_SOURCE[0]} == "$0" ]] || return 0
 (( $# >= 1 )) || usage
 cmd=$1
 shift
 case $cmd in
-  up|down|status) ;;
+  up|down|status|kubectl) ;;
   -h|--help|help) usage ;;
   *) usage ;;
 esac
@@ -430,4 +483,8 @@ case $cmd in
     lab_down
     ;;
   status) (( $# == 0 )) || usage; lab_status ;;
+  kubectl)
+    lab_is_up || { echo "no lab is up (scripts/lab.sh up)" >&2; exit 3; }
+    kc "$@"
+    ;;
 esac

@@ -21,5 +21,7 @@ for path in sys.argv[1:]:
                 skipped += 1
             else:
                 failed += 1
-print(f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""))
+if skipped:
+    print(f"{skipped} skipped")
+print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed or passed == 0 else 0)

@@ -69,11 +69,16 @@ bool InformerLoop::Sleep(absl::Duration d) {
   return !stopping_;
 }
 
+void InformerLoop::MarkFailing() {
+  if (!stats_.failing_since) stats_.failing_since = clock_->MonotonicNow();
+}
+
 absl::Status InformerLoop::ListAndReplace() {
   ASSIGN_OR_RETURN(RawList list, ListAll(*rest_, path_, options_.list, &cancel_));
   sink_->Replace(list);
   absl::MutexLock lock(&mu_);
   stats_.resource_version = list.resource_version;
+  stats_.failing_since.reset();
   ++stats_.lists;
   synced_ = true;
   return absl::OkStatus();
@@ -113,6 +118,7 @@ absl::Status InformerLoop::WatchOnce(bool& progressed) {
         }
         if (ev->type != WatchEventType::kBookmark) sink_->Apply(ev->type, ev->object());
         absl::MutexLock lock(&mu_);
+        stats_.failing_since.reset();
         if (!ev->resource_version.empty()) stats_.resource_version = ev->resource_version;
         if (ev->type == WatchEventType::kBookmark) {
           ++stats_.bookmarks;
@@ -138,6 +144,7 @@ void InformerLoop::Run() {
         {
           absl::MutexLock lock(&mu_);
           ++stats_.list_failures;
+          MarkFailing();
         }
         if (!Sleep(backoff.Next())) break;
         continue;
@@ -170,6 +177,7 @@ void InformerLoop::Run() {
     {
       absl::MutexLock lock(&mu_);
       ++stats_.watch_failures;
+      MarkFailing();
     }
     if (!Sleep(backoff.Next())) break;
   }

@@ -7,6 +7,7 @@
 #define RAVEN_COMMON_KUBE_INFORMER_LOOP_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -47,6 +48,9 @@ struct InformerStats {
   uint64_t bookmarks = 0;
   uint64_t decode_failures = 0;  // objects or lines skipped
   std::string resource_version;  // where the next watch starts
+  // Since when lists/watches have been failing without progress in between,
+  // by Clock::MonotonicNow(); unset while the informer is in contact.
+  std::optional<absl::Time> failing_since;
 };
 
 class InformerSink {
@@ -79,6 +83,7 @@ class InformerLoop {
  private:
   void Run();
   absl::Status ListAndReplace();
+  void MarkFailing() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status WatchOnce(bool& progressed);
   // Sleeps d unless stopped first; returns false when stopping.
   bool Sleep(absl::Duration d);

@@ -3,6 +3,13 @@
 
 Subcommands (input on stdin unless a file is named):
   gateways [--edit STMT]   spec lines -> GatewayList JSON (raven.openyurt.io/v1beta1)
+  cluster                  spec lines -> a v1 List of Nodes and Gateways (spec only), for kubectl
+  jsonpath PATH            one value out of a JSON document ("status.activeEndpoints.0.nodeName")
+  tcpecho serve ADDR PORT SECONDS        echo one TCP connection (bounded)
+  tcpecho send ADDR PORT SECONDS         a numbered line every 50 ms over one connection,
+                                          each echo checked; prints the longest stall
+  pinggap FILE INTERVAL    `ping -i INTERVAL` output -> the longest run of unanswered
+                           echoes, in seconds, and the loss count
   pingmatrix [OPTIONS]     pod lines -> ICMP echo from every pod to every other pod, v4 and v6,
                            all at once from one process; a reachability matrix
   routes [--need-btf]      `bpftool map dump -j` of a raven_routes{4,6}_v1 trie -> one line per entry
@@ -81,6 +88,135 @@ def gateways(argv):
         exec(edit, {"d": d, "gw": gw})
     json.dump(d, sys.stdout, indent=1)
     sys.stdout.write("\n")
+
+
+def cluster(argv):
+    """Spec lines on stdin, for a lab driven by the API server and the controller:
+         node NAME GATEWAY INTERNAL_IP CIDR[,CIDR...]   a Ready Node labelled for GATEWAY
+         endpoint GATEWAY NODE PUBLIC_IP PUBLIC_PORT UNDER_NAT   a candidate, in priority order
+    Every Gateway named by an endpoint line gets tunnel Replicas 1; statuses are
+    the controller's to write."""
+    items, gateways = [], {}
+    for line in sys.stdin:
+        f = line.split()
+        if not f:
+            continue
+        if f[0] == "node":
+            name, gw, ip, cidrs = f[1], f[2], f[3], f[4].split(",")
+            items.append({
+                "apiVersion": "v1", "kind": "Node",
+                "metadata": {"name": name, "labels": {"raven.openyurt.io/gateway": gw}},
+                "spec": {"podCIDR": cidrs[0], "podCIDRs": cidrs},
+                "status": {"addresses": [{"type": "InternalIP", "address": ip},
+                                         {"type": "Hostname", "address": name}],
+                           "conditions": [{"type": "Ready", "status": "True",
+                                           "reason": "KubeletReady"}]},
+            })
+        elif f[0] == "endpoint":
+            gw, node, public_ip, port, under_nat = f[1], f[2], f[3], int(f[4]), _bool(f[5])
+            if gw not in gateways:
+                gateways[gw] = {
+                    "apiVersion": "raven.openyurt.io/v1beta1", "kind": "Gateway",
+                    "metadata": {"name": gw},
+                    "spec": {"nodeSelector": {"matchLabels": {"raven.openyurt.io/gateway": gw}},
+                             "endpoints": [], "tunnelConfig": {"Replicas": 1}},
+                }
+                if not under_nat:  # as upstream's webhook: an exposed Gateway is not under NAT
+                    gateways[gw]["spec"]["exposeType"] = "PublicIP"
+            gateways[gw]["spec"]["endpoints"].append(
+                {"nodeName": node, "type": "tunnel", "port": 4500, "underNAT": under_nat,
+                 "publicIP": public_ip, "publicPort": port})
+        else:
+            sys.exit("bad spec line: " + line)
+    json.dump({"apiVersion": "v1", "kind": "List", "items": items + list(gateways.values())},
+              sys.stdout, indent=1)
+    sys.stdout.write("\n")
+
+
+def jsonpath(argv):
+    v = json.load(sys.stdin)
+    for part in argv[0].split("."):
+        try:
+            v = v[int(part)] if isinstance(v, list) else v[part]
+        except (KeyError, IndexError, ValueError):
+            sys.exit(1)
+    print(v if not isinstance(v, (dict, list)) else json.dumps(v))
+
+
+def tcpecho(argv):
+    mode, addr, port, seconds = argv[0], argv[1], int(argv[2]), float(argv[3])
+    family = socket.AF_INET6 if ":" in addr else socket.AF_INET
+    deadline = time.monotonic() + seconds
+    if mode == "serve":
+        srv = socket.socket(family, socket.SOCK_STREAM)
+        srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        srv.bind((addr, port))
+        srv.listen(1)
+        srv.settimeout(seconds)
+        conn, _ = srv.accept()
+        conn.settimeout(max(0.1, deadline - time.monotonic()))
+        try:
+            while True:
+                data = conn.recv(65536)
+                if not data:
+                    return
+                conn.sendall(data)
+        except socket.timeout:
+            sys.exit("tcpecho serve: time is up")
+    sock = socket.create_connection((addr, port), timeout=5)
+    sock.settimeout(10)  # TCP rides out the failover by retransmitting; this bounds it
+    sent = echoed = 0
+    buf = b""
+    last_echo = time.monotonic()
+    longest = 0.0
+    while time.monotonic() < deadline:
+        sock.sendall(b"%d\n" % sent)
+        sent += 1
+        end = time.monotonic() + 0.05
+        while echoed < sent and time.monotonic() < end:
+            sock.settimeout(max(0.001, end - time.monotonic()))
+            try:
+                chunk = sock.recv(65536)
+            except socket.timeout:
+                break
+            if not chunk:
+                sys.exit("tcpecho send: the connection was closed after %d lines" % echoed)
+            buf += chunk
+            while b"\n" in buf:
+                line, buf = buf.split(b"\n", 1)
+                if int(line) != echoed:
+                    sys.exit("tcpecho send: line %d came back as %s" % (echoed, line))
+                echoed += 1
+                now = time.monotonic()
+                longest = max(longest, now - last_echo)
+                last_echo = now
+        time.sleep(max(0.0, end - time.monotonic()))
+    sock.settimeout(10)
+    while echoed < sent:
+        chunk = sock.recv(65536)
+        if not chunk:
+            sys.exit("tcpecho send: the connection was closed after %d lines" % echoed)
+        buf += chunk
+        while b"\n" in buf:
+            line, buf = buf.split(b"\n", 1)
+            echoed += 1
+    longest = max(longest, time.monotonic() - last_echo) if echoed < sent else longest
+    sock.close()
+    print("sent %d echoed %d longest_stall_s %.2f" % (sent, echoed, longest))
+
+
+def pinggap(argv):
+    import re
+    interval = float(argv[1])
+    text = open(argv[0]).read()
+    seqs = sorted({int(m) for m in re.findall(r"icmp_seq=(\d+)", text)})
+    sent = re.search(r"(\d+) packets transmitted", text)
+    total = int(sent.group(1)) if sent else (seqs[-1] if seqs else 0)
+    got, run, longest = set(seqs), 0, 0
+    for i in range(1, total + 1):
+        run = 0 if i in got else run + 1
+        longest = max(longest, run)
+    print("%.1f %d" % (longest * interval, total - len(got)))
 
 
 def _bool(word):

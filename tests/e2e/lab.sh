@@ -3,7 +3,7 @@
 # two edge pools behind NAT) and every pod reaches every other pod, IPv4 and
 # IPv6, as its matrix says and as plain pings confirm; nothing is routed from
 # the root namespace; a second `up` refuses, `up --recreate` starts over;
-# `status` reports six running agents; `down` leaves nothing named rvlab- or
+# `status` reports six healthy agents; `down` leaves nothing named rvlab- or
 # raven-lab behind (namespaces, processes, mounts, pins, sockets, state), and a
 # second `down` is a no-op.
 #
@@ -120,7 +120,7 @@ log "192 cross-pool pings answered"
 log "== status"
 "$LAB" status | tee "$OUT/status.txt" || die "scripts/lab.sh status exited $?"
 check_matrix "$OUT/status.txt"
-(( $(grep -c ' running' "$OUT/status.txt") == 6 )) || die "status: want 6 running agents"
+(( $(grep -c 'healthz: ok' "$OUT/status.txt") == 6 )) || die "status: want 6 running, healthy agents"
 (( $(grep -c 'WireGuard: 2/2 peers with a handshake' "$OUT/status.txt") == 3 )) ||
   die "status: want 3 gateways with a handshake with both other pools"
 

@@ -16,10 +16,16 @@
 #   NS_PREFIX NS_SUFFIX    namespace of NAME = $NS_PREFIX$NAME$NS_SUFFIX
 #   WG_PREFIX WG_SUFFIX    WireGuard device of NODE = $WG_PREFIX$NODE$WG_SUFFIX (<= 15 chars)
 #   BPF_ROOT               a bpffs mount point; a node pins under $BPF_ROOT/<node>
-#   GW_FILE                the Gateway JSON file every agent watches
+#   GW_FILE                the Gateway JSON file every agent watches (unless CLUSTER=1)
 #   STATE_ROOT             a node's --state-dir is $STATE_ROOT/<node>
 #   LOG_DIR                a node's agent log is $LOG_DIR/<node>.log
 # and optionally:
+#   CLUSTER=1              agents read the Gateways from the project's API server
+#                          (start_cluster) instead of GW_FILE; raven-controller elects
+#   CLUSTER_DIR            with CLUSTER=1: certificates, kubeconfig, discovery cache
+#   API_IP                 with CLUSTER=1: the address of namespace "api", which the
+#                          caller plugs into its topology before start_cluster
+#   RAVEN_APISERVER RAVEN_CONTROLLER CRD_FILE KUBECTL   (defaults: build/, crd/, kubectl)
 #   AGENT_LOG_LEVEL        --log-level of the agents (default debug)
 #   AGENT_DETACH=1         start agents in their own session (setsid, nohup), so
 #                          they outlive the calling script
@@ -30,7 +36,7 @@
 # $(...) captures command output only (as netns.sh). Nothing here routes from
 # the root namespace. Expects `set -o pipefail` (set here) and works under set -e.
 
-: "${NS_PREFIX:?}" "${WG_PREFIX:?}" "${BPF_ROOT:?}" "${GW_FILE:?}" "${STATE_ROOT:?}" "${LOG_DIR:?}"
+: "${NS_PREFIX:?}" "${WG_PREFIX:?}" "${BPF_ROOT:?}" "${STATE_ROOT:?}" "${LOG_DIR:?}"
 NS_SUFFIX=${NS_SUFFIX-} WG_SUFFIX=${WG_SUFFIX-}
 AGENT_LOG_LEVEL=${AGENT_LOG_LEVEL:-debug}
 AGENT_DETACH=${AGENT_DETACH:-0}
@@ -50,6 +56,8 @@ UTIL=("$PYTHON" "$E2E_DIR/e2e_util.py")
 declare -a NAMESPACES=()
 declare -A AGENT_PID=() NODE_IP=() NODE_PRIV=() NODE_SUBNETS=() NODE_GW=() NODE_KEY=()
 declare -A NODE_AGENT_ARGS=() GW_ACTIVE=() GW_PUBLIC=() GW_NAT=() GW_ENDPOINTS=() NODE_PUBLIC=()
+declare -A NODE_PUBPORT=() DAEMON_PID=()
+CLUSTER=${CLUSTER:-0}
 declare -A POD_IP4=() POD_IP6=() POD_NODE=() CNI_V4=() CNI_V6=() CNI_PODS=()
 declare -a GW_ORDER=() NODE_ORDER=()
 
@@ -154,7 +162,8 @@ define_gateway() { GW_ORDER+=("$1"); GW_ACTIVE[$1]=$2; GW_PUBLIC[$1]=$3; GW_NAT[
 define_member() { NODE_GW[$1]=$2; NODE_IP[$1]=$3; NODE_PRIV[$1]=$3; }
 # define_endpoint GATEWAY NODE PUBLIC_IP: a candidate in spec.endpoints, in priority order
 # (the gateway's under-NAT flag). Without any, spec.endpoints is the active endpoint alone.
-define_endpoint() { GW_ENDPOINTS[$1]+="$2 "; NODE_PUBLIC[$2]=$3; }
+# PUBLIC_PORT (default 4500) is where the node's router forwards to its port 4500.
+define_endpoint() { GW_ENDPOINTS[$1]+="$2 "; NODE_PUBLIC[$2]=$3; NODE_PUBPORT[$2]=${4:-4500}; }
 
 # The input of `e2e_util.py gateways` (see there).
 gateway_spec() {
@@ -187,15 +196,130 @@ write_gateways() {
   gateway_spec | "${UTIL[@]}" gateways ${1:+--edit "$1"} | write_file_atomically "$GW_FILE"
 }
 
+# ---------------------------------------------------------------- the cluster
+API_PORT=6443
+: "${RAVEN_APISERVER:=$REPO_DIR/build/tests/apiserver/raven-apiserver}"
+: "${RAVEN_CONTROLLER:=$REPO_DIR/build/controller/raven-controller}"
+: "${CRD_FILE:=$REPO_DIR/crd/gateways.raven.openyurt.io.yaml}"
+: "${KUBECTL:=$(command -v kubectl || echo /usr/bin/kubectl)}"
+
+# kc ARGS...: kubectl against the lab's API server (from namespace api).
+kc() {
+  nq api "$KUBECTL" --kubeconfig="$CLUSTER_DIR/kubeconfig" --cache-dir="$CLUSTER_DIR/kube-cache" \
+    --request-timeout=5s "$@"
+}
+
+# cluster_spec: the input of `e2e_util.py cluster` (Nodes and Gateway specs).
+cluster_spec() {
+  local gw node
+  for node in "${NODE_ORDER[@]}"; do
+    [[ -n ${NODE_GW[$node]} ]] || continue
+    echo "node $node ${NODE_GW[$node]} ${NODE_PRIV[$node]} ${NODE_SUBNETS[$node]}"
+  done
+  for gw in "${GW_ORDER[@]}"; do
+    for node in ${GW_ENDPOINTS[$gw]}; do
+      echo "endpoint $gw $node ${NODE_PUBLIC[$node]} ${NODE_PUBPORT[$node]:-4500} ${GW_NAT[$gw]}"
+    done
+  done
+}
+
+# start_daemon NAME LOG CMD...: CMD in the background in its own session (as
+# start_agent), pid in DAEMON_PID[NAME] (and $PID_DIR/NAME.pid).
+start_daemon() {
+  local name=$1 out=$2
+  shift 2
+  log "$* >>$out 2>&1 &"
+  (
+    for fd in /proc/self/fd/*; do
+      fd=${fd##*/}
+      if (( fd > 2 )); then exec {fd}>&-; fi
+    done
+    exec setsid nohup "$@" </dev/null >>"$out" 2>&1
+  ) &
+  DAEMON_PID[$name]=$!
+  [[ -z $PID_DIR ]] || echo "$!" >"$PID_DIR/$name.pid"
+}
+
+# start_cluster: raven-apiserver (HTTPS, token) on API_IP:API_PORT in namespace api,
+# the CRD, the Nodes and Gateway specs of the plan, then raven-controller with short
+# leader-election timings.
+start_cluster() {
+  local token
+  mkdir -p "$CLUSTER_DIR"
+  "$REPO_DIR/tests/apiserver/gen-certs.sh" "$CLUSTER_DIR/pki" "IP:$API_IP" >&3
+  token=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
+  start_daemon apiserver "$LOG_DIR/apiserver.log" ip netns exec "$(ns api)" "$RAVEN_APISERVER" \
+    --bind="$API_IP" --port="$API_PORT" --token="$token" \
+    --tls-cert="$CLUSTER_DIR/pki/server.crt" --tls-key="$CLUSTER_DIR/pki/server.key"
+  cat >"$CLUSTER_DIR/kubeconfig" <<EOF
+apiVersion: v1
+kind: Config
+clusters:
+- name: raven-lab
+  cluster:
+    server: https://$API_IP:$API_PORT
+    certificate-authority: $CLUSTER_DIR/pki/ca.crt
+users:
+- name: raven-lab
+  user:
+    token: $token
+contexts:
+- name: raven-lab
+  context: {cluster: raven-lab, user: raven-lab}
+current-context: raven-lab
+EOF
+  chmod 600 "$CLUSTER_DIR/kubeconfig"
+  wait_for 10 "the API server answers" kc get --raw /version
+  kc apply -f "$CRD_FILE" >&3
+  wait_for 10 "the Gateway CRD is served" kc get gateways
+  cluster_spec | "${UTIL[@]}" cluster | kc create --validate=false -f - >&3
+  start_controller
+}
+
+# start_controller: raven-controller in namespace api (metrics on API_IP:10272).
+start_controller() {
+  start_daemon controller "$LOG_DIR/controller.log" ip netns exec "$(ns api)" "$RAVEN_CONTROLLER" \
+    --kubeconfig="$CLUSTER_DIR/kubeconfig" --metrics-address="$API_IP:10272" \
+    --leader-elect-lease-duration=4s --leader-elect-renew-deadline=3s \
+    --leader-elect-retry-period=500ms --identity=lab-controller --log-level="$AGENT_LOG_LEVEL"
+}
+
+# stop_daemons: the API server and controller of start_cluster.
+stop_daemons() {
+  local name pid i
+  for name in "${!DAEMON_PID[@]}"; do
+    pid=${DAEMON_PID[$name]}
+    unset 'DAEMON_PID[$name]'
+    [[ -z $PID_DIR ]] || rm -f "$PID_DIR/$name.pid"
+    kill "$pid" 2>/dev/null || continue
+    for (( i = 0; i < 30; i++ )); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null || true
+  done
+}
+
+# active_endpoint GATEWAY: the node the controller made the Gateway's active tunnel endpoint.
+active_endpoint() {
+  kc get gateway "$1" -o json | "${UTIL[@]}" jsonpath status.activeEndpoints.0.nodeName
+}
+
+# agent_health NODE: the agent's /healthz answer.
+agent_health() { nq "$1" curl -sS -m 2 "http://${NODE_IP[$1]}:10273/healthz"; }
+
 # ---------------------------------------------------------------- agents
 agent_cmd() {
-  local node=$1
+  local node=$1 source
+  if (( CLUSTER )); then
+    source=(--kubeconfig="$CLUSTER_DIR/kubeconfig")
+  else
+    source=(--gateway-file="$GW_FILE")
+  fi
   # shellcheck disable=SC2206 # extra args are word-split on purpose
   AGENT_ARGS=("$RAVEN_AGENT" --node-name="$node" --node-ip="${NODE_IP[$node]}"
-    --gateway-file="$GW_FILE" --pod-interfaces='rvp*' --bpffs-dir="$BPF_ROOT/$node"
+    "${source[@]}" --pod-interfaces='rvp*' --bpffs-dir="$BPF_ROOT/$node"
     --state-dir="$STATE_ROOT/$node" --wireguard-device="$(wg_dev "$node")"
-    ${NODE_AGENT_ARGS[$node]})
+    --metrics-address="${NODE_IP[$node]}:10273" ${NODE_AGENT_ARGS[$node]})
 }
+
 
 # make_key NODE: creates the node's key with --show-public-key and records it.
 make_key() {
@@ -304,6 +428,7 @@ kill_wireguard_go() {
 teardown() {
   local node i
   stop_agents TERM "${!AGENT_PID[@]}"
+  stop_daemons
   for node in "${NODE_ORDER[@]}"; do
     [[ -e /run/netns/$(ns "$node") ]] || continue
     if [[ ! -x $RAVEN_AGENT ]]; then

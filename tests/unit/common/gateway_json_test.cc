@@ -71,6 +71,22 @@ TEST(GatewayJsonTest, EncodeDecodeRoundTrips) {
   EXPECT_EQ(*gw, *again);
 }
 
+TEST(GatewayJsonTest, ConditionsRoundTripWithEveryRequiredField) {
+  auto gw = DecodeGatewayJson(kGatewayJson);
+  ASSERT_TRUE(gw.ok());
+  gw->status.conditions.push_back(
+      {"Ready", "False", "NoHealthyEndpoint", "", "2026-11-25T12:00:00Z", 4});
+  std::string json = EncodeGatewayJson(*gw);
+  // metav1.Condition requires message even when empty.
+  EXPECT_NE(json.find(R"("message":"")"), std::string::npos) << json;
+  auto again = DecodeGatewayJson(json);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->status.conditions, gw->status.conditions);
+  auto bad = DecodeGatewayJson(
+      R"({"metadata":{"name":"g"},"status":{"conditions":[{"observedGeneration":"x"}]}})");
+  EXPECT_FALSE(bad.ok());
+}
+
 TEST(GatewayJsonTest, EncodingKeepsEmbeddedNul) {
   auto gw = DecodeGatewayJson(kGatewayJson);
   ASSERT_TRUE(gw.ok());

@@ -61,13 +61,11 @@ TEST(ElectionTest, NewGatewayElectsFirstHealthyCandidateInListOrder) {
 
 TEST(ElectionTest, MembersSortedWithAllPodCidrs) {
   Gateway gw = Gw(1, {"a1"});
-  ElectionResult r =
-      Elect(gw, Nodes({Node("a2", "gw-a"), Node("a1", "gw-a"), Node("b1", "gw-b")}));
+  ElectionResult r = Elect(gw, Nodes({Node("a2", "gw-a"), Node("a1", "gw-a"), Node("b1", "gw-b")}));
   ASSERT_EQ(r.status.nodes.size(), 2u);
   EXPECT_EQ(r.status.nodes[0].node_name, "a1");
   EXPECT_EQ(r.status.nodes[0].private_ip, "100.127.1.1");
-  EXPECT_EQ(r.status.nodes[0].subnets,
-            (std::vector<std::string>{"100.64.1.0/24", "fd64:a1::/64"}));
+  EXPECT_EQ(r.status.nodes[0].subnets, (std::vector<std::string>{"100.64.1.0/24", "fd64:a1::/64"}));
 }
 
 TEST(ElectionTest, LostActiveSwitchesToNextCandidate) {
@@ -163,6 +161,46 @@ TEST(ElectionTest, ProxyAndTunnelAreElectedIndependently) {
   EXPECT_EQ(r.status.active_endpoints[1].type, "proxy");
   EXPECT_EQ(r.status.active_endpoints[1].port, 10262);
   EXPECT_EQ(r.status.active_endpoints[1].config.count("publicKey"), 0u);
+}
+
+TEST(ElectionTest, PortIsSpecElseAgentAnnotationElseDefault) {
+  Gateway gw = Gw(2, {"a1", "a2"});
+  gw.spec.endpoints[0].port = 4600;
+  auto nodes = Nodes({Node("a1", "gw-a"), Node("a2", "gw-a")});
+  nodes["a1"].annotations[kWireGuardPortAnnotation] = "51820";  // spec wins
+  nodes["a2"].annotations[kWireGuardPortAnnotation] = "51821";
+  ElectionResult r = Elect(gw, nodes);
+  ASSERT_EQ(r.status.active_endpoints.size(), 2u);
+  EXPECT_EQ(r.status.active_endpoints[0].port, 4600);
+  EXPECT_EQ(r.status.active_endpoints[1].port, 51821);
+  nodes["a2"].annotations[kWireGuardPortAnnotation] = "not-a-port";
+  EXPECT_EQ(Elect(gw, nodes).status.active_endpoints[1].port, 4500);
+  nodes["a2"].annotations[kWireGuardPortAnnotation] = "70000";
+  EXPECT_EQ(Elect(gw, nodes).status.active_endpoints[1].port, 4500);
+}
+
+TEST(ElectionTest, MemberWithoutInternalIpIsLeftOutOfNodes) {
+  Gateway gw = Gw(1, {"a1"});
+  auto nodes = Nodes({Node("a1", "gw-a"), Node("a2", "gw-a")});
+  nodes["a2"].internal_ip.clear();
+  ElectionResult r = Elect(gw, nodes);
+  ASSERT_EQ(r.status.nodes.size(), 1u);
+  EXPECT_EQ(r.status.nodes[0].node_name, "a1");
+  EXPECT_EQ(r.skipped_members, std::vector<std::string>{"a2"});
+}
+
+TEST(ElectionTest, UpstreamSwitchCaseActiveNotReadyGoesToHealthyStandbyCandidate) {
+  // Upstream "switch": the active endpoint's node turns NotReady while another
+  // candidate is ready: the role moves, reported as one lost and one elected.
+  Gateway gw = Gw(1, {"a1", "a2", "a3"});
+  auto nodes = Nodes({Node("a1", "gw-a"), Node("a2", "gw-a", false), Node("a3", "gw-a")});
+  Publish(gw, Elect(gw, nodes));
+  EXPECT_EQ(ActiveNames({gw.status}), std::vector<std::string>{"a1"});
+  nodes["a1"].ready = false;
+  ElectionResult r = Elect(gw, nodes);
+  EXPECT_EQ(ActiveNames(r), std::vector<std::string>{"a3"});  // a2 is NotReady too
+  EXPECT_EQ(r.elected, std::vector<std::string>{"tunnel/a3"});
+  EXPECT_EQ(r.lost, std::vector<std::string>{"tunnel/a1"});
 }
 
 TEST(SpecValidationTest, UpstreamWebhookRules) {

@@ -219,7 +219,8 @@ TEST_F(LeaderElectionTest, PartitionedLeaderStepsDownBeforeTheStandbyLeads) {
   START_A_THEN_B(a, b);
   absl::Time cut = absl::Now();
   a->transport->set_partitioned(true);
-  ASSERT_TRUE(WaitUntil([&] { return b->elector->IsLeader(); }, absl::Seconds(10)));
+  // IsLeader() turns true just before on_started_leading records the time.
+  ASSERT_TRUE(WaitUntil([&] { return b->Started() > cut; }, absl::Seconds(10)));
   ASSERT_TRUE(WaitUntil([&] { return a->Stopped() > cut; }, absl::Seconds(5)));
   EXPECT_FALSE(a->elector->IsLeader());
   EXPECT_LT(a->Stopped(), b->Started());
@@ -244,7 +245,7 @@ TEST_F(LeaderElectionTest, StandbyTakesOverQuicklyWhenTheLeaderReleases) {
   START_A_THEN_B(a, b);
   absl::Time stop = absl::Now();
   a->elector->Stop();  // steps down, then releases
-  ASSERT_TRUE(WaitUntil([&] { return b->elector->IsLeader(); }, absl::Seconds(5)));
+  ASSERT_TRUE(WaitUntil([&] { return b->Started() > stop; }, absl::Seconds(5)));
   absl::Duration takeover = b->Started() - stop;
   EXPECT_LT(a->Stopped(), b->Started());
   EXPECT_LT(takeover, Config("x").lease_duration);
@@ -268,7 +269,7 @@ TEST_F(LeaderElectionTest, StandbyWaitsOutTheLeaseOfACrashedLeader) {
   absl::SleepFor(absl::Seconds(1));
   absl::Time crash = absl::Now();
   a->elector->Stop();  // no release: the lease must expire
-  ASSERT_TRUE(WaitUntil([&] { return b->elector->IsLeader(); }, absl::Seconds(10)));
+  ASSERT_TRUE(WaitUntil([&] { return b->Started() > crash; }, absl::Seconds(10)));
   absl::Duration takeover = b->Started() - crash;
   LeaderElectionConfig c = Config("x");
   // The standby saw the last renewal up to one retry period (×1.2 jitter)

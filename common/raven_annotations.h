@@ -1,0 +1,24 @@
+// Names on Kubernetes objects that raven's components agree on: the agent
+// writes the Node annotations and heartbeat Leases, the controller reads them.
+#ifndef RAVEN_COMMON_RAVEN_ANNOTATIONS_H_
+#define RAVEN_COMMON_RAVEN_ANNOTATIONS_H_
+
+namespace raven {
+
+// A node belongs to Gateway G when it carries this label with value G.
+inline constexpr char kGatewayLabel[] = "raven.openyurt.io/gateway";
+// The node agent's WireGuard public key (base64 of 32 bytes), copied by the
+// controller into the active endpoint's config.publicKey.
+inline constexpr char kPublicKeyAnnotation[] = "raven.openyurt.io/public-key";
+// The node agent's WireGuard listen port (decimal), used for an active tunnel
+// endpoint whose spec gives no port.
+inline constexpr char kWireGuardPortAnnotation[] = "raven.openyurt.io/wireguard-port";
+
+// Agents' heartbeat Leases (coordination.k8s.io/v1): one per node, named after
+// the node, holderIdentity = the node name, in this namespace by default.
+inline constexpr char kDefaultRavenNamespace[] = "raven-system";
+inline constexpr int kDefaultHeartbeatLeaseSeconds = 2;
+
+}  // namespace raven
+
+#endif  // RAVEN_COMMON_RAVEN_ANNOTATIONS_H_

@@ -1,0 +1,17 @@
+#include "controller/node_view.h"
+
+namespace raven::controller {
+
+NodeView ToNodeView(const kube::Node& node) {
+  NodeView v;
+  v.name = node.meta.name;
+  v.labels = node.meta.labels;
+  v.annotations = node.meta.annotations;
+  v.internal_ip = node.InternalIP();
+  v.pod_cidrs = node.pod_cidrs;
+  if (v.pod_cidrs.empty() && !node.pod_cidr.empty()) v.pod_cidrs.push_back(node.pod_cidr);
+  v.ready = node.IsReady();
+  return v;
+}
+
+}  // namespace raven::controller

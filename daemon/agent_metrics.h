@@ -1,0 +1,42 @@
+// raven-agent's Prometheus metrics. Values the loop produces (reconciles) are
+// observed here; the rest is read at scrape time: the agent status snapshot,
+// the heartbeat's state and the BPF per-peer and drop counters.
+//
+//   raven_agent_role{role}                          1 for the current role
+//   raven_agent_route_entries                       BPF route entries
+//   raven_agent_peer_packets_total{gateway}         redirected by the BPF programs
+//   raven_agent_peer_bytes_total{gateway}
+//   raven_agent_drops_total{reason}                 BPF drops by reason
+//   raven_agent_wireguard_peer_handshake_age_seconds{gateway}  (-1: never)
+//   raven_agent_wireguard_peer_rx_bytes{gateway}, ..._tx_bytes{gateway}
+//   raven_agent_reconcile_duration_seconds          histogram
+//   raven_agent_reconcile_errors_total
+//   raven_agent_healthy                             1 when /healthz is ok
+//   raven_agent_heartbeat_renewals_total, raven_agent_heartbeat_failures_total
+#ifndef RAVEN_DAEMON_AGENT_METRICS_H_
+#define RAVEN_DAEMON_AGENT_METRICS_H_
+
+#include "absl/time/time.h"
+#include "common/metrics/registry.h"
+#include "daemon/agent_status.h"
+#include "daemon/cluster/heartbeat.h"
+
+namespace raven {
+
+class AgentMetrics {
+ public:
+  // heartbeat may be null (file mode). Everything referenced must outlive
+  // the registry's scrapes.
+  AgentMetrics(metrics::Registry& registry, const AgentStatus& status, const Heartbeat* heartbeat,
+               int peer_stats_fd, int drops_fd);
+
+  void ObserveReconcile(absl::Duration duration, bool ok);
+
+ private:
+  metrics::Histogram& reconcile_duration_;
+  metrics::Counter& reconcile_errors_;
+};
+
+}  // namespace raven
+
+#endif  // RAVEN_DAEMON_AGENT_METRICS_H_

@@ -1,0 +1,22 @@
+#include "daemon/agent_status.h"
+
+#include "absl/strings/str_join.h"
+
+namespace raven {
+
+std::string AgentStatus::DataplaneProblem() const {
+  absl::MutexLock lock(&mu_);
+  return absl::StrJoin(snapshot_.dataplane_problems, "; ");
+}
+
+std::vector<std::string> AgentStatus::HealthProblems() const {
+  absl::MutexLock lock(&mu_);
+  std::vector<std::string> out = snapshot_.dataplane_problems;
+  if (!snapshot_.source_problem.empty()) out.push_back(snapshot_.source_problem);
+  if (!snapshot_.reconcile_error.empty()) {
+    out.push_back("reconcile failing: " + snapshot_.reconcile_error);
+  }
+  return out;
+}
+
+}  // namespace raven

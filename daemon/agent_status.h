@@ -1,0 +1,61 @@
+// What the agent's poll loop last observed, shared with the threads that
+// report it: the HTTP endpoint (/healthz, /metrics) and the heartbeat (which
+// stops renewing while the dataplane cannot carry traffic).
+#ifndef RAVEN_DAEMON_AGENT_STATUS_H_
+#define RAVEN_DAEMON_AGENT_STATUS_H_
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "daemon/model/desired_dataplane.h"
+
+namespace raven {
+
+struct PeerObservation {
+  std::string gateway;                       // the remote Gateway
+  std::optional<absl::Time> last_handshake;  // none: never
+  uint64_t rx_bytes = 0;
+  uint64_t tx_bytes = 0;
+};
+
+struct AgentSnapshot {
+  NodeRole role = NodeRole::kNone;
+  std::string local_gateway;
+  std::string role_reason;
+  size_t routes = 0;                            // BPF route entries
+  std::map<uint32_t, std::string> peer_names;   // BPF peer id -> remote Gateway
+  std::vector<PeerObservation> peers;           // WireGuard peers (gateway role)
+  std::vector<std::string> dataplane_problems;  // detached programs, missing devices
+  std::string source_problem;                   // stale or unreadable Gateways
+  std::string reconcile_error;                  // the last reconcile's error, if it failed
+};
+
+class AgentStatus {
+ public:
+  AgentSnapshot Get() const {
+    absl::MutexLock lock(&mu_);
+    return snapshot_;
+  }
+  template <typename Fn>
+  void Update(Fn&& fn) {
+    absl::MutexLock lock(&mu_);
+    fn(snapshot_);
+  }
+  // "" while the dataplane can carry traffic; otherwise the problems, joined.
+  std::string DataplaneProblem() const;
+  // ok, or every reason it is not (dataplane, Gateways, reconcile).
+  std::vector<std::string> HealthProblems() const;
+
+ private:
+  mutable absl::Mutex mu_;
+  AgentSnapshot snapshot_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace raven
+
+#endif  // RAVEN_DAEMON_AGENT_STATUS_H_

@@ -1,0 +1,82 @@
+// The agent's presence in the cluster, kept up on a thread of its own:
+//  - a coordination.k8s.io/v1 Lease named after the node (namespace
+//    raven-system by default), renewed every `interval` while the node's
+//    dataplane is healthy. The elector treats a Lease that stopped changing
+//    for leaseDurationSeconds as a dead gateway and fails over, so an agent
+//    whose programs or WireGuard device are gone stops renewing on purpose.
+//  - the Node annotations the elector copies into the Gateway status (public
+//    key, listen port), published at start and re-checked periodically.
+// API errors are logged once per change of error and retried every tick;
+// they never touch the dataplane.
+#ifndef RAVEN_DAEMON_CLUSTER_HEARTBEAT_H_
+#define RAVEN_DAEMON_CLUSTER_HEARTBEAT_H_
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "common/kube/resource_client.h"
+#include "common/kube/resources/lease.h"
+#include "common/kube/resources/node.h"
+#include "common/kube/rest_client.h"
+
+namespace raven {
+
+struct HeartbeatOptions {
+  std::string lease_namespace = "raven-system";
+  std::string node_name;
+  absl::Duration interval = absl::Seconds(1);
+  absl::Duration lease_duration = absl::Seconds(2);  // rounded up to whole seconds
+  absl::Duration republish_interval = absl::Seconds(30);
+  std::map<std::string, std::string> node_annotations;
+  // "" while the dataplane can carry traffic; otherwise why not (no renewal).
+  std::function<std::string()> dataplane_problem;
+};
+
+struct HeartbeatState {
+  std::optional<absl::Time> last_renewal;  // wall clock of the last successful renewal
+  bool annotations_published = false;
+  uint64_t renewals = 0;
+  uint64_t failures = 0;
+  std::string last_error;  // "" after a success
+};
+
+class Heartbeat {
+ public:
+  Heartbeat(kube::RestClient* rest, HeartbeatOptions options);
+  ~Heartbeat();  // Stop()
+  Heartbeat(const Heartbeat&) = delete;
+  Heartbeat& operator=(const Heartbeat&) = delete;
+
+  void Start();
+  void Stop();
+  HeartbeatState state() const;
+
+  // One tick (what the thread does every interval); exposed for tests.
+  void Tick();
+
+ private:
+  absl::Status RenewLease();
+  absl::Status PublishAnnotations();
+  void Record(const absl::Status& status, absl::string_view what, bool renewal);
+
+  const HeartbeatOptions options_;
+  kube::ResourceClient<kube::Lease> leases_;
+  kube::ResourceClient<kube::Node> nodes_;
+  std::optional<kube::Lease> lease_;  // the last version written or read
+  std::optional<absl::Time> next_publish_;
+
+  mutable absl::Mutex mu_;
+  HeartbeatState state_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread thread_;
+};
+
+}  // namespace raven
+
+#endif  // RAVEN_DAEMON_CLUSTER_HEARTBEAT_H_
