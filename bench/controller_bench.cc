@@ -46,7 +46,7 @@
 #include "controller/controller.h"
 #include "controller/gateway_status.h"
 #include "controller/node_view.h"
-#include "tests/apiserver/apiserver.h"
+#include "lab/apiserver/apiserver.h"
 #include "tests/controller/cluster.h"
 
 ABSL_FLAG(std::string, role, "cluster", "cluster (API server + agents) or controller");

@@ -33,7 +33,7 @@
 #include "common/kube/yaml_lite.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
-#include "tests/apiserver/apiserver.h"
+#include "lab/apiserver/apiserver.h"
 
 ABSL_FLAG(int, changes, 10000, "changes (creates/updates/deletes) for the informer run");
 ABSL_FLAG(int, naive_changes, 1000, "changes for the re-list-on-every-change client");

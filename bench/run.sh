@@ -27,7 +27,7 @@ for a in "$@"; do
     --tls)
       certs=$(mktemp -d)
       trap 'rm -rf "$certs"' EXIT
-      "$root/tests/apiserver/gen-certs.sh" "$certs" >/dev/null
+      "$root/lab/apiserver/gen-certs.sh" "$certs" >/dev/null
       args+=(--tls "--certs_dir=$certs")
       ;;
     *) args+=("$a") ;;

@@ -3,15 +3,15 @@
 #include <gtest/gtest.h>
 
 #include "absl/time/time.h"
-#include "tests/apiserver/api_status.h"
-#include "tests/apiserver/json_util.h"
-#include "tests/apiserver/jsonpath.h"
-#include "tests/apiserver/merge_patch.h"
-#include "tests/apiserver/request.h"
-#include "tests/apiserver/resources.h"
-#include "tests/apiserver/schema.h"
-#include "tests/apiserver/selectors.h"
-#include "tests/apiserver/tables.h"
+#include "lab/apiserver/api_status.h"
+#include "lab/apiserver/json_util.h"
+#include "lab/apiserver/jsonpath.h"
+#include "lab/apiserver/merge_patch.h"
+#include "lab/apiserver/request.h"
+#include "lab/apiserver/resources.h"
+#include "lab/apiserver/schema.h"
+#include "lab/apiserver/selectors.h"
+#include "lab/apiserver/tables.h"
 
 namespace raven::apiserver {
 namespace {

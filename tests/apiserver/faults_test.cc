@@ -88,7 +88,7 @@ TEST(FaultsTest, LatencyThroughTheApi) {
 
 TEST(TlsTest, ServesHttpsWithGeneratedCertificates) {
   const char* gen = std::getenv("RAVEN_GEN_CERTS");
-  if (gen == nullptr) GTEST_SKIP() << "RAVEN_GEN_CERTS (tests/apiserver/gen-certs.sh) not set";
+  if (gen == nullptr) GTEST_SKIP() << "RAVEN_GEN_CERTS (lab/apiserver/gen-certs.sh) not set";
   std::string dir = absl::StrCat(::testing::TempDir(), "/apiserver-certs-", getpid());
   ASSERT_EQ(std::system(absl::StrCat(gen, " ", dir, " >/dev/null").c_str()), 0);
   ApiServerOptions options;

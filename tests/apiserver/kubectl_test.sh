@@ -7,14 +7,14 @@
 # `get -o json` → `replace` round trip, a Node from YAML, `label node`,
 # `patch --type=merge`, the status subresource, `get -w`, `delete`.
 #
-#   RAVEN_APISERVER=build/tests/apiserver/raven-apiserver tests/apiserver/kubectl_test.sh
+#   RAVEN_APISERVER=build/lab/apiserver/raven-apiserver tests/apiserver/kubectl_test.sh
 #
 # Exits 77 (skipped) without kubectl. Everything lives in a temporary
 # directory removed on exit; the server is stopped by its PID.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-APISERVER=${RAVEN_APISERVER:-$HERE/../../build/tests/apiserver/raven-apiserver}
+APISERVER=${RAVEN_APISERVER:-$HERE/../../build/lab/apiserver/raven-apiserver}
 CRD=${RAVEN_CRD:-$HERE/../../crd/gateways.raven.openyurt.io.yaml}
 KUBECTL=${KUBECTL:-/usr/bin/kubectl}
 
@@ -48,7 +48,7 @@ cleanup() {
 trap cleanup EXIT
 
 # ---------------------------------------------------------------- server
-pp "$HERE/gen-certs.sh" "$DIR/pki" >/dev/null
+pp "$HERE/../../lab/apiserver/gen-certs.sh" "$DIR/pki" >/dev/null
 TOKEN=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
 "$APISERVER" --bind=127.0.0.1 --port=0 --port-file="$DIR/port" --token="$TOKEN" \
   --tls-cert="$DIR/pki/server.crt" --tls-key="$DIR/pki/server.key" --log-requests \

@@ -13,8 +13,8 @@
 
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "lab/apiserver/apiserver.h"
 #include "rapidjson/document.h"
-#include "tests/apiserver/apiserver.h"
 
 namespace raven::apiserver::testing {
 

@@ -9,7 +9,7 @@
 # and on SIGTERM exits 0 and releases its leader Lease.
 #
 #   RAVEN_CONTROLLER=build/controller/raven-controller \
-#   RAVEN_APISERVER=build/tests/apiserver/raven-apiserver tests/controller/binary_test.sh
+#   RAVEN_APISERVER=build/lab/apiserver/raven-apiserver tests/controller/binary_test.sh
 #
 # Exits 77 (skipped) without kubectl or curl.
 set -euo pipefail
@@ -17,8 +17,8 @@ set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$HERE/../..
 CONTROLLER=${RAVEN_CONTROLLER:-$ROOT/build/controller/raven-controller}
-APISERVER=${RAVEN_APISERVER:-$ROOT/build/tests/apiserver/raven-apiserver}
-GEN_CERTS=${RAVEN_GEN_CERTS:-$ROOT/tests/apiserver/gen-certs.sh}
+APISERVER=${RAVEN_APISERVER:-$ROOT/build/lab/apiserver/raven-apiserver}
+GEN_CERTS=${RAVEN_GEN_CERTS:-$ROOT/lab/apiserver/gen-certs.sh}
 CRD=${RAVEN_CRD:-$ROOT/crd/gateways.raven.openyurt.io.yaml}
 KUBECTL=${KUBECTL:-/usr/bin/kubectl}
 

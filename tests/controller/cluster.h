@@ -19,7 +19,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/gateway.h"
-#include "tests/apiserver/apiserver.h"
+#include "lab/apiserver/apiserver.h"
 
 namespace raven::controller::testing {
 

@@ -21,7 +21,7 @@
 set -eo pipefail
 PATH=$PATH:/usr/sbin:/sbin
 REPO_DIR=$(cd "$(dirname "$0")/../.." && pwd)
-LAB=$REPO_DIR/scripts/lab.sh
+LAB=$REPO_DIR/lab/lab.sh
 
 if (( EUID != 0 )); then echo "SKIP: needs root"; exit 77; fi
 for tool in ip nft wg wireguard-go bpftool python3 ping curl tc; do
@@ -32,12 +32,13 @@ if ip netns list | grep -q '^rvlab-' || [[ -d /run/raven-lab ]]; then
   exit 77
 fi
 export RAVEN_AGENT=${RAVEN_AGENT:-$REPO_DIR/build/daemon/raven-agent}
-export RAVEN_APISERVER=${RAVEN_APISERVER:-$REPO_DIR/build/tests/apiserver/raven-apiserver}
+export RAVEN_APISERVER=${RAVEN_APISERVER:-$REPO_DIR/build/lab/apiserver/raven-apiserver}
 export RAVEN_CONTROLLER=${RAVEN_CONTROLLER:-$REPO_DIR/build/controller/raven-controller}
 
-# shellcheck source=../../scripts/lab.sh
+# shellcheck source=../../lab/lab.sh
 source "$LAB"
 exec 3>&1
+E2E_UTIL=("$PYTHON" "$REPO_DIR/tests/e2e/e2e_util.py")
 OUT=$(mktemp -d /tmp/failover-test.XXXXXX)
 result() { printf 'RESULT %s\n' "$*"; }
 finish() {
@@ -103,7 +104,7 @@ sleep 0.5
 start_agent "$gw_b"
 wait "$ping_pid" || true
 sleep 2.5  # past one Lease duration (2 s) after the kill
-read -r gap lost < <("${UTIL[@]}" pinggap "$OUT/restart-ping.txt" 0.1)
+read -r gap lost < <("${E2E_UTIL[@]}" pinggap "$OUT/restart-ping.txt" 0.1)
 result "restart.ping_lost=$lost restart.longest_gap_s=$gap"
 is_active gw-edge-b "$gw_b" || die "the restart made gw-edge-b fail over"
 (( $(lost_since "$mark") == 0 )) || die "ActiveEndpointLost after an agent restart"
@@ -113,10 +114,10 @@ is_active gw-edge-b "$gw_b" || die "the restart made gw-edge-b fail over"
 old=$(active_endpoint gw-edge-a)
 case $old in a1) new=a2 ;; a2) new=a1 ;; *) die "gw-edge-a has no active endpoint" ;; esac
 log "== failover: $old (edge-a's gateway) stops while ${new}p0 pings and streams TCP to edge-b"
-nq b1p0 "${UTIL[@]}" tcpecho serve "${POD_IP4[b1p0]}" 5001 40 &
+nq b1p0 "${E2E_UTIL[@]}" tcpecho serve "${POD_IP4[b1p0]}" 5001 40 &
 BG+=($!)
 sleep 0.5
-nq "${new}p0" "${UTIL[@]}" tcpecho send "${POD_IP4[b1p0]}" 5001 12 >"$OUT/tcp.txt" 2>&1 &
+nq "${new}p0" "${E2E_UTIL[@]}" tcpecho send "${POD_IP4[b1p0]}" 5001 12 >"$OUT/tcp.txt" 2>&1 &
 tcp_pid=$!
 nq "${new}p0" ping -i 0.1 -c 120 -W 1 "${POD_IP4[b2p1]}" >"$OUT/failover-ping.txt" 2>&1 &
 ping_pid=$!
@@ -129,7 +130,7 @@ wait_for 10 "gw-edge-a elects $new" is_active gw-edge-a "$new"
 result "failover.status_switch_ms=$(ms_since "$t_stop")"
 wait "$ping_pid" || true
 wait "$tcp_pid" || { cat "$OUT/tcp.txt"; die "the TCP stream did not survive the failover"; }
-read -r gap lost < <("${UTIL[@]}" pinggap "$OUT/failover-ping.txt" 0.1)
+read -r gap lost < <("${E2E_UTIL[@]}" pinggap "$OUT/failover-ping.txt" 0.1)
 read -r _ sent _ echoed _ stall <"$OUT/tcp.txt"
 result "failover.ping_gap_s=$gap failover.ping_lost=$lost tcp.lines=$sent tcp.echoed=$echoed tcp.longest_stall_s=$stall"
 [[ $sent == "$echoed" && $sent -gt 100 ]] || die "TCP: sent $sent, echoed $echoed"
@@ -151,7 +152,7 @@ log "$new /healthz during the outage: $health"
 sleep 15
 kill -CONT "${DAEMON_PID[apiserver]}"
 wait "$ping_pid" || true
-read -r gap lost < <("${UTIL[@]}" pinggap "$OUT/outage-ping.txt" 0.2)
+read -r gap lost < <("${E2E_UTIL[@]}" pinggap "$OUT/outage-ping.txt" 0.2)
 result "outage.ping_lost=$lost outage.longest_gap_s=$gap"
 (( lost == 0 )) || die "$lost echoes lost while the API server was away"
 for node in "${gateways[@]}"; do

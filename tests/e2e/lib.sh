@@ -23,9 +23,10 @@ GW_FILE=$RUN_DIR/gateways/gateways.json
 STATE_ROOT=$RUN_DIR/state
 LOG_DIR=$RUN_DIR/logs
 AGENT_LOG_LEVEL=debug AGENT_DETACH=0 PID_DIR=
-# shellcheck source=topology.sh source-path=SCRIPTDIR
-source "$(dirname "${BASH_SOURCE[0]}")/topology.sh"
+# shellcheck source=../../lab/topology.sh source-path=SCRIPTDIR
+source "$(dirname "${BASH_SOURCE[0]}")/../../lab/topology.sh"
 
+E2E_UTIL=("$PYTHON" "$(dirname "${BASH_SOURCE[0]}")/e2e_util.py")
 declare -a BG_PIDS=()
 result() { printf 'RESULT %s\n' "$*" >&3; }
 
@@ -105,7 +106,7 @@ check_underlay_capture() {
   bad=$(LC_ALL=C grep -vE '^[0-9:.]+ (IP6? [0-9a-f.:]+\.4500 > [0-9a-f.:]+\.4500: UDP(-encap: ESP\([^)]*\))?, length [0-9]+$|ARP, |IP6 [0-9a-f:]+ > [0-9a-f:]+: (HBH )?ICMP6, (neighbor|router|multicast listener))' "$text" | head -n 10 || true)
   [[ -z $bad ]] || { echo "$bad" >&3; die "capture $name: packets other than UDP 4500 / ARP / NDP on the underlay"; }
   ! LC_ALL=C grep -m 3 -E '100\.(6[4-9]|[7-9][0-9]|1[01][0-9]|12[0-7])\.|fd64:' "$text" >&3 || die "capture $name: a pod address in clear"
-  summary=$("${UTIL[@]}" pcap "$pcap" 4500 100.64.0.0/10 fd64::/16)
+  summary=$("${E2E_UTIL[@]}" pcap "$pcap" 4500 100.64.0.0/10 fd64::/16)
   log "capture $name: $summary"
   if ! [[ $summary =~ wg_data=([0-9]+) ]] || (( BASH_REMATCH[1] < min )); then
     die "capture $name: fewer than $min WireGuard data packets"

@@ -1,4 +1,4 @@
-// The project's API server (tests/apiserver) started in-process over HTTPS
+// The project's API server (lab/apiserver) started in-process over HTTPS
 // with a throwaway CA and a bearer token, the Gateway CRD installed, and
 // RestClients configured for it.
 #ifndef RAVEN_TESTS_UNIT_KUBE_APISERVER_ENV_H_
@@ -10,7 +10,7 @@
 #include "absl/status/statusor.h"
 #include "common/kube/config.h"
 #include "common/kube/rest_client.h"
-#include "tests/apiserver/apiserver.h"
+#include "lab/apiserver/apiserver.h"
 #include "tests/unit/kube/test_util.h"
 
 namespace raven::kube::testing {
@@ -19,7 +19,7 @@ inline constexpr char kApiToken[] = "kube-integration-token";
 
 class ApiServerEnv {
  public:
-  // Certificates from $RAVEN_GEN_CERTS (tests/apiserver/gen-certs.sh) when
+  // Certificates from $RAVEN_GEN_CERTS (lab/apiserver/gen-certs.sh) when
   // set, else made here; the CRD from $RAVEN_CRD (crd/*.yaml, read with
   // yaml_lite). tls=false serves plain HTTP.
   static absl::StatusOr<std::unique_ptr<ApiServerEnv>> Start(

@@ -1,0 +1,490 @@
+#!/usr/bin/env bash
+# A Raven lab on this machine: a simulated edge cluster of three node pools in
+# network namespaces, the project's Kubernetes API server with the Gateway CRD,
+# raven-controller electing each pool's gateway, and one raven-agent per node,
+# joined over a simulated internet. Root only.
+#
+#   scripts/lab.sh up [--no-install] [--no-build] [--recreate] [-v]
+#   scripts/lab.sh status
+#   scripts/lab.sh kubectl ARGS...      (e.g. get gw; label node a2 ...)
+#   scripts/lab.sh down
+#
+# up: installs the Debian packages (scripts/install-deps.sh; not with
+# --no-install), builds (meson setup build, ninja -C build; not with --no-build,
+# which takes $RAVEN_AGENT, $RAVEN_APISERVER, $RAVEN_CONTROLLER or build/'s as
+# they are), creates the namespaces below, starts raven-apiserver (HTTPS, token)
+# in namespace rvlab-api at 198.18.0.2:6443, applies the CRD, creates the six
+# Nodes (labelled raven.openyurt.io/gateway=<pool's Gateway>) and the three
+# Gateways (two candidate endpoints each, Replicas 1), starts raven-controller
+# there and the agents in their own sessions (they publish their keys on their
+# Nodes and renew heartbeat Leases; the controller elects; the agents program
+# the dataplane from the Gateways' status), waits (at most 60 s) until every
+# cross-pool pod pair answers ping,
+# prints the reachability matrix and where to look, and exits, leaving the lab
+# running. It refuses when a lab is up (--recreate removes it first). Setup
+# failures remove what was made; if the pools do not converge the lab stays up
+# for inspection and up exits 1.
+# status: the Gateways (kubectl get gw), agent liveness, role, /healthz and
+# WireGuard handshakes, and the matrix again (exit 0 when every agent runs and
+# every pair answers, 1 otherwise, 3 when no lab is up).
+# kubectl: kubectl with the lab's kubeconfig, run in namespace rvlab-api.
+# down: stops the agents, controller and API server, runs the agents' --cleanup, ends leftover wireguard-go
+# daemons of lab devices, deletes every rvlab-* namespace, unmounts the bpffs,
+# removes /run/raven-lab and /var/lib/raven-lab. Idempotent. Agent logs stay
+# in /var/log/raven-lab until the next up.
+#
+#                         rvlab-inet: bridge inet0 198.18.0.1/24 ("the internet")
+#        ┌───────────────┬──────────────┴──────┬──────────────────────┐
+#   ul0 198.18.0.11  ul0 198.18.0.12    wan0 198.18.0.20        wan0 198.18.0.30
+#   ┌────┴─────┐     ┌────┴─────┐   ┌─────────┴─────────┐   ┌─────────┴─────────┐
+#   │ c1       │     │ c2       │   │ rvlab-nat-a       │   │ rvlab-nat-b       │
+#   └──────────┘     └──────────┘   │ masquerade LAN,   │   │ masquerade LAN,   │
+#   pool "cloud" (gw-cloud):        │ udp 4500 -> a1,   │   │ udp 4500 -> b1,   │
+#   public node IPs, CNI routes     │ udp 4501 -> a2    │   │ udp 4501 -> b2    │
+#                                   └─────────┬─────────┘   └─────────┬─────────┘
+#   over the internet segment          lan0 100.127.2.1/24     lan0 100.127.3.1/24
+#   (v6: fd7f:1::11, ::12)             ┌──────┴──────┐         ┌──────┴──────┐
+#                                   a1       a2             b1       b2
+#                                   .2.11    .2.12          .3.11    .3.12   (fd7f:2::11 ...)
+#                                   pool "edge-a" (gw-edge-a) pool "edge-b" (gw-edge-b)
+#
+# Pod CIDRs: node <x><n> of pool p (cloud 1, edge-a 2, edge-b 3) has
+# 100.64.<p><n>.0/24 and fd64:<p><n>::/64 on its bridge cni0 (.1), pods
+# <node>p0 (.2) and <node>p1 (.3): c1 100.64.11.0/24, c2 100.64.12.0/24,
+# a1 100.64.21.0/24, a2 100.64.22.0/24, b1 100.64.31.0/24, b2 100.64.32.0/24.
+# Within a pool, the CNI stand-in routes the other node's pod CIDRs via its
+# LAN address; nothing routes another pool's pods: that is Raven's job.
+# Edge gateways are reachable only through their router's port forward:
+# their Gateway endpoints say underNAT: true, publicIP: the router's address,
+# publicPort 4500 (first candidate) or 4501 (second). The first candidate of
+# each Gateway (c1, a1, b1) is elected first; the second takes over when the
+# first's agent stops renewing its heartbeat Lease.
+# rvlab-api (198.18.0.2 on the internet segment): raven-apiserver :6443 and
+# raven-controller (metrics :10272); each agent serves /metrics and /healthz on
+# <node IP>:10273.
+#
+# Names: namespaces rvlab-<name>, WireGuard devices rvlab-wg-<node>, pins on a
+# bpffs at /run/raven-lab/bpf/<node> (not under /sys, which ip netns exec
+# remounts), PIDs in /run/raven-lab/<node|apiserver|controller>.pid, keys in
+# /var/lib/raven-lab/<node>, certificates and kubeconfig in
+# /var/lib/raven-lab/cluster, logs in /var/log/raven-lab (lab.log: every
+# command run by up and down).
+# RAVEN_LAB_LOG_LEVEL=debug makes the agents chattier (default info).
+#
+# Sourcing this file (tests/e2e/failover.sh does) defines the functions without
+# running a command.
+# Nothing is routed from the root namespace; no lab packet leaves the lab's
+# namespaces.
+set -eo pipefail
+
+REPO_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$REPO_DIR"
+
+NS_PREFIX=rvlab- NS_SUFFIX=
+WG_PREFIX=rvlab-wg- WG_SUFFIX=
+RUN_DIR=/run/raven-lab
+BPF_ROOT=$RUN_DIR/bpf
+PID_DIR=$RUN_DIR
+STATE_ROOT=/var/lib/raven-lab
+LOG_DIR=/var/log/raven-lab
+CLUSTER=1
+CLUSTER_DIR=$STATE_ROOT/cluster
+API_IP=198.18.0.2
+LAB_LOG=$LOG_DIR/lab.log
+AGENT_LOG_LEVEL=${RAVEN_LAB_LOG_LEVEL:-info}
+AGENT_DETACH=1
+CONVERGE_SECONDS=60
+LOCK_FILE=/run/lock/raven-lab.lock
+exec 3>/dev/null # the command log; up and down point it at $LAB_LOG
+# shellcheck source-path=SCRIPTDIR source=topology.sh
+source "$REPO_DIR/lab/topology.sh"
+
+VERBOSE=0
+die() { log "FAIL: $*"; printf 'lab.sh: %s\n' "$*" >&2; exit 1; }
+say() { printf '%s\n' "$*"; (( VERBOSE )) || log "$*"; }
+secs() { printf '%d.%d' $(( $1 / 1000 )) $(( $1 % 1000 / 100 )); }
+usage() { { echo "usage:"; sed -n '7,10s/^# //p' "$0"; } >&2; exit 2; }
+
+# ---------------------------------------------------------------- the plan
+LAB_NODES=(c1 c2 a1 a2 b1 b2)
+
+# lab_plan: the Gateways, their candidate endpoints and members; no side effects.
+lab_plan() {
+  GW_ORDER=() GW_ENDPOINTS=()
+  define_gateway gw-cloud c1 198.18.0.11 false
+  define_endpoint gw-cloud c1 198.18.0.11
+  define_endpoint gw-cloud c2 198.18.0.12
+  define_member c1 gw-cloud 198.18.0.11
+  define_member c2 gw-cloud 198.18.0.12
+  define_gateway gw-edge-a a1 198.18.0.20 true
+  define_endpoint gw-edge-a a1 198.18.0.20 4500
+  define_endpoint gw-edge-a a2 198.18.0.20 4501
+  define_member a1 gw-edge-a 100.127.2.11
+  define_member a2 gw-edge-a 100.127.2.12
+  define_gateway gw-edge-b b1 198.18.0.30 true
+  define_endpoint gw-edge-b b1 198.18.0.30 4500
+  define_endpoint gw-edge-b b2 198.18.0.30 4501
+  define_member b1 gw-edge-b 100.127.3.11
+  define_member b2 gw-edge-b 100.127.3.12
+}
+
+# nat_router NAME WAN_IP LAN_NET(x.y.z) TO_4500 TO_4501: a router on the internet segment
+# with the LAN bridge lan0 (x.y.z.1/24); masquerades the LAN, forwards udp 4500 and 4501
+# on WAN_IP to port 4500 of the two LAN hosts, and lets nothing else in from the internet.
+nat_router() {
+  local r=$1 wan=$2 lan=$3 to=$4 to2=$5
+  add_router "$r"
+  plug "$r" wan0 "$wan/24" inet inet0 "$r"
+  add_switch "$r" lan0 "$lan.1/24"
+  # The LAN is a plain switch: bridged frames skip the router's netfilter (br_netfilter).
+  nq "$r" sysctl -qw net.bridge.bridge-nf-call-iptables=0 net.bridge.bridge-nf-call-ip6tables=0 2>/dev/null || true
+  log "[$r] nft: masquerade $lan.0/24 on wan0, dnat udp $wan:4500 -> $to:4500, :4501 -> $to2:4500"
+  nq "$r" nft -f - <<EOF
+table ip rvlab_nat {
+  chain prerouting {
+    type nat hook prerouting priority dstnat; policy accept;
+    iifname "wan0" ip daddr $wan udp dport 4500 dnat to $to:4500
+    iifname "wan0" ip daddr $wan udp dport 4501 dnat to $to2:4500
+  }
+  chain postrouting {
+    type nat hook postrouting priority srcnat; policy accept;
+    oifname "wan0" ip saddr $lan.0/24 masquerade
+  }
+  chain forward {
+    type filter hook forward priority filter; policy accept;
+    iifname "wan0" ct state established,related accept
+    iifname "wan0" ct status dnat accept
+    iifname "wan0" drop
+  }
+}
+EOF
+}
+
+# same_pool_routes A A_LAN4 A_LAN6 B B_LAN4 B_LAN6: the CNI stand-in between two nodes.
+same_pool_routes() {
+  ipn "$1" route add "${CNI_V4[$4]}.0/24" via "$5"
+  ipn "$1" -6 route add "${CNI_V6[$4]}::/64" via "$6"
+  ipn "$4" route add "${CNI_V4[$1]}.0/24" via "$2"
+  ipn "$4" -6 route add "${CNI_V6[$1]}::/64" via "$3"
+}
+
+create_topology() {
+  local node
+  add_router inet
+  add_switch inet inet0 198.18.0.1/24
+  # the API server's host: on the internet segment (edge nodes reach it through their NAT)
+  add_router api
+  plug api ul0 "$API_IP/24" inet inet0 api
+  # pool "cloud": nodes straight on the internet segment
+  add_node c1
+  add_node c2
+  plug c1 ul0 198.18.0.11/24 inet inet0 c1 fd7f:1::11/64
+  plug c2 ul0 198.18.0.12/24 inet inet0 c2 fd7f:1::12/64
+  add_cni c1 100.64.11 fd64:11
+  add_cni c2 100.64.12 fd64:12
+  same_pool_routes c1 198.18.0.11 fd7f:1::11 c2 198.18.0.12 fd7f:1::12
+  # pools "edge-a" and "edge-b": a LAN behind a NAT router each
+  nat_router nat-a 198.18.0.20 100.127.2 100.127.2.11 100.127.2.12
+  nat_router nat-b 198.18.0.30 100.127.3 100.127.3.11 100.127.3.12
+  local pool lan
+  for pool in a:2 b:3; do
+    lan=100.127.${pool#*:}
+    for node in "${pool%:*}1:11" "${pool%:*}2:12"; do
+      add_node "${node%:*}"
+      plug "${node%:*}" lan0 "$lan.${node#*:}/24" "nat-${pool%:*}" lan0 "${node%:*}" "fd7f:${pool#*:}::${node#*:}/64"
+      ipn "${node%:*}" route add default via "$lan.1"
+    done
+    add_cni "${pool%:*}1" "100.64.${pool#*:}1" "fd64:${pool#*:}1"
+    add_cni "${pool%:*}2" "100.64.${pool#*:}2" "fd64:${pool#*:}2"
+    same_pool_routes "${pool%:*}1" "$lan.11" "fd7f:${pool#*:}::11" "${pool%:*}2" "$lan.12" "fd7f:${pool#*:}::12"
+  done
+  for node in "${LAB_NODES[@]}"; do
+    add_pod "$node"
+    add_pod "$node"
+  done
+}
+
+# ---------------------------------------------------------------- state of the machine
+lab_namespaces() { ip netns list 2>/dev/null | awk '$1 ~ /^rvlab-/ {print $1}'; }
+lab_is_up() { [[ -n $(lab_namespaces) || -d $RUN_DIR ]] || mountpoint -q "$BPF_ROOT"; }
+
+# argv_of PID: the process's arguments, one per line (fails when it is gone).
+argv_of() { local -a a; mapfile -d '' -t a 2>/dev/null <"/proc/$1/cmdline" && (( ${#a[@]} )) && printf '%s\n' "${a[@]}"; }
+
+# find_agents: AGENT_PID of every running lab agent, from the PID files, then any
+# raven-agent pinning under $BPF_ROOT (a lost PID file).
+find_agents() {
+  local node pid p args
+  for node in "${LAB_NODES[@]}"; do
+    [[ -f $PID_DIR/$node.pid ]] || continue
+    pid=$(<"$PID_DIR/$node.pid")
+    args=$(argv_of "$pid") || continue
+    [[ $args == *$'\n'--node-name="$node"$'\n'* && $args == *$'\n'--bpffs-dir="$BPF_ROOT/$node"$'\n'* ]] &&
+      AGENT_PID[$node]=$pid
+  done
+  local name
+  for name in apiserver controller; do
+    [[ -f $PID_DIR/$name.pid ]] || continue
+    pid=$(<"$PID_DIR/$name.pid")
+    args=$(argv_of "$pid") || continue
+    [[ $args == *raven-$name$'\n'* && $args == *"$CLUSTER_DIR"* ]] && DAEMON_PID[$name]=$pid
+  done
+  for p in /proc/[0-9]*; do
+    args=$(argv_of "${p#/proc/}") || continue
+    [[ ${args%%$'\n'*} == *raven-agent && $args == *$'\n'--bpffs-dir="$BPF_ROOT/"* ]] || continue
+    [[ $args =~ $'\n'--node-name=([^$'\n']*) ]] || continue
+    [[ -n ${AGENT_PID[${BASH_REMATCH[1]}]} ]] || AGENT_PID[${BASH_REMATCH[1]}]=${p#/proc/}
+  done
+}
+
+agent_binary() {
+  if [[ -f $RUN_DIR/agent ]]; then RAVEN_AGENT=$(<"$RUN_DIR/agent"); fi
+}
+
+# binaries BUILD: the agent, API server and controller to run (build/'s when BUILD=1).
+binaries() {
+  if (( $1 )); then
+    RAVEN_AGENT=$REPO_DIR/build/daemon/raven-agent
+    RAVEN_APISERVER=$REPO_DIR/build/lab/apiserver/raven-apiserver
+    RAVEN_CONTROLLER=$REPO_DIR/build/controller/raven-controller
+  fi
+  local b
+  for b in RAVEN_AGENT RAVEN_APISERVER RAVEN_CONTROLLER; do
+    [[ -x ${!b} ]] || die "no executable at ${!b} (build it, or set $b)"
+    printf -v "$b" '%s' "$(readlink -f "${!b}")"
+  done
+}
+
+# ---------------------------------------------------------------- down
+lab_down() {
+  local was_up=0 ns
+  lab_is_up && was_up=1
+  lab_plan
+  NODE_ORDER=("${LAB_NODES[@]}")
+  agent_binary
+  find_agents
+  mapfile -t NAMESPACES < <(lab_namespaces)
+  log "down: agents ${AGENT_PID[*]:-none}; namespaces ${NAMESPACES[*]:-none}"
+  teardown
+  kill_wireguard_go "$WG_PREFIX*"
+  for ns in $(lab_namespaces); do ip netns del "$ns" 2>/dev/null || log "ip netns del $ns failed"; done
+  rm -f /var/run/wireguard/"$WG_PREFIX"*.sock
+  if mountpoint -q "$BPF_ROOT"; then umount "$BPF_ROOT"; fi
+  rm -rf "$RUN_DIR" "$STATE_ROOT"
+  if (( was_up )); then say "lab removed (agent logs kept in $LOG_DIR)"; else say "no lab was up"; fi
+  [[ -z $(lab_namespaces) ]] || die "namespaces left: $(lab_namespaces | tr '\n' ' ')"
+}
+
+# ---------------------------------------------------------------- reachability
+# matrix ARGS...: labutil.py pingmatrix over the lab's pods.
+matrix() { "${UTIL[@]}" pingmatrix "$@" <"$RUN_DIR/pods"; }
+
+# converge: polls (bounded) until every cross-pool pair answers, both families.
+converge() {
+  local start deadline out
+  start=$(now_us)
+  deadline=$(( start + CONVERGE_SECONDS * 1000000 ))
+  while :; do
+    check_agents_alive
+    if out=$(matrix --pairs cross --timeout 1.5 --format none); then
+      log "converged after $(ms_since "$start") ms: $out"
+      return 0
+    fi
+    log "not yet: $out"
+    (( $(now_us) < deadline )) || return 1
+  done
+}
+
+where_to_look() {
+  cat <<EOF
+Where to look
+  a shell in a pod or node     ip netns exec rvlab-a1p0 bash      (pods: rvlab-<node>p0/p1, nodes: rvlab-c1 c2 a1 a2 b1 b2)
+  ping across pools            ip netns exec rvlab-a2p0 ping 100.64.31.2      (a2 -> VXLAN -> a1 -> WireGuard -> NAT -> b1)
+  the route tries of a node    bpftool map dump pinned $BPF_ROOT/a1/raven_routes4_v1      (and raven_routes6_v1)
+  per-peer counters, drops     bpftool map dump pinned $BPF_ROOT/a1/raven_peer_stats_v1      (raven_drops_v1)
+  WireGuard of a gateway       ip netns exec rvlab-a1 wg show rvlab-wg-a1      (gateways: c1 a1 b1)
+  TC programs of a node        ip netns exec rvlab-a1 tc filter show dev rvpa1p0 ingress
+  a NAT router's rules         ip netns exec rvlab-nat-a nft list ruleset
+  logs                         $LOG_DIR/<node>.log, apiserver.log, controller.log      (commands run by the lab: $LAB_LOG)
+  the Gateways (kubectl)       scripts/lab.sh kubectl get gw      (-o yaml: status.activeEndpoints, conditions)
+  Nodes, keys, heartbeats      scripts/lab.sh kubectl get nodes -L raven.openyurt.io/gateway;  ... get leases -n raven-system
+  Events                       scripts/lab.sh kubectl get events
+  agent metrics, health        ip netns exec rvlab-a1 curl -s http://100.127.2.11:10273/metrics      (/healthz; c1: 198.18.0.11)
+  controller metrics           ip netns exec rvlab-api curl -s http://198.18.0.2:10272/metrics
+  fail a gateway over          kill the agent of the active endpoint (c1, a1 or b1): kill \$(cat $PID_DIR/a1.pid)
+                               and watch: scripts/lab.sh kubectl get gw -w
+  again                        scripts/lab.sh status
+  remove the lab               scripts/lab.sh down
+EOF
+}
+
+# ---------------------------------------------------------------- up
+up_failed() {
+  local rc=$1
+  trap - EXIT ERR
+  (( rc != 0 )) || return 0
+  set +e
+  [[ -z $FAILED_CMD ]] || printf 'lab.sh: failed: %s\n' "$FAILED_CMD" >&2
+  printf 'lab.sh: the last commands (from %s):\n' "$LAB_LOG" >&2
+  tail -n 4 "$LAB_LOG" | sed 's/^/    /' >&2
+  diagnostics
+  printf 'lab.sh: setup failed (exit %s); diagnostics are in %s; removing the partial lab\n' \
+    "$rc" "$LAB_LOG" >&2
+  lab_down >/dev/null 2>&1
+  exit "$rc"
+}
+
+lab_up() {
+  local install=1 build=1 recreate=0 arg t0 t_build t_topo t_agents t_conv node
+  for arg in "$@"; do
+    case $arg in
+      --no-install) install=0 ;;
+      --no-build) build=0 ;;
+      --recreate) recreate=1 ;;
+      -v|--verbose) VERBOSE=1 ;;
+      *) usage ;;
+    esac
+  done
+  t0=$(now_us)
+  if lab_is_up && (( ! recreate )); then
+    printf 'lab.sh: a lab is already up (namespaces: %s); run scripts/lab.sh down first, or up --recreate\n' \
+      "$(lab_namespaces | tr '\n' ' ')" >&2
+    exit 1
+  fi
+  if (( install )); then say "== installing packages (scripts/install-deps.sh)"; scripts/install-deps.sh; fi
+  if (( build )); then
+    say "== building"
+    [[ -f build/build.ninja ]] || meson setup build
+    ninja -C build
+  fi
+  binaries "$build"
+  t_build=$(ms_since "$t0")
+  local tool
+  for tool in ip nft wg wireguard-go bpftool python3 setsid nohup mountpoint curl "$KUBECTL" openssl; do
+    command -v "$tool" >/dev/null || die "$tool is not installed (scripts/install-deps.sh installs it)"
+  done
+  if lab_is_up; then
+    say "== removing the running lab (--recreate)"
+    (lab_down) >/dev/null || die "could not remove the running lab"
+  fi
+
+  mkdir -p "$LOG_DIR"
+  rm -f "$LOG_DIR"/*.log
+  if (( VERBOSE )); then exec 3> >(tee -a "$LAB_LOG" >&2); else exec 3>>"$LAB_LOG"; fi
+  FAILED_CMD=
+  set -E
+  trap 'FAILED_CMD=$BASH_COMMAND' ERR
+  trap 'up_failed $?' EXIT
+  say "== creating the lab (namespaces rvlab-*; commands logged in $LAB_LOG)"
+  pp mkdir -p "$BPF_ROOT" "$STATE_ROOT"
+  pp mount -t bpf bpf "$BPF_ROOT"
+  echo "$RAVEN_AGENT" >"$RUN_DIR/agent"
+  lab_plan
+  create_topology
+  pod_list >"$RUN_DIR/pods"
+  # The CNI stand-in works and the pools are isolated until the agents run.
+  local before
+  before=$(matrix --pairs same --timeout 2 --format lines) ||
+    die "the CNI stand-in does not connect the pods of a pool: $(grep ' fail$' <<<"$before" | tr '\n' ' ')"
+  before=$(matrix --pairs cross --timeout 1 --attempts 1 --format lines) || true
+  ! grep -q ' ok$' <<<"$before" ||
+    die "pools reachable without Raven: $(grep ' ok$' <<<"$before" | tr '\n' ' ')"
+  t_topo=$(ms_since "$t0")
+
+  say "== starting the API server and controller in rvlab-api ($API_IP)"
+  start_cluster
+  say "== starting agents ($RAVEN_AGENT)"
+  for node in "${NODE_ORDER[@]}"; do start_agent "$node"; done
+  for node in "${NODE_ORDER[@]}"; do wait_log "$node" 0 '\] dataplane updated' 20; done
+  t_agents=$(ms_since "$t0")
+  trap - EXIT ERR # from here on the lab stays up, also when it does not converge
+  set +E
+
+  say "== waiting (at most ${CONVERGE_SECONDS} s) for every cross-pool pod pair to answer ping, IPv4 and IPv6"
+  local converged=1
+  converge || converged=0
+  t_conv=$(ms_since "$t0")
+  echo
+  local rc=0
+  matrix --pairs all --timeout 2 || rc=1
+  echo
+  where_to_look
+  echo
+  local timing
+  timing="install+build $(secs "$t_build") s, topology $(secs $((t_topo - t_build))) s, agents $(secs $((t_agents - t_topo))) s, convergence $(secs $((t_conv - t_agents))) s"
+  if (( converged && rc == 0 )); then
+    say "lab is up after $(secs "$t_conv") s ($timing)"
+    return 0
+  fi
+  diagnostics
+  say "lab is up, but not every pod pair answers (see above, $LAB_LOG and $LOG_DIR); scripts/lab.sh down removes it"
+  return 1
+}
+
+# ---------------------------------------------------------------- status
+lab_status() {
+  if ! lab_is_up; then echo "no lab is up (scripts/lab.sh up)"; exit 3; fi
+  lab_plan
+  NODE_ORDER=("${LAB_NODES[@]}")
+  find_agents
+  local node rc=0 role hs gw
+  local -A active=()
+  echo "Gateways"
+  kc get gateways 2>&1 | sed 's/^/  /' || rc=1
+  for gw in "${GW_ORDER[@]}"; do active[$gw]=$(active_endpoint "$gw" 2>/dev/null) || true; done
+  echo
+  echo "Agents"
+  for node in "${LAB_NODES[@]}"; do
+    role=member
+    [[ ${active[${NODE_GW[$node]}]} == "$node" ]] && role=gateway
+    if [[ -n ${AGENT_PID[$node]} ]]; then
+      hs=""
+      if [[ $role == gateway ]]; then
+        hs=$(nq "$node" wg show "$(wg_dev "$node")" latest-handshakes 2>/dev/null |
+          awk -v now="$(date +%s)" '{ n++; if ($2 > 0) { ok++; age = now - $2; if (age > max) max = age } }
+            END { printf "; WireGuard: %d/%d peers with a handshake%s", ok, n, ok ? sprintf(", oldest %d s ago", max) : "" }')
+      fi
+      printf '  %-3s %-9s %-7s pid %-7s healthz: %s%s\n' "$node" "${NODE_GW[$node]}" "$role" "${AGENT_PID[$node]}" \
+        "$(agent_health "$node" 2>&1 | head -n 1)" "$hs"
+    else
+      printf '  %-3s %-9s %-7s NOT RUNNING (see %s)\n' "$node" "${NODE_GW[$node]}" "$role" "$LOG_DIR/$node.log"
+      rc=1
+    fi
+  done
+  echo
+  if [[ -f $RUN_DIR/pods ]]; then
+    matrix --pairs all --timeout 2 || rc=1
+  else
+    echo "no pod list ($RUN_DIR/pods): the lab is incomplete; scripts/lab.sh down"
+    rc=1
+  fi
+  return "$rc"
+}
+
+# ---------------------------------------------------------------- main
+[[ ${BASH_SOURCE[0]} == "$0" ]] || return 0
+(( $# >= 1 )) || usage
+cmd=$1
+shift
+case $cmd in
+  up|down|status|kubectl) ;;
+  -h|--help|help) usage ;;
+  *) usage ;;
+esac
+(( EUID == 0 )) || { echo "lab.sh: run as root" >&2; exit 1; }
+exec 9>"$LOCK_FILE"
+flock -n 9 || { echo "lab.sh: another lab.sh is running" >&2; exit 1; }
+case $cmd in
+  up) lab_up "$@" 9>&- ;;
+  down)
+    (( $# == 0 )) || usage
+    if lab_is_up; then mkdir -p "$LOG_DIR"; fi
+    if [[ -d $LOG_DIR ]]; then exec 3>>"$LAB_LOG"; fi
+    lab_down
+    ;;
+  status) (( $# == 0 )) || usage; lab_status ;;
+  kubectl)
+    lab_is_up || { echo "no lab is up (scripts/lab.sh up)" >&2; exit 3; }
+    kc "$@"
+    ;;
+esac
