@@ -38,16 +38,24 @@ struct {
   __uint(type, BPF_MAP_TYPE_PERCPU_HASH);
   __uint(max_entries, RAVEN_MAX_PEERS);
   __type(key, __u32);
-  __type(value, struct raven_peer_stats);
+  __type(value, struct raven_traffic);
   __uint(pinning, LIBBPF_PIN_BY_NAME);
 } raven_peer_stats_v1 SEC(".maps");
 
 struct {
   __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-  __uint(max_entries, RAVEN_DROP_REASON_MAX);
-  __type(key, __u32);
+  __uint(max_entries, RAVEN_DROP_SLOTS);
+  __type(key, __u32); /* enum raven_drop_reason */
   __type(value, __u64);
   __uint(pinning, LIBBPF_PIN_BY_NAME);
-} raven_drops_v1 SEC(".maps");
+} raven_drops_v2 SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+  __uint(max_entries, RAVEN_MAX_MEMBERS);
+  __type(key, struct raven_node_key);
+  __type(value, struct raven_traffic);
+  __uint(pinning, LIBBPF_PIN_BY_NAME);
+} raven_relay_members_v1 SEC(".maps");
 
 #endif /* RAVEN_BPF_MAPS_H_ */

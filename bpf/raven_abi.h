@@ -2,7 +2,7 @@
 /*
  * The one ABI between the TC programs and raven-agent: map key and value
  * layouts, map names and enums. Included by the bpf/ programs and by the agent;
- * the agent guards the layout with static_asserts (daemon/bpf_abi_check.h).
+ * the agent guards the layout with static_asserts (daemon/bpf/abi_check.h).
  *
  * Byte order: addresses are stored in network byte order, exactly as they
  * appear in the packet; every other integer is host byte order.
@@ -16,10 +16,14 @@
 #define RAVEN_MAP_ROUTES_V4 "raven_routes4_v1"
 #define RAVEN_MAP_ROUTES_V6 "raven_routes6_v1"
 #define RAVEN_MAP_PEER_STATS "raven_peer_stats_v1"
-#define RAVEN_MAP_DROPS "raven_drops_v1"
+#define RAVEN_MAP_DROPS "raven_drops_v2"
+#define RAVEN_MAP_RELAY_MEMBERS "raven_relay_members_v1"
 
 #define RAVEN_MAX_ROUTES 16384
 #define RAVEN_MAX_PEERS 4096
+#define RAVEN_MAX_MEMBERS 16384
+/* Slots of raven_drops_v2: room for reasons to come without a new layout. */
+#define RAVEN_DROP_SLOTS 32
 
 /* LPM trie keys: prefixlen first, as BPF_MAP_TYPE_LPM_TRIE requires. */
 struct raven_lpm4_key {
@@ -53,10 +57,20 @@ struct raven_route {
   __u8 tunnel_dst[16]; /* VXLAN only: gateway node IP; IPv4 in the first 4 bytes */
 };
 
-/* Per-peer, per-CPU counters of packets redirected towards that peer. */
-struct raven_peer_stats {
+/* Per-CPU packet and byte counters: per remote peer (raven_peer_stats_v1,
+ * traffic this node sent toward it) and per pool member (raven_relay_members_v1,
+ * traffic a gateway relayed for it). */
+struct raven_traffic {
   __u64 packets;
   __u64 bytes;
+};
+
+/* A node's underlay address: the key of raven_relay_members_v1, whose entries
+ * are the only outer sources a gateway accepts VXLAN from. */
+struct raven_node_key {
+  __u8 family;   /* 4 or 6 */
+  __u8 pad[3];   /* zero */
+  __u8 addr[16]; /* IPv4 in the first 4 bytes, the rest zero */
 };
 
 enum raven_drop_reason {
@@ -65,7 +79,9 @@ enum raven_drop_reason {
   RAVEN_DROP_TTL_EXCEEDED = 2,      /* TTL / hop limit would reach zero on redirect */
   RAVEN_DROP_MSS_REWRITE = 3,       /* could not rewrite the TCP MSS option */
   RAVEN_DROP_RELAY_NOT_GATEWAY = 4, /* VXLAN-relayed packet reached a node that is not a gateway */
-  RAVEN_DROP_REASON_MAX = 5,
+  RAVEN_DROP_RELAY_FOREIGN = 5,  /* VXLAN from a source that is no member of this gateway's pool */
+  RAVEN_DROP_RELAY_NO_ROUTE = 6, /* VXLAN from a member to no remote prefix: never forwarded */
+  RAVEN_DROP_REASON_MAX = 7,     /* reasons in use; at most RAVEN_DROP_SLOTS */
 };
 
 #endif /* RAVEN_BPF_RAVEN_ABI_H_ */

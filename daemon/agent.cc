@@ -82,9 +82,10 @@ Agent::Agent(AgentConfig config, wg::KeyPair keys, UplinkInfo uplink,
       wireguard_(std::move(wireguard)),
       tc_(config_.tc_state_file()),
       route_table_(programs_->routes4_fd(), programs_->routes6_fd()),
+      relay_members_(programs_->relay_members_fd()),
       attacher_(AttachPlan{config_.pod_interface_globs, uplink_.name, config_.vxlan_device},
                 *programs_, tc_),
-      reconciler_(route_table_, *wireguard_) {}
+      reconciler_(route_table_, relay_members_, *wireguard_) {}
 
 absl::StatusOr<std::unique_ptr<Agent>> Agent::Start(const AgentConfig& config) {
   if (mkdir(config.state_dir.c_str(), 0700) != 0 && errno != EEXIST) {
@@ -140,8 +141,10 @@ absl::Status Agent::ConnectCluster() {
     }
     source_ = std::move(api);
   }
-  metrics_ = std::make_unique<AgentMetrics>(registry_, status_, heartbeat_.get(),
-                                            programs_->peer_stats_fd(), programs_->drops_fd());
+  metrics_ = std::make_unique<AgentMetrics>(
+      registry_, status_, heartbeat_.get(),
+      BpfCounterFds{programs_->peer_stats_fd(), programs_->relay_members_fd(),
+                    programs_->drops_fd()});
   if (!config_.metrics_address.empty()) {
     ASSIGN_OR_RETURN(http_, metrics::HttpServer::Start(config_.metrics_address, &registry_, [this] {
                        std::vector<std::string> problems = status_.HealthProblems();
@@ -267,6 +270,7 @@ void Agent::Sync() {
     s.routes = desired.routes.size();
     s.peer_names.clear();
     for (const auto& [prefix, route] : desired.routes) s.peer_names[route.peer_id] = route.gateway;
+    s.member_names = desired.relay_members;
     s.source_problem = source_->Staleness();
     s.reconcile_error = stats.ok() ? "" : std::string(stats.status().message());
   });

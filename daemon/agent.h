@@ -19,6 +19,7 @@
 #include "daemon/agent_metrics.h"
 #include "daemon/agent_status.h"
 #include "daemon/bpf/dataplane_programs.h"
+#include "daemon/bpf/relay_members.h"
 #include "daemon/bpf/route_table.h"
 #include "daemon/bpf/tc_attach.h"
 #include "daemon/cluster/heartbeat.h"
@@ -63,6 +64,7 @@ class Agent {
   std::unique_ptr<wg::WireGuardDevice> wireguard_;
   bpf::TcAttacher tc_;
   bpf::BpfRouteTable route_table_;
+  bpf::BpfRelayMembers relay_members_;
   InterfaceAttacher attacher_;
   Reconciler reconciler_;
   GatewayStore store_{config_.node_name};

@@ -1,5 +1,7 @@
 #include "daemon/agent_metrics.h"
 
+#include <functional>
+
 #include "absl/time/clock.h"
 #include "daemon/bpf/counters.h"
 
@@ -52,33 +54,48 @@ std::vector<CollectedFamily> CollectStatus(const AgentStatus& status) {
   return out;
 }
 
-std::vector<CollectedFamily> CollectBpfCounters(const AgentStatus& status, int peer_stats_fd,
-                                                int drops_fd) {
-  std::vector<CollectedFamily> out;
-  CollectedFamily packets{"raven_agent_peer_packets_total",
-                          "Packets the BPF programs redirected toward a remote Gateway.",
-                          Type::kCounter,
-                          {}};
-  CollectedFamily bytes{"raven_agent_peer_bytes_total",
-                        "Bytes the BPF programs redirected toward a remote Gateway.",
-                        Type::kCounter,
-                        {}};
-  if (auto counters = bpf::ReadPeerCounters(peer_stats_fd); counters.ok()) {
-    std::map<uint32_t, std::string> names = status.Get().peer_names;
-    for (const auto& [id, c] : *counters) {
-      auto name = names.find(id);
-      std::string gateway = name != names.end() ? name->second : "peer-" + std::to_string(id);
-      packets.samples.push_back({{{"gateway", gateway}}, static_cast<double>(c.packets)});
-      bytes.samples.push_back({{{"gateway", gateway}}, static_cast<double>(c.bytes)});
+// A packets and a bytes family, one sample pair per labelled key.
+template <typename Key>
+void AddTraffic(std::vector<CollectedFamily>& out, const std::string& prefix,
+                const std::string& what, const std::string& label,
+                const absl::StatusOr<std::map<Key, bpf::Traffic>>& counters,
+                const std::function<std::string(const Key&)>& name) {
+  CollectedFamily packets{prefix + "_packets_total", "Packets " + what, Type::kCounter, {}};
+  CollectedFamily bytes{prefix + "_bytes_total", "Bytes " + what, Type::kCounter, {}};
+  if (counters.ok()) {
+    for (const auto& [key, c] : *counters) {
+      std::vector<std::pair<std::string, std::string>> labels = {{label, name(key)}};
+      packets.samples.push_back({labels, static_cast<double>(c.packets)});
+      bytes.samples.push_back({labels, static_cast<double>(c.bytes)});
     }
   }
   out.push_back(std::move(packets));
   out.push_back(std::move(bytes));
+}
+
+std::vector<CollectedFamily> CollectBpfCounters(const AgentStatus& status, BpfCounterFds fds) {
+  std::vector<CollectedFamily> out;
+  AgentSnapshot s = status.Get();
+  AddTraffic<uint32_t>(
+      out, "raven_agent_peer",
+      "this node sent toward a remote Gateway (its own pods and host; a gateway does not count "
+      "what it relays for members, who count it themselves).",
+      "gateway", bpf::ReadPeerCounters(fds.peer_stats), [&](const uint32_t& id) {
+        auto it = s.peer_names.find(id);
+        return it != s.peer_names.end() ? it->second : "peer-" + std::to_string(id);
+      });
+  AddTraffic<IpAddress>(out, "raven_agent_relayed",
+                        "this gateway relayed into WireGuard for a member node of its pool.",
+                        "node", bpf::ReadRelayCounters(fds.relay_members),
+                        [&](const IpAddress& ip) {
+                          auto it = s.member_names.find(ip);
+                          return it != s.member_names.end() ? it->second : ip.ToString();
+                        });
   CollectedFamily drops{"raven_agent_drops_total",
                         "Packets the BPF programs dropped, by reason.",
                         Type::kCounter,
                         {}};
-  if (auto counts = bpf::ReadDropCounters(drops_fd); counts.ok()) {
+  if (auto counts = bpf::ReadDropCounters(fds.drops); counts.ok()) {
     for (int r = 0; r < bpf::kDropReasonCount; ++r) {
       drops.samples.push_back(
           {{{"reason", bpf::DropReasonName(r)}}, static_cast<double>((*counts)[r])});
@@ -103,7 +120,7 @@ std::vector<CollectedFamily> CollectHeartbeat(const Heartbeat& heartbeat) {
 }  // namespace
 
 AgentMetrics::AgentMetrics(metrics::Registry& registry, const AgentStatus& status,
-                           const Heartbeat* heartbeat, int peer_stats_fd, int drops_fd)
+                           const Heartbeat* heartbeat, BpfCounterFds fds)
     : reconcile_duration_(registry
                               .AddHistogram("raven_agent_reconcile_duration_seconds",
                                             "Time to compute and apply the desired dataplane.",
@@ -115,9 +132,7 @@ AgentMetrics::AgentMetrics(metrics::Registry& registry, const AgentStatus& statu
                                         "resync).")
                             .Get()) {
   registry.AddCollector([&status] { return CollectStatus(status); });
-  registry.AddCollector([&status, peer_stats_fd, drops_fd] {
-    return CollectBpfCounters(status, peer_stats_fd, drops_fd);
-  });
+  registry.AddCollector([&status, fds] { return CollectBpfCounters(status, fds); });
   if (heartbeat != nullptr) {
     registry.AddCollector([heartbeat] { return CollectHeartbeat(*heartbeat); });
   }

@@ -4,8 +4,10 @@
 //
 //   raven_agent_role{role}                          1 for the current role
 //   raven_agent_route_entries                       BPF route entries
-//   raven_agent_peer_packets_total{gateway}         redirected by the BPF programs
-//   raven_agent_peer_bytes_total{gateway}
+//   raven_agent_peer_packets_total{gateway}         sent toward a remote pool by this node
+//   raven_agent_peer_bytes_total{gateway}           (its pods and host; summed over nodes: all)
+//   raven_agent_relayed_packets_total{node}         relayed by this gateway for a member
+//   raven_agent_relayed_bytes_total{node}           (already counted by the member as sent)
 //   raven_agent_drops_total{reason}                 BPF drops by reason
 //   raven_agent_wireguard_peer_handshake_age_seconds{gateway}  (-1: never)
 //   raven_agent_wireguard_peer_rx_bytes{gateway}, ..._tx_bytes{gateway}
@@ -23,12 +25,19 @@
 
 namespace raven {
 
+// The BPF maps the metrics read at scrape time.
+struct BpfCounterFds {
+  int peer_stats = -1;
+  int relay_members = -1;
+  int drops = -1;
+};
+
 class AgentMetrics {
  public:
   // heartbeat may be null (file mode). Everything referenced must outlive
   // the registry's scrapes.
   AgentMetrics(metrics::Registry& registry, const AgentStatus& status, const Heartbeat* heartbeat,
-               int peer_stats_fd, int drops_fd);
+               BpfCounterFds fds);
 
   void ObserveReconcile(absl::Duration duration, bool ok);
 

@@ -27,12 +27,13 @@ struct AgentSnapshot {
   NodeRole role = NodeRole::kNone;
   std::string local_gateway;
   std::string role_reason;
-  size_t routes = 0;                            // BPF route entries
-  std::map<uint32_t, std::string> peer_names;   // BPF peer id -> remote Gateway
-  std::vector<PeerObservation> peers;           // WireGuard peers (gateway role)
-  std::vector<std::string> dataplane_problems;  // detached programs, missing devices
-  std::string source_problem;                   // stale or unreadable Gateways
-  std::string reconcile_error;                  // the last reconcile's error, if it failed
+  size_t routes = 0;                              // BPF route entries
+  std::map<uint32_t, std::string> peer_names;     // BPF peer id -> remote Gateway
+  std::map<IpAddress, std::string> member_names;  // relay member address -> node
+  std::vector<PeerObservation> peers;             // WireGuard peers (gateway role)
+  std::vector<std::string> dataplane_problems;    // detached programs, missing devices
+  std::string source_problem;                     // stale or unreadable Gateways
+  std::string reconcile_error;                    // the last reconcile's error, if it failed
 };
 
 class AgentStatus {

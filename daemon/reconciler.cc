@@ -1,6 +1,7 @@
 #include "daemon/reconciler.h"
 
 #include <map>
+#include <set>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -75,6 +76,13 @@ absl::StatusOr<ReconcileStats> Reconciler::Apply(const DesiredDataplane& desired
     stats.peers_written = static_cast<int>(upserts.size());
   }
 
+  ASSIGN_OR_RETURN(std::set<IpAddress> have_members, members_.Dump());
+  for (const auto& [member, node] : desired.relay_members) {
+    if (have_members.count(member)) continue;
+    RETURN_IF_ERROR(members_.Add(member));
+    ++stats.members_added;
+  }
+
   for (const auto& [prefix, value] : want_routes) {
     auto have = have_routes.find(prefix);
     if (have != have_routes.end() && have->second == value) continue;
@@ -85,6 +93,12 @@ absl::StatusOr<ReconcileStats> Reconciler::Apply(const DesiredDataplane& desired
     if (want_routes.count(prefix)) continue;
     RETURN_IF_ERROR(routes_.Delete(prefix));
     ++stats.routes_deleted;
+  }
+
+  for (const IpAddress& member : have_members) {
+    if (desired.relay_members.count(member)) continue;
+    RETURN_IF_ERROR(members_.Remove(member));
+    ++stats.members_removed;
   }
 
   std::vector<wg::Key> removals;
@@ -100,7 +114,9 @@ absl::StatusOr<ReconcileStats> Reconciler::Apply(const DesiredDataplane& desired
 
 std::string FormatStats(const ReconcileStats& stats) {
   return absl::StrCat("routes written ", stats.routes_written, ", deleted ", stats.routes_deleted,
-                      "; peers written ", stats.peers_written, ", removed ", stats.peers_removed);
+                      "; peers written ", stats.peers_written, ", removed ", stats.peers_removed,
+                      "; relay members added ", stats.members_added, ", removed ",
+                      stats.members_removed);
 }
 
 }  // namespace raven

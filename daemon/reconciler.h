@@ -1,7 +1,7 @@
-// Brings the kernel in line with a DesiredDataplane by diff: only routes and
-// peers that differ are written. Order keeps traffic flowing: new peers
-// first, then route updates (one atomic map write per prefix), then stale
-// routes, then stale peers.
+// Brings the kernel in line with a DesiredDataplane by diff: only routes,
+// relay members and peers that differ are written. Order keeps traffic
+// flowing: new peers and members first, then route updates (one atomic map
+// write per prefix), then stale routes, members and peers.
 #ifndef RAVEN_DAEMON_RECONCILER_H_
 #define RAVEN_DAEMON_RECONCILER_H_
 
@@ -9,6 +9,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "daemon/bpf/relay_members.h"
 #include "daemon/bpf/route_table.h"
 #include "daemon/model/desired_dataplane.h"
 #include "daemon/wireguard/wireguard_device.h"
@@ -26,15 +27,18 @@ struct ReconcileStats {
   int routes_deleted = 0;
   int peers_written = 0;
   int peers_removed = 0;
+  int members_added = 0;
+  int members_removed = 0;
   bool changed() const {
-    return routes_written || routes_deleted || peers_written || peers_removed;
+    return routes_written || routes_deleted || peers_written || peers_removed || members_added ||
+           members_removed;
   }
 };
 
 class Reconciler {
  public:
-  Reconciler(bpf::RouteTable& routes, wg::WireGuardDevice& wireguard)
-      : routes_(routes), wireguard_(wireguard) {}
+  Reconciler(bpf::RouteTable& routes, bpf::RelayMembers& members, wg::WireGuardDevice& wireguard)
+      : routes_(routes), members_(members), wireguard_(wireguard) {}
 
   absl::StatusOr<ReconcileStats> Apply(const DesiredDataplane& desired,
                                        const DataplaneDevices& devices);
@@ -44,6 +48,7 @@ class Reconciler {
                                               const DataplaneDevices& devices) const;
 
   bpf::RouteTable& routes_;
+  bpf::RelayMembers& members_;
   wg::WireGuardDevice& wireguard_;
 };
 

@@ -301,7 +301,7 @@ Where to look
   a shell in a pod or node     ip netns exec rvlab-a1p0 bash      (pods: rvlab-<node>p0/p1, nodes: rvlab-c1 c2 a1 a2 b1 b2)
   ping across pools            ip netns exec rvlab-a2p0 ping 100.64.31.2      (a2 -> VXLAN -> a1 -> WireGuard -> NAT -> b1)
   the route tries of a node    bpftool map dump pinned $BPF_ROOT/a1/raven_routes4_v1      (and raven_routes6_v1)
-  per-peer counters, drops     bpftool map dump pinned $BPF_ROOT/a1/raven_peer_stats_v1      (raven_drops_v1)
+  per-peer counters, drops     bpftool map dump pinned $BPF_ROOT/a1/raven_peer_stats_v1      (raven_drops_v2)
   WireGuard of a gateway       ip netns exec rvlab-a1 wg show rvlab-wg-a1      (gateways: c1 a1 b1)
   TC programs of a node        ip netns exec rvlab-a1 tc filter show dev rvpa1p0 ingress
   a NAT router's rules         ip netns exec rvlab-nat-a nft list ruleset

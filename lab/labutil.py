@@ -9,7 +9,8 @@ Subcommands (input on stdin unless a file is named):
                            all at once from one process; a reachability matrix
   routes [--need-btf]      `bpftool map dump -j` of a raven_routes{4,6}_v1 trie -> one line per entry
   stats                    `bpftool map dump -j` of raven_peer_stats_v1 -> "PACKETS BYTES" summed
-  drops                    `bpftool map dump -j` of raven_drops_v1 -> "reason=count ..." summed
+  drops                    `bpftool map dump -j` of raven_drops_v2 -> "reason=count ..." summed,
+                           named as in bpf/raven_abi.h
   wgpeers                  `wg show DEV dump` -> its configuration only (no handshake, no counters)
   ifindex                  `ip -j link show dev X` -> ifindex
   linkstats                `ip -j -s link show dev X` -> "RX_PACKETS TX_PACKETS"
@@ -203,13 +204,25 @@ def stats(argv):
     print(packets, nbytes)
 
 
+def _drop_reasons():
+    """{slot: name} from enum raven_drop_reason in bpf/raven_abi.h, the one list:
+    RAVEN_DROP_RELAY_FOREIGN = 5 -> {5: "relay_foreign"}, as the agent's metrics say."""
+    import re
+    abi = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "bpf", "raven_abi.h")
+    with open(abi) as fh:
+        found = re.findall(r"RAVEN_DROP_(\w+) = (\d+)", fh.read())
+    return {int(v): n.lower() for n, v in found if n != "REASON_MAX"}
+
+
 def drops(argv):
-    names = ["bad_route", "tunnel_key", "ttl_exceeded", "mss_rewrite", "relay_not_gateway"]
+    names = _drop_reasons()
     out = []
     for e in _load_dump():
         key = struct.unpack_from("<I", _raw_bytes(e["key"]))[0]
+        if key not in names:
+            continue  # a slot no reason uses yet
         total = sum(struct.unpack_from("<Q", raw)[0] for _, raw in _percpu_values(e))
-        out.append("%s=%d" % (names[key] if key < len(names) else key, total))
+        out.append("%s=%d" % (names[key], total))
     print(" ".join(out))
 
 

@@ -453,7 +453,7 @@ diagnostics() {
   log "---- diagnostics"
   for node in "${NODE_ORDER[@]}"; do
     if [[ -d $BPF_ROOT/$node ]]; then
-      log "[$node] drops: $(bpftool map dump pinned "$BPF_ROOT/$node/raven_drops_v1" -j 2>/dev/null | "${UTIL[@]}" drops 2>&1)"
+      log "[$node] drops: $(bpftool map dump pinned "$BPF_ROOT/$node/raven_drops_v2" -j 2>/dev/null | "${UTIL[@]}" drops 2>&1)"
       log "[$node] routes4:"; bpftool map dump pinned "$BPF_ROOT/$node/raven_routes4_v1" -j 2>/dev/null | "${UTIL[@]}" routes 2>&1 | sed 's/^/    /' >&3
     fi
     log "[$node] wg:"; nq "$node" wg show "$(wg_dev "$node")" 2>&1 | sed 's/^/    /' >&3

@@ -19,6 +19,8 @@ static_assert(offsetof(raven_route, action) == 8);
 static_assert(offsetof(raven_route, tunnel_family) == 9);
 static_assert(offsetof(raven_route, mtu) == 10);
 static_assert(offsetof(raven_route, tunnel_dst) == 12);
-static_assert(sizeof(raven_peer_stats) == 16);
+static_assert(sizeof(raven_traffic) == 16);
+static_assert(sizeof(raven_node_key) == 20);
+static_assert(offsetof(raven_node_key, addr) == 4);
 
 #endif  // RAVEN_DAEMON_BPF_ABI_CHECK_H_

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "absl/strings/str_cat.h"
+#include "absl/types/span.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
 #include "daemon/bpf/abi_check.h"
@@ -24,6 +25,14 @@ absl::Status PinProgram(bpf_program* prog, const std::string& path) {
   if (unlink(path.c_str()) != 0 && errno != ENOENT) return Errno("unlink " + path, errno);
   int err = bpf_program__pin(prog, path.c_str());
   return err ? Errno("pin program at " + path, err) : absl::OkStatus();
+}
+
+absl::Status Unpin(const std::string& dir, absl::Span<const char* const> names) {
+  for (const char* name : names) {
+    std::string path = absl::StrCat(dir, "/", name);
+    if (unlink(path.c_str()) != 0 && errno != ENOENT) return Errno("unlink " + path, errno);
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -52,7 +61,10 @@ absl::StatusOr<std::unique_ptr<DataplanePrograms>> DataplanePrograms::Load(
                               " reused when compatible)"),
                  err);
   }
-  if (!options.pin_dir.empty()) RETURN_IF_ERROR(programs->PinPrograms(options.pin_dir));
+  if (!options.pin_dir.empty()) {
+    RETURN_IF_ERROR(programs->PinPrograms(options.pin_dir));
+    RETURN_IF_ERROR(Unpin(options.pin_dir, kRetiredPins));
+  }
   return programs;
 }
 
@@ -78,15 +90,16 @@ int DataplanePrograms::routes6_fd() const { return bpf_map__fd(skel_->maps.raven
 int DataplanePrograms::peer_stats_fd() const {
   return bpf_map__fd(skel_->maps.raven_peer_stats_v1);
 }
-int DataplanePrograms::drops_fd() const { return bpf_map__fd(skel_->maps.raven_drops_v1); }
+int DataplanePrograms::drops_fd() const { return bpf_map__fd(skel_->maps.raven_drops_v2); }
+int DataplanePrograms::relay_members_fd() const {
+  return bpf_map__fd(skel_->maps.raven_relay_members_v1);
+}
 
 absl::Status UnpinAll(const std::string& dir) {
-  for (const char* name :
-       {RAVEN_MAP_ROUTES_V4, RAVEN_MAP_ROUTES_V6, RAVEN_MAP_PEER_STATS, RAVEN_MAP_DROPS,
-        kPodIngressProgPin, kHostEgressProgPin, kRelayIngressProgPin}) {
-    std::string path = absl::StrCat(dir, "/", name);
-    if (unlink(path.c_str()) != 0 && errno != ENOENT) return Errno("unlink " + path, errno);
-  }
+  RETURN_IF_ERROR(Unpin(dir, {RAVEN_MAP_ROUTES_V4, RAVEN_MAP_ROUTES_V6, RAVEN_MAP_PEER_STATS,
+                              RAVEN_MAP_DROPS, RAVEN_MAP_RELAY_MEMBERS, kPodIngressProgPin,
+                              kHostEgressProgPin, kRelayIngressProgPin}));
+  RETURN_IF_ERROR(Unpin(dir, kRetiredPins));
   if (rmdir(dir.c_str()) != 0 && errno != ENOENT && errno != ENOTEMPTY) {
     return Errno("rmdir " + dir, errno);
   }

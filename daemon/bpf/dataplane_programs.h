@@ -36,6 +36,7 @@ class DataplanePrograms {
   int routes6_fd() const;
   int peer_stats_fd() const;
   int drops_fd() const;
+  int relay_members_fd() const;
 
  private:
   explicit DataplanePrograms(raven_tc* skel) : skel_(skel) {}
@@ -49,7 +50,12 @@ inline constexpr const char* kPodIngressProgPin = "prog_pod_ingress";
 inline constexpr const char* kHostEgressProgPin = "prog_host_egress";
 inline constexpr const char* kRelayIngressProgPin = "prog_relay_ingress";
 
-// Removes every pin the agent creates in dir, then dir itself if empty.
+// Maps of earlier layouts (an older agent's), unpinned once ours are loaded:
+// the programs still attached keep them alive until their filters are swapped.
+inline constexpr const char* kRetiredPins[] = {"raven_drops_v1"};
+
+// Removes every pin the agent creates in dir (and retired ones), then dir
+// itself if empty.
 absl::Status UnpinAll(const std::string& dir);
 
 }  // namespace raven::bpf

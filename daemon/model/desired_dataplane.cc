@@ -100,6 +100,12 @@ DesiredDataplane ComputeDesiredDataplane(const std::map<std::string, Gateway>& g
   }
   if (local_active->node_name == node_name) {
     out.role = NodeRole::kGateway;
+    for (const GatewayNodeInfo& node : local->status.nodes) {
+      if (node.node_name == node_name) continue;
+      if (auto ip = IpAddress::Parse(node.private_ip); ip.ok()) {
+        out.relay_members[*ip] = node.node_name;
+      }
+    }
   } else {
     const GatewayNodeInfo* gw_node = FindNode(*local, local_active->node_name);
     auto ip = gw_node ? IpAddress::Parse(gw_node->private_ip) : absl::NotFoundError("no node");

@@ -49,7 +49,10 @@ struct DesiredDataplane {
   std::optional<IpAddress> relay_to;  // kMember: the pool gateway's node IP
   std::map<IpPrefix, DesiredRoute> routes;
   std::map<std::string, DesiredPeer> peers;  // by remote Gateway name; kGateway only
-  std::vector<std::string> warnings;         // conflicts that were resolved by skipping
+  // kGateway: the pool's other nodes by underlay address (status privateIP),
+  // the only VXLAN sources the relay program accepts; value: node name.
+  std::map<IpAddress, std::string> relay_members;
+  std::vector<std::string> warnings;  // conflicts that were resolved by skipping
 };
 
 // gateways must already be validated (GatewayStore guarantees it).

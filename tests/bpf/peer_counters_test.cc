@@ -23,7 +23,7 @@ TEST_F(PeerCountersTest, AccumulatePacketsAndFrameBytesPerPeer) {
       {PacketBuilder::Ipv6("fd00:10::1", "fd00:20::1").Udp(1, 2).Payload(Bytes(33)).Build(), 3},
       {PacketBuilder::Ipv4("10.0.0.1", "10.30.0.1").Udp(1, 2).Build(), 0},  // miss: uncounted
   };
-  std::map<uint32_t, PeerCounters> expected;
+  std::map<uint32_t, Traffic> expected;
   for (const auto& [frame, peer] : frames_and_peers) {
     auto run = RunTcProgram(ProgramFd(Program::kPodIngress), frame);
     ASSERT_TRUE(run.ok()) << run.status();

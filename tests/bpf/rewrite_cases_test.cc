@@ -73,7 +73,6 @@ std::vector<DataplaneCase> TtlCases() {
       TtlExceeded("v4_ttl_1_dropped", Program::kPodIngress, Udp4(1)),
       TtlExceeded("v4_ttl_0_dropped", Program::kPodIngress, Udp4(0)),
       TtlExceeded("v6_hop_limit_1_dropped", Program::kPodIngress, Udp6(1)),
-      TtlExceeded("relay_ttl_1_dropped", Program::kRelayIngress, Udp4(1)),
       {.name = "host_egress_keeps_ttl_1",
        .program = Program::kHostEgress,
        .routes = StandardRoutes(),

@@ -150,26 +150,14 @@ std::vector<DataplaneCase> RoutingCases() {
        .out = Tcp4(kWireGuardDst4, 63),
        .counted_peer = 1},
 
-      // Relayed packets only ever go on to WireGuard.
-      {.name = "relay_vxlan_route_dropped_not_gateway",
-       .program = Program::kRelayIngress,
-       .routes = StandardRoutes(),
-       .in = Udp4(kVxlanDst4, 40000, 53),
-       .verdict = TC_ACT_SHOT,
-       .drop = RAVEN_DROP_RELAY_NOT_GATEWAY},
-      {.name = "relay_v6_vxlan_route_dropped_not_gateway",
-       .program = Program::kRelayIngress,
-       .routes = StandardRoutes(),
-       .in = Tcp6(kVxlanDst6),
-       .verdict = TC_ACT_SHOT,
-       .drop = RAVEN_DROP_RELAY_NOT_GATEWAY},
-      {.name = "relay_wireguard_route_redirects",
+      // The real relay entry point: what arrives without VXLAN metadata from
+      // a member (relay_cases_test.cc has the rest) never goes anywhere.
+      {.name = "relay_ingress_without_tunnel_metadata_dropped_foreign",
        .program = Program::kRelayIngress,
        .routes = StandardRoutes(),
        .in = Tcp4(kWireGuardDst4),
-       .verdict = kRedirect,
-       .out = Tcp4(kWireGuardDst4, 63),
-       .counted_peer = 1},
+       .verdict = TC_ACT_SHOT,
+       .drop = RAVEN_DROP_RELAY_FOREIGN},
 
       // A route the agent should never write.
       {.name = "route_without_ifindex_dropped_bad_route",

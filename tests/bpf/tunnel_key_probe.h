@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
-/* What tunnel_key_probe.bpf.c records, shared with tunnel_key_test.cc: the
- * tunnel key left on the skb by the classifier, read back in both families. */
+/* What tunnel_key_probe.bpf.c records and reads, shared with its tests: the
+ * tunnel key left on the skb by the classifier, read back in both families,
+ * and the outer header a relayed frame is given before the relay check. */
 #ifndef RAVEN_TESTS_BPF_TUNNEL_KEY_PROBE_H_
 #define RAVEN_TESTS_BPF_TUNNEL_KEY_PROBE_H_
 
@@ -13,6 +14,13 @@ struct tunnel_key_probe_result {
   __u32 pad;
   struct bpf_tunnel_key v4;
   struct bpf_tunnel_key v6;
+};
+
+/* The VXLAN outer header probe_relay pretends the frame arrived with. */
+struct relay_probe_outer {
+  __u32 family; /* 4 or 6; 0: no tunnel metadata at all */
+  __u32 vni;
+  __u8 addr[16]; /* outer source; IPv4 in the first 4 bytes */
 };
 
 #endif /* RAVEN_TESTS_BPF_TUNNEL_KEY_PROBE_H_ */

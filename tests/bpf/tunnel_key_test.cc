@@ -12,36 +12,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "tests/bpf/dataplane_case.h"
+#include "tests/bpf/probe.h"
 #include "tests/bpf/prog_test_run.h"
 #include "tests/bpf/tunnel_key_probe.h"
-#include "tunnel_key_probe.skel.h"
 
 namespace raven::bpf::testing {
 namespace {
-
-constexpr uint32_t kVni = 200;
-
-struct ProbeDestroyer {
-  void operator()(tunnel_key_probe* skel) const { tunnel_key_probe__destroy(skel); }
-};
-using ProbeSkeleton = std::unique_ptr<tunnel_key_probe, ProbeDestroyer>;
-
-absl::StatusOr<ProbeSkeleton> LoadProbe() {
-  ProbeSkeleton skel(tunnel_key_probe__open());
-  if (!skel) return absl::InternalError(absl::StrCat("open probe: ", strerror(errno)));
-  skel->rodata->vxlan_vni = kVni;
-  bpf_map* map;
-  bpf_object__for_each_map(map, skel->obj) {
-    // The route maps are declared pinned by name; never touch /sys/fs/bpf.
-    if (int err = bpf_map__set_pin_path(map, nullptr)) {
-      return absl::InternalError(absl::StrCat("unpin probe map: ", strerror(-err)));
-    }
-  }
-  if (int err = tunnel_key_probe__load(skel.get())) {
-    return absl::InternalError(absl::StrCat("load probe: ", strerror(-err)));
-  }
-  return skel;
-}
 
 struct TunnelKeyCase {
   std::string name;
@@ -105,7 +81,7 @@ TEST_P(TunnelKeyTest, ClassifierSetsGatewayAndVni) {
   EXPECT_EQ(result.v4_err, v4 ? 0 : -EPROTO);
   EXPECT_EQ(result.v6_err, v4 ? -EPROTO : 0);
   const bpf_tunnel_key& key = v4 ? result.v4 : result.v6;
-  EXPECT_EQ(key.tunnel_id, kVni);
+  EXPECT_EQ(key.tunnel_id, kProbeVni);
   EXPECT_EQ(key.tunnel_ttl, 64);
   // bpf_skb_get_tunnel_key reads a key as received: the destination that
   // bpf_skb_set_tunnel_key took as remote_* comes back as local_*, and the

@@ -9,6 +9,9 @@ Subcommands:
   pinggap FILE INTERVAL    `ping -i INTERVAL` output -> the longest run of unanswered
                            echoes, in seconds, and the loss count
   pcap FILE PORT NET...    classify an Ethernet pcap: WireGuard on PORT, ARP, NDP/MLD, other
+  vxlan SRC DST PORT VNI INNER_SRC INNER_DST COUNT
+                           hand-made VXLAN datagrams from SRC to DST:PORT, each carrying an
+                           ICMP echo request INNER_SRC -> INNER_DST (IPv4), as an attacker would
 """
 import ipaddress
 import socket
@@ -145,6 +148,33 @@ def pcap(argv):
     print(" ".join("%s=%d" % kv for kv in counts.items()))
     for o in others:
         print("  other: " + o)
+
+
+# ---------------------------------------------------------------- vxlan
+def _ip_checksum(data):
+    if len(data) % 2:
+        data += b"\0"
+    total = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    total = (total >> 16) + (total & 0xFFFF)
+    total += total >> 16
+    return ~total & 0xFFFF
+
+
+def vxlan(argv):
+    src, dst, port, vni, inner_src, inner_dst, count = argv
+    icmp = struct.pack("!BBHHH", 8, 0, 0, 0x5256, 1) + b"raven-e2e"
+    icmp = icmp[:2] + struct.pack("!H", _ip_checksum(icmp)) + icmp[4:]
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(icmp), 1, 0, 64, 1, 0,
+                     socket.inet_aton(inner_src), socket.inet_aton(inner_dst))
+    ip = ip[:10] + struct.pack("!H", _ip_checksum(ip)) + ip[12:]
+    eth = b"\x02\x00\x00\x00\x00\x01" + b"\x02\x00\x00\x00\x00\x02" + b"\x08\x00"
+    header = struct.pack("!BBBBI", 0x08, 0, 0, 0, int(vni) << 8)
+    family = socket.AF_INET6 if ":" in dst else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_DGRAM)
+    sock.bind((src, 0))
+    for _ in range(int(count)):
+        sock.sendto(header + eth + ip + icmp, (dst, int(port)))
+        time.sleep(0.05)
 
 
 if __name__ == "__main__":

@@ -1,11 +1,14 @@
-// In-memory stand-ins for the BPF route table and the WireGuard device that
-// count writes, so tests can assert that unchanged state is not touched.
+// In-memory stand-ins for the BPF route table, the relay members and the
+// WireGuard device that count writes, so tests can assert that unchanged
+// state is not touched.
 #ifndef RAVEN_TESTS_UNIT_DAEMON_FAKES_H_
 #define RAVEN_TESTS_UNIT_DAEMON_FAKES_H_
 
 #include <map>
+#include <set>
 #include <vector>
 
+#include "daemon/bpf/relay_members.h"
 #include "daemon/bpf/route_table.h"
 #include "daemon/wireguard/wireguard_device.h"
 
@@ -28,6 +31,25 @@ class FakeRouteTable : public bpf::RouteTable {
   bpf::RouteMap routes;
   int writes = 0;
   int deletes = 0;
+};
+
+class FakeRelayMembers : public bpf::RelayMembers {
+ public:
+  absl::StatusOr<std::set<IpAddress>> Dump() const override { return members; }
+  absl::Status Add(const IpAddress& member) override {
+    ++adds;
+    members.insert(member);
+    return absl::OkStatus();
+  }
+  absl::Status Remove(const IpAddress& member) override {
+    ++removes;
+    members.erase(member);
+    return absl::OkStatus();
+  }
+
+  std::set<IpAddress> members;
+  int adds = 0;
+  int removes = 0;
 };
 
 class FakeWireGuardDevice : public wg::WireGuardDevice {

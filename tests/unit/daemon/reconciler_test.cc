@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "tests/unit/daemon/fakes.h"
 #include "tests/unit/daemon/gateway_builder.h"
 
@@ -9,6 +11,7 @@ namespace raven {
 namespace {
 
 using testing::ByName;
+using testing::FakeRelayMembers;
 using testing::FakeRouteTable;
 using testing::FakeWireGuardDevice;
 using testing::GatewayBuilder;
@@ -37,8 +40,9 @@ class ReconcilerTest : public ::testing::Test {
     return reconciler_.Apply(ComputeDesiredDataplane(gws, node, {}), kDevices);
   }
   FakeRouteTable routes_;
+  FakeRelayMembers members_;
   FakeWireGuardDevice wg_;
-  Reconciler reconciler_{routes_, wg_};
+  Reconciler reconciler_{routes_, members_, wg_};
 };
 
 TEST_F(ReconcilerTest, GatewayWritesWireGuardRoutesAndPeer) {
@@ -88,6 +92,25 @@ TEST_F(ReconcilerTest, RoleChangeSwitchesRoutesThenDropsPeers) {
   EXPECT_EQ(stats->routes_deleted, 0);  // updated in place: no gap
   EXPECT_EQ(stats->peers_removed, 1);
   EXPECT_TRUE(wg_.peers.empty());
+}
+
+TEST_F(ReconcilerTest, GatewayAcceptsRelayOnlyFromItsPoolsOtherNodes) {
+  auto stats = Apply(Pools("a1", {"100.64.2.0/24"}), "a1");
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->members_added, 1);
+  EXPECT_EQ(members_.members, std::set<IpAddress>{*IpAddress::Parse("100.127.1.2")});
+  int adds = members_.adds;
+  ASSERT_TRUE(Apply(Pools("a1", {"100.64.2.0/24"}), "a1").ok());
+  EXPECT_EQ(members_.adds, adds);  // unchanged: its counters are kept
+}
+
+TEST_F(ReconcilerTest, MemberAcceptsRelayFromNobody) {
+  ASSERT_TRUE(Apply(Pools("a1", {"100.64.2.0/24"}), "a1").ok());
+  // a2 takes over: a1 is a member now and must not relay for a2 any more.
+  auto stats = Apply(Pools("a2", {"100.64.2.0/24"}), "a1");
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->members_removed, 1);
+  EXPECT_TRUE(members_.members.empty());
 }
 
 TEST_F(ReconcilerTest, RemovedPoolLosesRoutesAndPeer) {
