@@ -11,6 +11,8 @@
 
 #include <net/if.h>
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
@@ -183,6 +185,7 @@ void Agent::CheckDataplane() {
     problems.push_back(absl::StrCat("WireGuard device ", config_.wireguard_device, ": ",
                                     wg_peers.status().message()));
   } else {
+    WatchHandshakes(*wg_peers);
     for (const wg::PeerStatus& p : *wg_peers) {
       PeerObservation o;
       auto name = peer_gateways_.find(p.config.public_key.ToBase64());
@@ -254,7 +257,7 @@ void Agent::Sync() {
               desired.reason.empty() ? "" : ": ", desired.reason);
     last_role_ = desired.role;
   }
-  auto stats = reconciler_.Apply(desired, devices_);
+  auto stats = reconciler_.Apply(desired, devices_, absl::Now());
   metrics_->ObserveReconcile(absl::Now() - start, stats.ok());
   if (!stats.ok()) {
     RAVEN_LOG(kError, "reconcile failed (will retry): ", stats.status().message());
@@ -263,6 +266,10 @@ void Agent::Sync() {
   }
   peer_gateways_.clear();
   for (const auto& [gateway, peer] : desired.peers) peer_gateways_[peer.public_key] = gateway;
+  if (stats.ok() && (stats->peers_written || stats->peers_removed)) {
+    // New peers start their wait for a handshake now, not at the next check.
+    if (auto peers = wireguard_->GetPeers(); peers.ok()) WatchHandshakes(*peers);
+  }
   status_.Update([&](AgentSnapshot& s) {
     s.role = desired.role;
     s.local_gateway = desired.local_gateway;
@@ -276,6 +283,35 @@ void Agent::Sync() {
   });
 }
 
+void Agent::WatchHandshakes(const std::vector<wg::PeerStatus>& peers) {
+  absl::Time now = absl::Now();
+  std::vector<wg::Key> due = watchdog_.Due(now, peers);
+  if (!due.empty()) {
+    std::vector<wg::PeerConfig> configs;
+    for (const wg::PeerStatus& p : peers) {
+      if (std::find(due.begin(), due.end(), p.config.public_key) == due.end()) continue;
+      configs.push_back(p.config);
+      auto gateway = peer_gateways_.find(p.config.public_key.ToBase64());
+      RAVEN_LOG(kInfo, "WireGuard peer ",
+                gateway != peer_gateways_.end() ? gateway->second : p.config.public_key.ToBase64(),
+                ": no session yet; re-creating it to start a fresh handshake");
+    }
+    absl::Status st = wireguard_->RemovePeers(due);
+    if (st.ok()) st = wireguard_->UpsertPeers(configs);
+    if (!st.ok()) {
+      RAVEN_LOG(kError, "re-creating WireGuard peers failed (the next resync restores them): ",
+                st.message());
+    }
+    if (metrics_) metrics_->CountHandshakeRestarts(static_cast<int>(due.size()));
+  }
+  if (kick_timer_fd_ < 0) return;
+  itimerspec spec{};  // zero: disarmed
+  if (std::optional<absl::Time> next = watchdog_.NextKick()) {
+    spec.it_value = absl::ToTimespec(std::max(*next - now, absl::Milliseconds(1)));
+  }
+  timerfd_settime(kick_timer_fd_, 0, &spec, nullptr);
+}
+
 absl::Status Agent::Run() {
   ASSIGN_OR_RETURN(int signal_fd, OpenSignalFd());
   Fd signals(signal_fd);
@@ -283,17 +319,17 @@ absl::Status Agent::Run() {
   Fd timer(timer_fd);
   ASSIGN_OR_RETURN(int health_fd, OpenTimerFd(config_.health_interval));
   Fd health(health_fd);
+  ASSIGN_OR_RETURN(int kick_fd, OpenTimerFd(absl::ZeroDuration()));
+  Fd kick(kick_fd);
+  kick_timer_fd_ = kick.get();
   ASSIGN_OR_RETURN(nl::LinkMonitor links, nl::LinkMonitor::Open());
   // Links that appeared between setup and the monitor opening.
   RETURN_IF_ERROR(attacher_.AttachAll());
 
-  pollfd fds[] = {{signals.get(), POLLIN, 0},
-                  {timer.get(), POLLIN, 0},
-                  {source_->fd(), POLLIN, 0},
-                  {links.fd(), POLLIN, 0},
-                  {health.get(), POLLIN, 0}};
+  pollfd fds[] = {{signals.get(), POLLIN, 0}, {timer.get(), POLLIN, 0},  {source_->fd(), POLLIN, 0},
+                  {links.fd(), POLLIN, 0},    {health.get(), POLLIN, 0}, {kick.get(), POLLIN, 0}};
   for (;;) {
-    if (poll(fds, 5, -1) < 0) {
+    if (poll(fds, 6, -1) < 0) {
       if (errno == EINTR) continue;
       return Errno("poll");
     }
@@ -333,6 +369,13 @@ absl::Status Agent::Run() {
         return Errno("read timer");
       }
       CheckDataplane();
+    }
+    if (fds[5].revents & POLLIN) {
+      uint64_t expirations;
+      if (read(kick.get(), &expirations, sizeof(expirations)) < 0 && errno != EAGAIN) {
+        return Errno("read timer");
+      }
+      if (auto peers = wireguard_->GetPeers(); peers.ok()) WatchHandshakes(*peers);
     }
   }
 }

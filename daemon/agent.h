@@ -28,6 +28,7 @@
 #include "daemon/model/gateway_store.h"
 #include "daemon/reconciler.h"
 #include "daemon/tunnel_devices.h"
+#include "daemon/wireguard/handshake_watchdog.h"
 #include "daemon/wireguard/keys.h"
 #include "daemon/wireguard/wireguard_device.h"
 
@@ -56,6 +57,9 @@ class Agent {
   void CheckDataplane();
   // Reads the Gateways and reconciles; bad input keeps the last good state.
   void Sync();
+  // Re-creates the WireGuard peers whose handshake stalls (handshake_watchdog.h)
+  // and arms kick_timer_fd_ for the next kick.
+  void WatchHandshakes(const std::vector<wg::PeerStatus>& peers);
 
   AgentConfig config_;
   wg::KeyPair keys_;
@@ -71,6 +75,8 @@ class Agent {
   DataplaneDevices devices_;
   NodeRole last_role_ = NodeRole::kNone;
   std::map<std::string, std::string> peer_gateways_;  // WireGuard public key -> remote Gateway
+  wg::HandshakeWatchdog watchdog_{keys_.public_key};
+  int kick_timer_fd_ = -1;  // owned by Run()
   std::string last_read_error_;
 
   AgentStatus status_;

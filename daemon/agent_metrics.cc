@@ -130,7 +130,13 @@ AgentMetrics::AgentMetrics(metrics::Registry& registry, const AgentStatus& statu
                             .AddCounter("raven_agent_reconcile_errors_total",
                                         "Reconciles that failed (retried on the next change or "
                                         "resync).")
-                            .Get()) {
+                            .Get()),
+      handshake_restarts_(registry
+                              .AddCounter("raven_agent_wireguard_handshake_restarts_total",
+                                          "WireGuard peers re-created because their handshake "
+                                          "stalled (no session a second or more after they were "
+                                          "added).")
+                              .Get()) {
   registry.AddCollector([&status] { return CollectStatus(status); });
   registry.AddCollector([&status, fds] { return CollectBpfCounters(status, fds); });
   if (heartbeat != nullptr) {

@@ -13,6 +13,7 @@
 //   raven_agent_wireguard_peer_rx_bytes{gateway}, ..._tx_bytes{gateway}
 //   raven_agent_reconcile_duration_seconds          histogram
 //   raven_agent_reconcile_errors_total
+//   raven_agent_wireguard_handshake_restarts_total  peers re-created by the handshake watchdog
 //   raven_agent_healthy                             1 when /healthz is ok
 //   raven_agent_heartbeat_renewals_total, raven_agent_heartbeat_failures_total
 #ifndef RAVEN_DAEMON_AGENT_METRICS_H_
@@ -40,10 +41,12 @@ class AgentMetrics {
                BpfCounterFds fds);
 
   void ObserveReconcile(absl::Duration duration, bool ok);
+  void CountHandshakeRestarts(int peers) { handshake_restarts_.Inc(peers); }
 
  private:
   metrics::Histogram& reconcile_duration_;
   metrics::Counter& reconcile_errors_;
+  metrics::Counter& handshake_restarts_;
 };
 
 }  // namespace raven

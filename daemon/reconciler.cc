@@ -24,15 +24,21 @@ absl::StatusOr<std::map<wg::Key, wg::PeerConfig>> DesiredPeers(const DesiredData
   return out;
 }
 
-// A peer we gave no endpoint keeps whatever endpoint it roamed to; that is
-// not a difference worth a write.
-bool SamePeer(const wg::PeerConfig& want, const wg::PeerConfig& have) {
-  if (want.endpoint.has_value() && want.endpoint != have.endpoint) return false;
-  return want.allowed_ips == have.allowed_ips &&
-         want.persistent_keepalive_seconds == have.persistent_keepalive_seconds;
-}
-
 }  // namespace
+
+bool Reconciler::SamePeer(const wg::PeerConfig& want, const wg::PeerStatus& have,
+                          absl::Time now) const {
+  if (want.allowed_ips != have.config.allowed_ips ||
+      want.persistent_keepalive_seconds != have.config.persistent_keepalive_seconds) {
+    return false;
+  }
+  // A peer we gave no endpoint keeps whatever endpoint it roamed to.
+  if (!want.endpoint.has_value() || want.endpoint == have.config.endpoint) return true;
+  auto wanted = wanted_endpoints_.find(want.public_key);
+  const bool gateways_unchanged =
+      wanted == wanted_endpoints_.end() || wanted->second == want.endpoint;  // or just started
+  return gateways_unchanged && wg::HasLiveSession(have, now);
+}
 
 absl::StatusOr<bpf::RouteMap> Reconciler::DesiredRoutes(const DesiredDataplane& desired,
                                                         const DataplaneDevices& devices) const {
@@ -57,24 +63,26 @@ absl::StatusOr<bpf::RouteMap> Reconciler::DesiredRoutes(const DesiredDataplane& 
 }
 
 absl::StatusOr<ReconcileStats> Reconciler::Apply(const DesiredDataplane& desired,
-                                                 const DataplaneDevices& devices) {
+                                                 const DataplaneDevices& devices, absl::Time now) {
   ReconcileStats stats;
   ASSIGN_OR_RETURN(bpf::RouteMap want_routes, DesiredRoutes(desired, devices));
   ASSIGN_OR_RETURN(auto want_peers, DesiredPeers(desired));
   ASSIGN_OR_RETURN(bpf::RouteMap have_routes, routes_.Dump());
   ASSIGN_OR_RETURN(std::vector<wg::PeerStatus> have_peer_list, wireguard_.GetPeers());
-  std::map<wg::Key, wg::PeerConfig> have_peers;
-  for (auto& p : have_peer_list) have_peers[p.config.public_key] = std::move(p.config);
+  std::map<wg::Key, wg::PeerStatus> have_peers;
+  for (auto& p : have_peer_list) have_peers[p.config.public_key] = std::move(p);
 
   std::vector<wg::PeerConfig> upserts;
   for (const auto& [key, want] : want_peers) {
     auto have = have_peers.find(key);
-    if (have == have_peers.end() || !SamePeer(want, have->second)) upserts.push_back(want);
+    if (have == have_peers.end() || !SamePeer(want, have->second, now)) upserts.push_back(want);
   }
   if (!upserts.empty()) {
     RETURN_IF_ERROR(wireguard_.UpsertPeers(upserts));
     stats.peers_written = static_cast<int>(upserts.size());
   }
+  wanted_endpoints_.clear();
+  for (const auto& [key, want] : want_peers) wanted_endpoints_[key] = want.endpoint;
 
   ASSIGN_OR_RETURN(std::set<IpAddress> have_members, members_.Dump());
   for (const auto& [member, node] : desired.relay_members) {

@@ -6,9 +6,12 @@
 #define RAVEN_DAEMON_RECONCILER_H_
 
 #include <cstdint>
+#include <map>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "daemon/bpf/relay_members.h"
 #include "daemon/bpf/route_table.h"
 #include "daemon/model/desired_dataplane.h"
@@ -40,16 +43,26 @@ class Reconciler {
   Reconciler(bpf::RouteTable& routes, bpf::RelayMembers& members, wg::WireGuardDevice& wireguard)
       : routes_(routes), members_(members), wireguard_(wireguard) {}
 
+  // `now` judges whether a peer's WireGuard session is live.
   absl::StatusOr<ReconcileStats> Apply(const DesiredDataplane& desired,
-                                       const DataplaneDevices& devices);
+                                       const DataplaneDevices& devices, absl::Time now);
 
  private:
+  // Whether the device's peer is what we want. An endpoint that differs is
+  // left as it is while the peer has a live session and the Gateways still
+  // say what they said when we last wrote it: WireGuard roams a live peer to
+  // where its packets come from (a NAT's mapping), and writing the configured
+  // address back would break that session's path.
+  bool SamePeer(const wg::PeerConfig& want, const wg::PeerStatus& have, absl::Time now) const;
+
   absl::StatusOr<bpf::RouteMap> DesiredRoutes(const DesiredDataplane& desired,
                                               const DataplaneDevices& devices) const;
 
   bpf::RouteTable& routes_;
   bpf::RelayMembers& members_;
   wg::WireGuardDevice& wireguard_;
+  // The endpoint the Gateways gave each peer at the last Apply.
+  std::map<wg::Key, std::optional<std::string>> wanted_endpoints_;
 };
 
 std::string FormatStats(const ReconcileStats& stats);

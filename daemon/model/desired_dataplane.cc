@@ -154,7 +154,8 @@ DesiredDataplane ComputeDesiredDataplane(const std::map<std::string, Gateway>& g
     peer.public_key = key->second;
     peer.endpoint = PeerEndpoint(gw, *active, options);
     peer.allowed_ips = std::move(allowed);
-    peer.persistent_keepalive_seconds = local_active->under_nat ? options.nat_keepalive_seconds : 0;
+    peer.persistent_keepalive_seconds =
+        local_active->under_nat ? options.nat_keepalive_seconds : options.keepalive_seconds;
     out.peers[name] = std::move(peer);
   }
   return out;

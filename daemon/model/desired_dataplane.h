@@ -23,8 +23,12 @@ enum class NodeRole {
 const char* NodeRoleName(NodeRole role);
 
 struct DataplaneOptions {
-  bool forward_node_ip = false;   // remote node IPs become prefixes too
-  int nat_keepalive_seconds = 5;  // persistent keepalive when our endpoint is behind NAT
+  bool forward_node_ip = false;  // remote node IPs become prefixes too
+  // Persistent keepalive of every peer: short behind NAT, to keep the mapping
+  // open; otherwise WireGuard's usual 25 s, so that sessions stay up and a new
+  // or re-created peer starts its handshake at once (handshake_watchdog.h).
+  int nat_keepalive_seconds = 5;
+  int keepalive_seconds = 25;
   int default_tunnel_port = kDefaultTunnelPort;
 };
 

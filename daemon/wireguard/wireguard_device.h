@@ -12,6 +12,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "common/ip_prefix.h"
 #include "daemon/wireguard/keys.h"
 
@@ -35,6 +36,16 @@ struct PeerStatus {
   uint64_t rx_bytes = 0;
   uint64_t tx_bytes = 0;
 };
+
+// WireGuard rejects a session's keys this long after its handshake
+// (REJECT_AFTER_TIME): an older handshake means no session.
+inline constexpr absl::Duration kRejectAfterTime = absl::Seconds(180);
+
+// Whether the peer has a session that can carry data at `now`.
+inline bool HasLiveSession(const PeerStatus& peer, absl::Time now) {
+  return peer.last_handshake_unix_nanos > 0 &&
+         now - absl::FromUnixNanos(peer.last_handshake_unix_nanos) < kRejectAfterTime;
+}
 
 struct DeviceConfig {
   std::string name;

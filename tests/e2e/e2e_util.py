@@ -6,8 +6,8 @@ Subcommands:
   tcpecho serve ADDR PORT SECONDS        echo one TCP connection (bounded)
   tcpecho send ADDR PORT SECONDS         a numbered line every 50 ms over one connection,
                                           each echo checked; prints the longest stall
-  pinggap FILE INTERVAL    `ping -i INTERVAL` output -> the longest run of unanswered
-                           echoes, in seconds, and the loss count
+  pinggap FILE INTERVAL    `ping -D -i INTERVAL` output -> the longest time between two
+                           replies, the largest reply delay (s) and the echoes lost
   pcap FILE PORT NET...    classify an Ethernet pcap: WireGuard on PORT, ARP, NDP/MLD, other
   vxlan SRC DST PORT VNI INNER_SRC INNER_DST COUNT
                            hand-made VXLAN datagrams from SRC to DST:PORT, each carrying an
@@ -83,17 +83,29 @@ def tcpecho(argv):
 
 
 def pinggap(argv):
+    """`ping -D -i INTERVAL` output -> "LONGEST_GAP_S MAX_DELAY_S LOST": the longest
+    time between two consecutive replies (counting from the first request and to
+    the last one when replies are missing there), the largest round-trip time of
+    any reply, and the echoes never answered. An outage shows in the first two
+    even when no echo is lost (replies held back and delivered late)."""
     import re
     interval = float(argv[1])
     text = open(argv[0]).read()
-    seqs = sorted({int(m) for m in re.findall(r"icmp_seq=(\d+)", text)})
+    replies = sorted((float(t), int(seq), float(rtt)) for t, seq, rtt in
+                     re.findall(r"\[(\d+\.\d+)\].*icmp_seq=(\d+).*time=([\d.]+) ms", text))
     sent = re.search(r"(\d+) packets transmitted", text)
-    total = int(sent.group(1)) if sent else (seqs[-1] if seqs else 0)
-    got, run, longest = set(seqs), 0, 0
-    for i in range(1, total + 1):
-        run = 0 if i in got else run + 1
-        longest = max(longest, run)
-    print("%.1f %d" % (longest * interval, total - len(got)))
+    total = int(sent.group(1)) if sent else (max(r[1] for r in replies) if replies else 0)
+    got = {seq for _, seq, _ in replies}
+    if not replies:
+        print("%.2f %.3f %d" % (total * interval, 0, total))
+        return
+    times = [t for t, _, _ in replies]
+    first_req = times[0] - replies[0][2] / 1000 - (replies[0][1] - 1) * interval
+    last_req = first_req + (total - 1) * interval
+    edges = [first_req] + times + [max(times[-1], last_req)]
+    gap = max(b - a for a, b in zip(edges, edges[1:]))
+    delay = max(rtt for _, _, rtt in replies) / 1000
+    print("%.2f %.3f %d" % (gap, delay, total - len(got)))
 
 
 # ---------------------------------------------------------------- pcap

@@ -40,7 +40,7 @@ TEST(DesiredDataplaneTest, GatewayGetsPeerPerRemotePoolWithItsPrefixes) {
   EXPECT_EQ(peer.endpoint, "198.18.0.2:4500");
   EXPECT_EQ(peer.allowed_ips,
             (std::vector<IpPrefix>{P("100.64.2.0/24"), P("100.64.4.0/24"), P("fd64:2::/64")}));
-  EXPECT_EQ(peer.persistent_keepalive_seconds, 0);
+  EXPECT_EQ(peer.persistent_keepalive_seconds, 25);  // not behind NAT: the usual keepalive
 }
 
 TEST(DesiredDataplaneTest, MemberRelaysToItsGatewayAndHasNoPeers) {

@@ -59,7 +59,10 @@ class FakeWireGuardDevice : public wg::WireGuardDevice {
   bool Exists() override { return true; }
   absl::StatusOr<std::vector<wg::PeerStatus>> GetPeers() override {
     std::vector<wg::PeerStatus> out;
-    for (const auto& [key, config] : peers) out.push_back({config});
+    for (const auto& [key, config] : peers) {
+      auto handshake = handshakes.find(key);
+      out.push_back({config, handshake != handshakes.end() ? handshake->second : 0});
+    }
     return out;
   }
   absl::Status UpsertPeers(const std::vector<wg::PeerConfig>& list) override {
@@ -76,6 +79,7 @@ class FakeWireGuardDevice : public wg::WireGuardDevice {
   absl::Status Destroy() override { return absl::OkStatus(); }
 
   std::map<wg::Key, wg::PeerConfig> peers;
+  std::map<wg::Key, int64_t> handshakes;  // last handshake, Unix nanoseconds
   int upserted = 0;
   int removed = 0;
   bool fail_upserts = false;

@@ -21,6 +21,8 @@ constexpr DataplaneDevices kDevices{.wireguard_ifindex = 7, .vxlan_ifindex = 9, 
 
 IpPrefix P(const char* text) { return *IpPrefix::Parse(text); }
 
+const absl::Time kNow = absl::FromUnixSeconds(1'800'000'000);
+
 std::map<std::string, Gateway> Pools(const char* active_a, std::vector<std::string> b_subnets) {
   return ByName({GatewayBuilder("gw-a")
                      .Node("a1", "100.127.1.1", {"100.64.1.0/24"})
@@ -37,7 +39,7 @@ class ReconcilerTest : public ::testing::Test {
  protected:
   absl::StatusOr<ReconcileStats> Apply(const std::map<std::string, Gateway>& gws,
                                        const std::string& node) {
-    return reconciler_.Apply(ComputeDesiredDataplane(gws, node, {}), kDevices);
+    return reconciler_.Apply(ComputeDesiredDataplane(gws, node, {}), kDevices, kNow);
   }
   FakeRouteTable routes_;
   FakeRelayMembers members_;
@@ -140,6 +142,55 @@ TEST_F(ReconcilerTest, RoamedEndpointOfNatPeerIsNotRewritten) {
   wg_.peers[key].endpoint = "198.18.7.7:31000";  // learned from the peer's handshake
   int upserts = wg_.upserted;
   ASSERT_TRUE(Apply(gws, "a1").ok());
+  EXPECT_EQ(wg_.upserted, upserts);
+}
+
+TEST_F(ReconcilerTest, EndpointRoamedByALiveSessionIsNotRewritten) {
+  auto gws = Pools("a1", {"100.64.2.0/24"});
+  ASSERT_TRUE(Apply(gws, "a1").ok());
+  auto key = *wg::Key::FromBase64(TestKey('b'));
+  wg_.peers[key].endpoint = "198.18.0.2:48044";  // the NAT mapped the peer's port
+  wg_.handshakes[key] = absl::ToUnixNanos(kNow - absl::Seconds(20));
+  int upserts = wg_.upserted;
+  auto stats = Apply(gws, "a1");
+  ASSERT_TRUE(stats.ok());
+  EXPECT_FALSE(stats->changed());
+  EXPECT_EQ(wg_.upserted, upserts);
+  EXPECT_EQ(wg_.peers[key].endpoint, "198.18.0.2:48044");
+}
+
+TEST_F(ReconcilerTest, RoamedEndpointWithoutASessionIsRewritten) {
+  auto gws = Pools("a1", {"100.64.2.0/24"});
+  ASSERT_TRUE(Apply(gws, "a1").ok());
+  auto key = *wg::Key::FromBase64(TestKey('b'));
+  wg_.peers[key].endpoint = "198.18.0.2:48044";
+  wg_.handshakes[key] = absl::ToUnixNanos(kNow - absl::Seconds(181));  // the session is gone
+  ASSERT_TRUE(Apply(gws, "a1").ok());
+  EXPECT_EQ(wg_.peers[key].endpoint, "198.18.0.2:4500");
+}
+
+TEST_F(ReconcilerTest, NewEndpointFromTheGatewaysIsWrittenOverALiveSession) {
+  auto gws = Pools("a1", {"100.64.2.0/24"});
+  ASSERT_TRUE(Apply(gws, "a1").ok());
+  auto key = *wg::Key::FromBase64(TestKey('b'));
+  wg_.peers[key].endpoint = "198.18.0.2:48044";
+  wg_.handshakes[key] = absl::ToUnixNanos(kNow - absl::Seconds(20));
+  gws["gw-b"].status.active_endpoints[0].public_port = 4600;
+  ASSERT_TRUE(Apply(gws, "a1").ok());
+  EXPECT_EQ(wg_.peers[key].endpoint, "198.18.0.2:4600");
+}
+
+TEST_F(ReconcilerTest, RestartedAgentKeepsTheEndpointOfALiveSession) {
+  auto gws = Pools("a1", {"100.64.2.0/24"});
+  ASSERT_TRUE(Apply(gws, "a1").ok());
+  auto key = *wg::Key::FromBase64(TestKey('b'));
+  wg_.peers[key].endpoint = "198.18.0.2:48044";
+  wg_.handshakes[key] = absl::ToUnixNanos(kNow - absl::Seconds(20));
+  Reconciler restarted{routes_, members_, wg_};
+  int upserts = wg_.upserted;
+  auto stats = restarted.Apply(ComputeDesiredDataplane(gws, "a1", {}), kDevices, kNow);
+  ASSERT_TRUE(stats.ok());
+  EXPECT_FALSE(stats->changed());
   EXPECT_EQ(wg_.upserted, upserts);
 }
 
