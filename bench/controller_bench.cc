@@ -39,7 +39,7 @@
 #include "common/kube/resources/gateway_resource.h"
 #include "common/kube/resources/node.h"
 #include "common/kube/rest_client.h"
-#include "common/kube/yaml_lite.h"
+#include "common/kube/yaml_json.h"
 #include "common/logging.h"
 #include "common/metrics/registry.h"
 #include "common/status_macros.h"

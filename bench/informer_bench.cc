@@ -30,7 +30,7 @@
 #include "common/kube/resources/gateway_resource.h"
 #include "common/kube/resources/node.h"
 #include "common/kube/rest_client.h"
-#include "common/kube/yaml_lite.h"
+#include "common/kube/yaml_json.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
 #include "lab/apiserver/apiserver.h"
@@ -44,7 +44,7 @@ ABSL_FLAG(int, prepopulate, 2000,
 ABSL_FLAG(bool, tls, false, "serve HTTPS (certificates from --certs_dir)");
 ABSL_FLAG(std::string, certs_dir, "", "directory with ca.crt, server.crt, server.key");
 ABSL_FLAG(std::string, crd, "crd/gateways.raven.openyurt.io.yaml",
-          "the Gateway CRD (YAML, read with yaml_lite); a minimal one when absent");
+          "the Gateway CRD (YAML, read with yaml-cpp); a minimal one when absent");
 ABSL_FLAG(uint32_t, seed, 1, "workload seed");
 
 namespace raven::kube::bench {

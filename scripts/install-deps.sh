@@ -8,7 +8,7 @@ packages=(
   meson ninja-build pkg-config g++ clang llvm clang-format
   libbpf-dev bpftool libelf-dev zlib1g-dev linux-libc-dev
   libsodium-dev libcpp-httplib-dev libssl-dev rapidjson-dev libabsl-dev
-  libgtest-dev libgmock-dev libmnl-dev
+  libgtest-dev libgmock-dev libmnl-dev libyaml-cpp-dev
   # runtime and tests
   wireguard-go wireguard-tools iproute2 iputils-ping nftables tcpdump
   socat procps coreutils python3 python3-yaml openssl curl

@@ -1,4 +1,7 @@
-// LoadKubeconfig / ParseKubeconfig.
+// LoadKubeconfig / ParseKubeconfig, on yaml-cpp. yaml-cpp throws: every
+// YAML::Exception is caught in ParseKubeconfig and becomes InvalidArgument.
+#include <yaml-cpp/yaml.h>
+
 #include <string>
 
 #include "absl/strings/ascii.h"
@@ -6,71 +9,112 @@
 #include "absl/strings/str_cat.h"
 #include "common/kube/config.h"
 #include "common/kube/file_util.h"
-#include "common/kube/yaml_lite.h"
+#include "common/kube/yaml_error.h"
 #include "common/status_macros.h"
 
 namespace raven::kube {
 namespace {
 
-using yaml::Node;
+using YAML::Node;
 
+constexpr size_t kMaxKubeconfigBytes = 8 << 20;
 constexpr size_t kMaxCredentialFileBytes = 1 << 20;
 
+int Line(const Node& node) { return node.Mark().line + 1; }
+
 absl::Status FieldError(const Node& node, absl::string_view path, absl::string_view what) {
-  return absl::InvalidArgumentError(absl::StrCat("line ", node.line, ": ", path, ": ", what));
+  return absl::InvalidArgumentError(absl::StrCat("line ", Line(node), ": ", path, ": ", what));
 }
 
-// A string field of a mapping; "" when absent or null.
+const char* KindName(const Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Scalar:
+      return "a scalar";
+    case YAML::NodeType::Sequence:
+      return "a sequence";
+    case YAML::NodeType::Map:
+      return "a mapping";
+    case YAML::NodeType::Null:
+    case YAML::NodeType::Undefined:
+      break;
+  }
+  return "null";
+}
+
+// The value of `key` in a mapping; a null node when absent or `map` is not a
+// mapping. yaml-cpp keeps every copy of a repeated key: which one counts
+// would be a guess, so that is an error.
+absl::StatusOr<Node> Find(const Node& map, absl::string_view key, absl::string_view path) {
+  Node value;
+  bool found = false;
+  if (!map.IsMap()) return value;
+  for (const auto& member : map) {
+    if (!member.first.IsScalar() || member.first.Scalar() != key) continue;
+    if (found) return FieldError(member.first, absl::StrCat(path, ".", key), "duplicate key");
+    value = member.second;
+    found = true;
+  }
+  return value;
+}
+
+// A string; "" when null.
+absl::StatusOr<std::string> AsString(const Node& v, absl::string_view path) {
+  if (v.IsNull()) return std::string();
+  if (!v.IsScalar()) {
+    return FieldError(v, path, absl::StrCat("expected a string, got ", KindName(v)));
+  }
+  return v.Scalar();
+}
+
 absl::StatusOr<std::string> StringField(const Node& parent, absl::string_view key,
                                         absl::string_view path) {
-  const Node* v = parent.Find(key);
-  if (v == nullptr || v->IsNull()) return std::string();
-  if (!v->IsScalar()) {
-    return FieldError(*v, absl::StrCat(path, ".", key),
-                      absl::StrCat("expected a string, got ", yaml::KindName(v->kind)));
-  }
-  return v->scalar;
+  ASSIGN_OR_RETURN(Node v, Find(parent, key, path));
+  return AsString(v, absl::StrCat(path, ".", key));
 }
 
+// "true"/"false" and the YAML 1.1 spellings go-yaml accepts (yes/no/on/off,
+// any case); quoted scalars are strings, never booleans.
 absl::StatusOr<bool> BoolField(const Node& parent, absl::string_view key, absl::string_view path) {
-  const Node* v = parent.Find(key);
-  if (v == nullptr || v->IsNull()) return false;
-  absl::StatusOr<bool> b = yaml::ScalarToBool(*v);
-  if (!b.ok()) return FieldError(*v, absl::StrCat(path, ".", key), "expected true or false");
-  return b;
+  ASSIGN_OR_RETURN(Node v, Find(parent, key, path));
+  if (v.IsNull()) return false;
+  // yaml-cpp tags plain scalars "?"; quoted and block scalars "!".
+  if (v.IsScalar() && v.Tag() == "?") {
+    std::string s = absl::AsciiStrToLower(v.Scalar());
+    if (s == "true" || s == "yes" || s == "on") return true;
+    if (s == "false" || s == "no" || s == "off") return false;
+  }
+  return FieldError(v, absl::StrCat(path, ".", key), "expected true or false");
 }
 
 // In a list of {name: N, <kind>: {...}} entries, the <kind> mapping of the
-// entry named `name`; `empty` when that entry has none.
-absl::StatusOr<const Node*> NamedEntry(const Node& root, const char* list, const char* kind,
-                                       absl::string_view name, absl::string_view referrer,
-                                       const Node* empty) {
-  const Node* entries = root.Find(list);
-  if (entries != nullptr && !entries->IsNull() && !entries->IsSequence()) {
-    return FieldError(*entries, list, "expected a sequence");
+// entry named `name` (null when that entry has none).
+absl::StatusOr<Node> NamedEntry(const Node& root, const char* list, const char* kind,
+                                absl::string_view name, absl::string_view referrer) {
+  ASSIGN_OR_RETURN(Node entries, Find(root, list, ""));
+  if (!entries.IsNull() && !entries.IsSequence()) {
+    return FieldError(entries, list, "expected a sequence");
   }
-  if (entries != nullptr && entries->IsSequence()) {
-    for (size_t i = 0; i < entries->items.size(); ++i) {
-      const Node& item = entries->items[i];
-      std::string path = absl::StrCat(list, "[", i, "]");
-      if (!item.IsMapping()) return FieldError(item, path, "expected a mapping");
-      ASSIGN_OR_RETURN(std::string entry_name, StringField(item, "name", path));
-      if (entry_name != name) continue;
-      const Node* body = item.Find(kind);
-      if (body == nullptr || body->IsNull()) return empty;
-      if (!body->IsMapping()) {
-        return FieldError(*body, absl::StrCat(path, ".", kind), "expected a mapping");
-      }
-      return body;
+  size_t i = 0;
+  for (const Node& item : entries) {
+    std::string path = absl::StrCat(list, "[", i++, "]");
+    if (!item.IsMap()) return FieldError(item, path, "expected a mapping");
+    ASSIGN_OR_RETURN(std::string entry_name, StringField(item, "name", path));
+    if (entry_name != name) continue;
+    ASSIGN_OR_RETURN(Node body, Find(item, kind, path));
+    if (!body.IsNull() && !body.IsMap()) {
+      return FieldError(body, absl::StrCat(path, ".", kind), "expected a mapping");
     }
+    return body;
   }
   return absl::InvalidArgumentError(
       absl::StrCat(referrer, " refers to ", kind, " \"", name, "\", which is not in ", list));
 }
 
-absl::StatusOr<std::string> DecodeBase64Field(const Node& parent, absl::string_view key,
-                                              absl::string_view path) {
-  ASSIGN_OR_RETURN(std::string encoded, StringField(parent, key, path));
+absl::StatusOr<std::string> Base64Field(const Node& parent, absl::string_view key,
+                                        absl::string_view path) {
+  ASSIGN_OR_RETURN(Node v, Find(parent, key, path));
+  std::string field = absl::StrCat(path, ".", key);
+  ASSIGN_OR_RETURN(std::string encoded, AsString(v, field));
   if (encoded.empty()) return encoded;
   std::string compact;
   for (char c : encoded) {
@@ -78,7 +122,7 @@ absl::StatusOr<std::string> DecodeBase64Field(const Node& parent, absl::string_v
   }
   std::string decoded;
   if (!absl::Base64Unescape(compact, &decoded) || decoded.empty()) {
-    return FieldError(*parent.Find(key), absl::StrCat(path, ".", key), "invalid base64");
+    return FieldError(v, field, "invalid base64");
   }
   return decoded;
 }
@@ -87,7 +131,7 @@ absl::StatusOr<std::string> DecodeBase64Field(const Node& parent, absl::string_v
 absl::StatusOr<std::string> DataOrFile(const Node& parent, absl::string_view data_key,
                                        absl::string_view file_key, absl::string_view path,
                                        absl::string_view base_dir) {
-  ASSIGN_OR_RETURN(std::string data, DecodeBase64Field(parent, data_key, path));
+  ASSIGN_OR_RETURN(std::string data, Base64Field(parent, data_key, path));
   if (!data.empty()) return data;
   ASSIGN_OR_RETURN(std::string file, StringField(parent, file_key, path));
   if (file.empty()) return std::string();
@@ -101,10 +145,10 @@ absl::StatusOr<std::string> DataOrFile(const Node& parent, absl::string_view dat
 }
 
 absl::Status Unsupported(const Node& entry, absl::string_view path, const char* key) {
-  const Node* v = entry.Find(key);
-  if (v == nullptr || v->IsNull()) return absl::OkStatus();
+  ASSIGN_OR_RETURN(Node v, Find(entry, key, path));
+  if (v.IsNull()) return absl::OkStatus();
   return absl::UnimplementedError(
-      absl::StrCat("line ", v->line, ": ", path, ".", key, " is not supported by this client"));
+      absl::StrCat("line ", Line(v), ": ", path, ".", key, " is not supported by this client"));
 }
 
 absl::Status LoadCluster(const Node& cluster, absl::string_view path, absl::string_view base_dir,
@@ -140,14 +184,11 @@ absl::Status LoadUser(const Node& user, absl::string_view path, absl::string_vie
   return absl::OkStatus();
 }
 
-}  // namespace
-
-absl::StatusOr<ClientConfig> ParseKubeconfig(absl::string_view text, absl::string_view base_dir,
-                                             absl::string_view context_override) {
-  ASSIGN_OR_RETURN(Node root, yaml::Parse(text));
-  if (!root.IsMapping()) {
+absl::StatusOr<ClientConfig> Decode(const Node& root, absl::string_view base_dir,
+                                    absl::string_view context_override) {
+  if (!root.IsMap()) {
     return absl::InvalidArgumentError(
-        absl::StrCat("expected a mapping at the top, got ", yaml::KindName(root.kind)));
+        absl::StrCat("expected a mapping at the top, got ", KindName(root)));
   }
   std::string context_name(context_override);
   if (context_name.empty()) {
@@ -157,30 +198,37 @@ absl::StatusOr<ClientConfig> ParseKubeconfig(absl::string_view text, absl::strin
     return absl::InvalidArgumentError("no current-context and no context given");
   }
   std::string referrer = absl::StrCat("context \"", context_name, "\"");
-  Node empty;
-  empty.kind = Node::Kind::kMapping;
-  ASSIGN_OR_RETURN(const Node* context, NamedEntry(root, "contexts", "context", context_name,
-                                                   "the configuration", &empty));
-  ASSIGN_OR_RETURN(std::string cluster_name, StringField(*context, "cluster", referrer));
-  ASSIGN_OR_RETURN(std::string user_name, StringField(*context, "user", referrer));
+  ASSIGN_OR_RETURN(Node context,
+                   NamedEntry(root, "contexts", "context", context_name, "the configuration"));
+  ASSIGN_OR_RETURN(std::string cluster_name, StringField(context, "cluster", referrer));
+  ASSIGN_OR_RETURN(std::string user_name, StringField(context, "user", referrer));
   ClientConfig out;
-  ASSIGN_OR_RETURN(out.default_namespace, StringField(*context, "namespace", referrer));
-  ASSIGN_OR_RETURN(const Node* cluster,
-                   NamedEntry(root, "clusters", "cluster", cluster_name, referrer, &empty));
+  ASSIGN_OR_RETURN(out.default_namespace, StringField(context, "namespace", referrer));
+  ASSIGN_OR_RETURN(Node cluster, NamedEntry(root, "clusters", "cluster", cluster_name, referrer));
   RETURN_IF_ERROR(
-      LoadCluster(*cluster, absl::StrCat("cluster \"", cluster_name, "\""), base_dir, out));
+      LoadCluster(cluster, absl::StrCat("cluster \"", cluster_name, "\""), base_dir, out));
   if (!user_name.empty()) {
-    ASSIGN_OR_RETURN(const Node* user,
-                     NamedEntry(root, "users", "user", user_name, referrer, &empty));
-    RETURN_IF_ERROR(LoadUser(*user, absl::StrCat("user \"", user_name, "\""), base_dir, out));
+    ASSIGN_OR_RETURN(Node user, NamedEntry(root, "users", "user", user_name, referrer));
+    RETURN_IF_ERROR(LoadUser(user, absl::StrCat("user \"", user_name, "\""), base_dir, out));
   }
   out.source = absl::StrCat("context ", context_name);
   return out;
 }
 
+}  // namespace
+
+absl::StatusOr<ClientConfig> ParseKubeconfig(absl::string_view text, absl::string_view base_dir,
+                                             absl::string_view context_override) {
+  try {
+    return Decode(YAML::Load(std::string(text)), base_dir, context_override);
+  } catch (const YAML::Exception& e) {
+    return yaml::ErrorStatus(e);
+  }
+}
+
 absl::StatusOr<ClientConfig> LoadKubeconfig(const std::string& path,
                                             absl::string_view context_override) {
-  ASSIGN_OR_RETURN(std::string text, ReadFileBounded(path, yaml::kMaxInputBytes));
+  ASSIGN_OR_RETURN(std::string text, ReadFileBounded(path, kMaxKubeconfigBytes));
   absl::StatusOr<ClientConfig> config = ParseKubeconfig(text, DirName(path), context_override);
   if (!config.ok()) {
     return absl::Status(config.status().code(),

@@ -21,7 +21,7 @@ class ApiServerEnv {
  public:
   // Certificates from $RAVEN_GEN_CERTS (lab/apiserver/gen-certs.sh) when
   // set, else made here; the CRD from $RAVEN_CRD (crd/*.yaml, read with
-  // yaml_lite). tls=false serves plain HTTP.
+  // yaml-cpp). tls=false serves plain HTTP.
   static absl::StatusOr<std::unique_ptr<ApiServerEnv>> Start(
       bool tls = true, apiserver::ApiServerOptions options = {});
 

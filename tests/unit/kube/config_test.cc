@@ -171,14 +171,61 @@ TEST(KubeconfigTest, JsonKubeconfig) {
   EXPECT_EQ(c->ca_pem, kCaPem);
 }
 
-TEST(KubeconfigTest, MalformedYamlNamesFileAndLine) {
+TEST(KubeconfigTest, MalformedYamlNamesFileLineAndColumn) {
   ScratchDir dir;
   std::string path = dir.Write("config", "clusters:\n- name: c\n  cluster:\n\tserver: x\n");
   EXPECT_THAT(LoadKubeconfig(path),
               StatusIs(absl::StatusCode::kInvalidArgument,
-                       absl::StrCat("kubeconfig ", path, ": line 4: tabs are not allowed")));
+                       absl::StrCat("kubeconfig ", path, ": line 4, column 2: ")));
   path = dir.Write("config2", "current-context: x\ncontexts: [\n");
-  EXPECT_THAT(LoadKubeconfig(path), StatusIs(absl::StatusCode::kInvalidArgument, "line 2:"));
+  EXPECT_THAT(LoadKubeconfig(path),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       absl::StrCat("kubeconfig ", path, ": line 3, column 1: ")));
+  EXPECT_THAT(ParseKubeconfig("current-context: *nowhere\n", "/"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "line 1, column 18: "));
+}
+
+// yaml-cpp throws; whatever it throws comes back as a status.
+TEST(KubeconfigTest, ParserExceptionsBecomeStatuses) {
+  EXPECT_THAT(ParseKubeconfig(std::string(5000, '['), "/"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "nested too deeply"));
+  EXPECT_THAT(ParseKubeconfig("a: b: c\n", "/"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "line 1, column 5: "));
+}
+
+TEST(KubeconfigTest, RepeatedKeysAreRejected) {
+  std::string twice =
+      absl::StrReplaceAll(TwoContexts(), {{"token: robot-token", "token: a\n    token: b"}});
+  EXPECT_THAT(
+      ParseKubeconfig(twice, "/"),
+      StatusIs(absl::StatusCode::kInvalidArgument, "line 28: user \"robot\".token: duplicate key"));
+}
+
+TEST(KubeconfigTest, BooleansArePlainScalars) {
+  for (const char* yes : {"yes", "On", "TRUE"}) {
+    std::string text = absl::StrReplaceAll(
+        TwoContexts(),
+        {{"insecure-skip-tls-verify: true", absl::StrCat("insecure-skip-tls-verify: ", yes)}});
+    absl::StatusOr<ClientConfig> c = ParseKubeconfig(text, "/");
+    ASSERT_THAT(c, IsOk()) << yes;
+    EXPECT_TRUE(c->insecure_skip_tls_verify) << yes;
+  }
+  std::string quoted = absl::StrReplaceAll(
+      TwoContexts(), {{"insecure-skip-tls-verify: true", "insecure-skip-tls-verify: \"true\""}});
+  EXPECT_THAT(ParseKubeconfig(quoted, "/"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "expected true or false"));
+}
+
+TEST(KubeconfigTest, AnchorsAndAliases) {
+  const char* kAliased = R"(
+clusters: [{name: c, cluster: {server: &s "https://h"}}]
+users: [{name: u, user: {token: *s}}]
+contexts: [{name: x, context: {cluster: c, user: u}}]
+current-context: x
+)";
+  absl::StatusOr<ClientConfig> c = ParseKubeconfig(kAliased, "/");
+  ASSERT_THAT(c, IsOk());
+  EXPECT_EQ(c->bearer_token, "https://h");
 }
 
 TEST(KubeconfigTest, WrongTypesNameTheLine) {
@@ -193,9 +240,10 @@ TEST(KubeconfigTest, WrongTypesNameTheLine) {
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "line 11: cluster \"edge-cluster\".insecure-skip-tls-verify"));
   std::string bad_b64 = absl::StrReplaceAll(
-      TwoContexts(), {{"certificate-authority-data: ", "certificate-authority-data: !"}});
+      TwoContexts(), {{"certificate-authority-data: ", "certificate-authority-data: x!"}});
   EXPECT_THAT(ParseKubeconfig(bad_b64, "/", "cloud"),
-              StatusIs(absl::StatusCode::kInvalidArgument, "line 7:"));
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "line 7: cluster \"cloud\".certificate-authority-data: invalid base64"));
 }
 
 TEST(KubeconfigTest, RejectsWhatItCannotHonour) {

@@ -9,7 +9,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
-#include "common/kube/yaml_lite.h"
+#include "common/kube/yaml_json.h"
 
 namespace raven::kube::testing {
 

@@ -75,7 +75,7 @@ struct TestPki {
 };
 absl::StatusOr<TestPki> MakeTestPki(const std::string& dir);
 
-// YAML (through yaml_lite) to JSON: unquoted true/false/numbers become JSON
+// YAML (through yaml-cpp) to JSON: unquoted true/false/numbers become JSON
 // booleans and numbers, null stays null, everything else is a string.
 absl::StatusOr<std::string> YamlToJson(absl::string_view yaml);
 
