@@ -3,7 +3,8 @@
 #
 #   kubectl ──HTTPS (CA from gen-certs.sh, token)──▶ raven-apiserver 127.0.0.1:<ephemeral>
 #
-# apply the Gateway CRD and a Gateway, `get gw` (server-side printer columns),
+# the token from a 0600 --token-file (a 0644 one is refused), apply the
+# Gateway CRD and a Gateway, `get gw` (server-side printer columns),
 # `get -o json` → `replace` round trip, a Node from YAML, `label node`,
 # `patch --type=merge`, the status subresource, `get -w`, `delete`.
 #
@@ -50,7 +51,15 @@ trap cleanup EXIT
 # ---------------------------------------------------------------- server
 pp "$HERE/../../lab/apiserver/gen-certs.sh" "$DIR/pki" >/dev/null
 TOKEN=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
-"$APISERVER" --bind=127.0.0.1 --port=0 --port-file="$DIR/port" --token="$TOKEN" \
+# The token goes in a file, never on a command line (ps shows those to everyone).
+(umask 077 && printf '%s\n' "$TOKEN" >"$DIR/token")
+chmod 644 "$DIR/token"
+if timeout 10 "$APISERVER" --port=0 --token-file="$DIR/token" >"$DIR/refused.log" 2>&1; then
+  die "a world-readable token file was accepted"
+fi
+grep -q "mode 0644" "$DIR/refused.log" || die "0644 token file: $(cat "$DIR/refused.log")"
+chmod 600 "$DIR/token"
+"$APISERVER" --bind=127.0.0.1 --port=0 --port-file="$DIR/port" --token-file="$DIR/token" \
   --tls-cert="$DIR/pki/server.crt" --tls-key="$DIR/pki/server.key" --log-requests \
   >"$DIR/apiserver.log" 2>&1 &
 SERVER_PID=$!
