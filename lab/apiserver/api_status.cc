@@ -29,6 +29,7 @@ absl::StatusCode CanonicalCode(int code) {
       return absl::StatusCode::kAborted;
     case 410:
       return absl::StatusCode::kOutOfRange;
+    case 413:
     case 429:
       return absl::StatusCode::kResourceExhausted;
     case 503:
@@ -124,6 +125,8 @@ absl::string_view ReasonForCode(int code) {
       return "Conflict";
     case 410:
       return "Expired";
+    case 413:
+      return "RequestEntityTooLarge";
     case 415:
       return "UnsupportedMediaType";
     case 422:
@@ -191,6 +194,11 @@ absl::Status MethodNotAllowedError(absl::string_view message) {
 }
 
 absl::Status UnauthorizedError() { return ApiError(401, "Unauthorized", "Unauthorized"); }
+
+absl::Status RequestEntityTooLargeError(size_t limit) {
+  return ApiError(413, "RequestEntityTooLarge",
+                  absl::StrCat("Request entity too large: limit is ", limit));
+}
 
 int HttpCode(const absl::Status& status) {
   if (status.ok()) return 200;

@@ -6,6 +6,7 @@
 #ifndef RAVEN_LAB_APISERVER_API_STATUS_H_
 #define RAVEN_LAB_APISERVER_API_STATUS_H_
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,8 @@ absl::Status BadRequestError(absl::string_view message);
 absl::Status ExpiredError(absl::string_view message);
 absl::Status MethodNotAllowedError(absl::string_view message);
 absl::Status UnauthorizedError();
+// 413: a request body larger than `limit` bytes.
+absl::Status RequestEntityTooLargeError(size_t limit);
 
 // The HTTP code of a status (from the payload, or derived from the canonical
 // code for statuses that did not come from ApiError); 200 for OK.
