@@ -82,7 +82,7 @@ std::string BuildStatusJson(int code, absl::string_view reason, absl::string_vie
   SetMember(d, "metadata", rapidjson::Value(rapidjson::kObjectType), a);
   SetString(d, "status", "Failure", a);
   SetString(d, "message", message, a);
-  SetString(d, "reason", reason, a);
+  if (!reason.empty()) SetString(d, "reason", reason, a);
   if (!target.name.empty() || !target.kind.empty() || !causes.empty()) {
     rapidjson::Value details(rapidjson::kObjectType);
     if (!target.name.empty()) SetString(details, "name", target.name, a);
@@ -198,6 +198,10 @@ absl::Status UnauthorizedError() { return ApiError(401, "Unauthorized", "Unautho
 absl::Status RequestEntityTooLargeError(size_t limit) {
   return ApiError(413, "RequestEntityTooLarge",
                   absl::StrCat("Request entity too large: limit is ", limit));
+}
+
+absl::Status StorageRequestTooLargeError() {
+  return ApiError(500, "", "etcdserver: request is too large");
 }
 
 int HttpCode(const absl::Status& status) {

@@ -87,7 +87,7 @@ class ApiServer {
   // query ("/api/v1/nodes?labelSelector=a=b"). A Kubernetes failure becomes
   // an absl::Status (NotFound, AlreadyExists, Aborted for 409 Conflict,
   // InvalidArgument for 400/422, OutOfRange for 410, ResourceExhausted for
-  // 413) whose message is the Status object's message.
+  // 413, Internal for 500) whose message is the Status object's message.
   absl::StatusOr<std::string> Call(absl::string_view method, absl::string_view path,
                                    absl::string_view body = "",
                                    absl::string_view content_type = "application/json");

@@ -11,6 +11,15 @@ namespace raven::apiserver {
 // RequestEntityTooLarge.
 inline constexpr size_t kMaxRequestBodyBytes = 3 * 1024 * 1024;
 
+// etcd's default --max-request-bytes: a write of a larger object fails in
+// storage (kube-apiserver passes etcd's error on as a 500). Measured here on
+// the object's compact JSON.
+inline constexpr size_t kMaxStoredObjectBytes = 1536 * 1024;
+
+// apimachinery's TotalAnnotationSizeLimitB: metadata.annotations (key and
+// value lengths summed) may not be larger (422 Invalid).
+inline constexpr size_t kMaxAnnotationsBytes = 256 * 1024;
+
 }  // namespace raven::apiserver
 
 #endif  // RAVEN_LAB_APISERVER_SIZE_LIMITS_H_
