@@ -248,10 +248,15 @@ start_cluster() {
   mkdir -p "$CLUSTER_DIR"
   "$REPO_DIR/lab/apiserver/gen-certs.sh" "$CLUSTER_DIR/pki" "IP:$API_IP" >&3
   token=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
+  # The token never goes on a command line (ps shows those to every user); the
+  # files holding it are created 0600 (removed first: an existing file would
+  # keep its mode), by the printf and cat of a umask 077 subshell.
+  rm -f "$CLUSTER_DIR/token" "$CLUSTER_DIR/kubeconfig"
+  (umask 077 && printf '%s\n' "$token" >"$CLUSTER_DIR/token")
   start_daemon apiserver "$LOG_DIR/apiserver.log" ip netns exec "$(ns api)" "$RAVEN_APISERVER" \
-    --bind="$API_IP" --port="$API_PORT" --token="$token" \
+    --bind="$API_IP" --port="$API_PORT" --token-file="$CLUSTER_DIR/token" \
     --tls-cert="$CLUSTER_DIR/pki/server.crt" --tls-key="$CLUSTER_DIR/pki/server.key"
-  cat >"$CLUSTER_DIR/kubeconfig" <<EOF
+  (umask 077 && cat >"$CLUSTER_DIR/kubeconfig") <<EOF
 apiVersion: v1
 kind: Config
 clusters:
@@ -268,7 +273,6 @@ contexts:
   context: {cluster: raven-lab, user: raven-lab}
 current-context: raven-lab
 EOF
-  chmod 600 "$CLUSTER_DIR/kubeconfig"
   wait_for 10 "the API server answers" kc get --raw /version
   kc apply -f "$CRD_FILE" >&3
   wait_for 10 "the Gateway CRD is served" kc get gateways

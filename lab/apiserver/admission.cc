@@ -7,6 +7,7 @@
 #include "lab/apiserver/api_status.h"
 #include "lab/apiserver/object_meta.h"
 #include "lab/apiserver/schema.h"
+#include "lab/apiserver/size_limits.h"
 
 namespace raven::apiserver {
 namespace {
@@ -35,6 +36,11 @@ absl::Status Admit(const ResourceInfo& r, rapidjson::Document& object, const Wri
   const rapidjson::Value* meta = Member(object, "metadata");
   if (meta != nullptr && !meta->IsObject()) {
     causes.push_back({"FieldValueInvalid", "Invalid value: must be an object", "metadata"});
+  }
+  if (AnnotationsSize(object) > kMaxAnnotationsBytes) {
+    causes.push_back({"FieldValueTooLong",
+                      absl::StrCat("Too long: must have at most ", kMaxAnnotationsBytes, " bytes"),
+                      "metadata.annotations"});
   }
   if (!causes.empty()) return InvalidError(target, r.kind, causes);
   SetString(object, "apiVersion", r.api_version(), a);

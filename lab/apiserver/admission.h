@@ -21,7 +21,8 @@ struct WriteOptions {
 };
 
 // Checks and normalises `object` for resource `r`: apiVersion and kind must
-// match the path (they are filled in when absent; 422 otherwise), members
+// match the path (they are filled in when absent; 422 otherwise), the
+// annotations must fit kMaxAnnotationsBytes (422), members
 // are put in kube-apiserver's order, managedFields dropped, the schema
 // applied (422 Invalid, 400 for unknown fields under Strict, a warning under
 // Warn). For a CRD, the resources it defines are derived into

@@ -29,6 +29,7 @@ absl::StatusCode CanonicalCode(int code) {
       return absl::StatusCode::kAborted;
     case 410:
       return absl::StatusCode::kOutOfRange;
+    case 413:
     case 429:
       return absl::StatusCode::kResourceExhausted;
     case 503:
@@ -81,7 +82,7 @@ std::string BuildStatusJson(int code, absl::string_view reason, absl::string_vie
   SetMember(d, "metadata", rapidjson::Value(rapidjson::kObjectType), a);
   SetString(d, "status", "Failure", a);
   SetString(d, "message", message, a);
-  SetString(d, "reason", reason, a);
+  if (!reason.empty()) SetString(d, "reason", reason, a);
   if (!target.name.empty() || !target.kind.empty() || !causes.empty()) {
     rapidjson::Value details(rapidjson::kObjectType);
     if (!target.name.empty()) SetString(details, "name", target.name, a);
@@ -124,6 +125,8 @@ absl::string_view ReasonForCode(int code) {
       return "Conflict";
     case 410:
       return "Expired";
+    case 413:
+      return "RequestEntityTooLarge";
     case 415:
       return "UnsupportedMediaType";
     case 422:
@@ -191,6 +194,15 @@ absl::Status MethodNotAllowedError(absl::string_view message) {
 }
 
 absl::Status UnauthorizedError() { return ApiError(401, "Unauthorized", "Unauthorized"); }
+
+absl::Status RequestEntityTooLargeError(size_t limit) {
+  return ApiError(413, "RequestEntityTooLarge",
+                  absl::StrCat("Request entity too large: limit is ", limit));
+}
+
+absl::Status StorageRequestTooLargeError() {
+  return ApiError(500, "", "etcdserver: request is too large");
+}
 
 int HttpCode(const absl::Status& status) {
   if (status.ok()) return 200;

@@ -6,6 +6,7 @@
 #ifndef RAVEN_LAB_APISERVER_API_STATUS_H_
 #define RAVEN_LAB_APISERVER_API_STATUS_H_
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -28,7 +29,8 @@ struct ErrorCause {
   std::string field;
 };
 
-// A failure with an explicit HTTP code and Kubernetes reason.
+// A failure with an explicit HTTP code and Kubernetes reason ("": none, as
+// kube-apiserver's StatusReasonUnknown).
 absl::Status ApiError(int code, absl::string_view reason, absl::string_view message,
                       const ErrorTarget& target = {}, const std::vector<ErrorCause>& causes = {});
 
@@ -45,6 +47,11 @@ absl::Status BadRequestError(absl::string_view message);
 absl::Status ExpiredError(absl::string_view message);
 absl::Status MethodNotAllowedError(absl::string_view message);
 absl::Status UnauthorizedError();
+// 413: a request body larger than `limit` bytes.
+absl::Status RequestEntityTooLargeError(size_t limit);
+// An object too large for etcd: kube-apiserver does not map etcd's error, so
+// clients get a 500 with etcd's message and no reason.
+absl::Status StorageRequestTooLargeError();
 
 // The HTTP code of a status (from the payload, or derived from the canonical
 // code for statuses that did not come from ApiError); 200 for OK.

@@ -18,7 +18,9 @@
 #include "lab/apiserver/handlers.h"
 #include "lab/apiserver/json_util.h"
 #include "lab/apiserver/request.h"
+#include "lab/apiserver/request_body.h"
 #include "lab/apiserver/responses.h"
+#include "lab/apiserver/size_limits.h"
 #include "lab/apiserver/store.h"
 #include "lab/apiserver/watch_hub.h"
 
@@ -29,6 +31,7 @@ bool Unauthenticated(absl::string_view path) {
   return path == "/healthz" || path == "/livez" || path == "/readyz";
 }
 
+// The request without its body (read separately, see Route).
 HttpRequest Convert(const httplib::Request& req) {
   HttpRequest r;
   r.method = req.method;
@@ -36,7 +39,6 @@ HttpRequest Convert(const httplib::Request& req) {
   for (const auto& [k, v] : req.params) r.params.emplace(k, v);
   r.accept = req.get_header_value("Accept");
   r.content_type = req.get_header_value("Content-Type");
-  r.body = req.body;
   return r;
 }
 
@@ -129,43 +131,58 @@ absl::Status ApiServer::Listen() {
 }
 
 void ApiServer::Route() {
-  // Auth, admin and faults run in the routed handler, not httplib's
-  // pre-routing hook: that hook answers before the request body is read, and
-  // the unread body would corrupt the next request on a keep-alive connection.
-  auto handle = [this](const httplib::Request& req, httplib::Response& res) {
-    if (Intercept(req, res)) return;
-    HttpRequest request = Convert(req);
-    if (!RestHandler::IsWatch(request)) {
-      Apply(handler_->Serve(request), res);
-      return;
-    }
-    absl::StatusOr<std::unique_ptr<WatchStream>> stream = handler_->StartWatch(request);
-    if (!stream.ok()) {
-      Apply(ErrorResponse(stream.status()), res);
-      return;
-    }
-    std::shared_ptr<WatchStream> watch = *std::move(stream);
-    res.status = 200;
-    // Not "application/json": httplib would gzip the stream and hold events back.
-    res.set_chunked_content_provider(
-        "application/json;stream=watch", [watch](size_t, httplib::DataSink& sink) {
-          bool clean = watch->Run(
-              [&sink](absl::string_view line) { return sink.write(line.data(), line.size()); });
-          if (!clean) return false;  // cut the connection, as a dropped watch
-          sink.done();
-          return true;
-        });
+  server_->Get(".*", [this](const httplib::Request& req, httplib::Response& res) {
+    Serve(req, std::string(), res);
+  });
+  // Bodies are read by ReadRequestBody, not by httplib (see request_body.h).
+  auto write = [this](const httplib::Request& req, httplib::Response& res,
+                      const httplib::ContentReader& reader) {
+    Serve(req, ReadRequestBody(req, reader, kMaxRequestBodyBytes), res);
   };
-  server_->Get(".*", handle);
-  server_->Post(".*", handle);
-  server_->Put(".*", handle);
-  server_->Patch(".*", handle);
-  server_->Delete(".*", handle);
+  server_->Post(".*", write);
+  server_->Put(".*", write);
+  server_->Patch(".*", write);
+  server_->Delete(".*", write);
   if (options_.log_requests) {
     server_->set_logger([](const httplib::Request& req, const httplib::Response& res) {
       RAVEN_LOG(kDebug, req.method, " ", req.target, " -> ", res.status);
     });
   }
+}
+
+void ApiServer::Serve(const httplib::Request& req, absl::StatusOr<std::string> body,
+                      httplib::Response& res) {
+  // Auth, admin and faults run here, after the body has been read, not in
+  // httplib's pre-routing hook: that hook answers before the body is read,
+  // and the unread body would corrupt the next request on a keep-alive
+  // connection.
+  if (Intercept(req, res)) return;
+  if (!body.ok()) {
+    Apply(ErrorResponse(body.status()), res);
+    return;
+  }
+  HttpRequest request = Convert(req);
+  request.body = *std::move(body);
+  if (!RestHandler::IsWatch(request)) {
+    Apply(handler_->Serve(request), res);
+    return;
+  }
+  absl::StatusOr<std::unique_ptr<WatchStream>> stream = handler_->StartWatch(request);
+  if (!stream.ok()) {
+    Apply(ErrorResponse(stream.status()), res);
+    return;
+  }
+  std::shared_ptr<WatchStream> watch = *std::move(stream);
+  res.status = 200;
+  // Not "application/json": httplib would gzip the stream and hold events back.
+  res.set_chunked_content_provider(
+      "application/json;stream=watch", [watch](size_t, httplib::DataSink& sink) {
+        bool clean = watch->Run(
+            [&sink](absl::string_view line) { return sink.write(line.data(), line.size()); });
+        if (!clean) return false;  // cut the connection, as a dropped watch
+        sink.done();
+        return true;
+      });
 }
 
 bool ApiServer::Intercept(const httplib::Request& req, httplib::Response& res) {
@@ -250,6 +267,7 @@ size_t ApiServer::watch_count() const { return hub_->watch_count(); }
 absl::StatusOr<std::string> ApiServer::Call(absl::string_view method, absl::string_view path,
                                             absl::string_view body,
                                             absl::string_view content_type) {
+  if (body.size() > kMaxRequestBodyBytes) return RequestEntityTooLargeError(kMaxRequestBodyBytes);
   HttpRequest request;
   request.method = std::string(method);
   SplitTarget(path, request.path, request.params);

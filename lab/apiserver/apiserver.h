@@ -83,10 +83,11 @@ class ApiServer {
   void ResetFaults();                        // no pending failures, no latency
 
   // ---- direct access: in-process requests, without authentication, faults
-  // or latency. `path` may carry a query ("/api/v1/nodes?labelSelector=a=b").
-  // A Kubernetes failure becomes an absl::Status (NotFound, AlreadyExists,
-  // Aborted for 409 Conflict, InvalidArgument for 400/422, OutOfRange for
-  // 410) whose message is the Status object's message.
+  // or latency, but with the size limits of size_limits.h. `path` may carry a
+  // query ("/api/v1/nodes?labelSelector=a=b"). A Kubernetes failure becomes
+  // an absl::Status (NotFound, AlreadyExists, Aborted for 409 Conflict,
+  // InvalidArgument for 400/422, OutOfRange for 410, ResourceExhausted for
+  // 413, Internal for 500) whose message is the Status object's message.
   absl::StatusOr<std::string> Call(absl::string_view method, absl::string_view path,
                                    absl::string_view body = "",
                                    absl::string_view content_type = "application/json");
@@ -103,6 +104,8 @@ class ApiServer {
   explicit ApiServer(const ApiServerOptions& options);
   absl::Status Listen();
   void Route();
+  // Answers a request whose body has been read (or failed to be).
+  void Serve(const httplib::Request& req, absl::StatusOr<std::string> body, httplib::Response& res);
   // Authentication, admin endpoints and injected faults; true when it answered.
   bool Intercept(const httplib::Request& req, httplib::Response& res);
   // Answers /debug/faults/* (after authentication).

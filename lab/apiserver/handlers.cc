@@ -51,8 +51,7 @@ absl::StatusOr<WriteOptions> ParseWriteOptions(const HttpRequest& request) {
   return options;
 }
 
-absl::StatusOr<rapidjson::Document> ParseBody(const HttpRequest& request, const ResourceInfo& r,
-                                              const std::string& name) {
+absl::StatusOr<rapidjson::Document> ParseBody(const HttpRequest& request, const ResourceInfo& r) {
   std::string media = MediaType(request.content_type);
   if (!media.empty() && media != "application/json" && request.method != "PATCH") {
     return ApiError(415, "UnsupportedMediaType",
@@ -62,10 +61,14 @@ absl::StatusOr<rapidjson::Document> ParseBody(const HttpRequest& request, const 
   }
   absl::StatusOr<rapidjson::Document> doc = ParseJson(request.body);
   if (!doc.ok()) {
-    return InvalidError(
-        {r.group, r.plural, name}, r.kind,
-        {{"FieldValueInvalid",
-          absl::StrCat("Invalid value: body is not JSON: ", doc.status().message()), ""}});
+    // As kube-apiserver: a body it cannot decode (an empty one too) is a 400.
+    std::string why =
+        request.body.empty() ? "the request body is empty" : std::string(doc.status().message());
+    if (request.method == "PATCH") {
+      return BadRequestError(absl::StrCat("Invalid JSON Patch: ", why));
+    }
+    return BadRequestError(
+        absl::StrCat("the object provided is unrecognized (must be of type ", r.kind, "): ", why));
   }
   return doc;
 }
@@ -212,10 +215,10 @@ absl::StatusOr<HttpResponse> RestHandler::ServeWrite(const HttpRequest& request,
                                    "application/strategic-merge-patch+json; got ",
                                    media));
     }
-    ASSIGN_OR_RETURN(rapidjson::Document patch, ParseBody(request, r, path.name));
+    ASSIGN_OR_RETURN(rapidjson::Document patch, ParseBody(request, r));
     result = store_.Patch(r, path.ns, path.name, type, patch, status, write_options);
   } else {
-    ASSIGN_OR_RETURN(rapidjson::Document body, ParseBody(request, r, path.name));
+    ASSIGN_OR_RETURN(rapidjson::Document body, ParseBody(request, r));
     result = request.method == "POST"
                  ? store_.Create(r, path.ns, std::move(body), write_options)
                  : store_.Update(r, path.ns, path.name, std::move(body), status, write_options);

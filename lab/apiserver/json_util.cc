@@ -25,6 +25,25 @@ std::string ToJson(const rapidjson::Value& value) {
   return std::string(buffer.GetString(), buffer.GetSize());
 }
 
+namespace {
+
+// A RapidJSON output stream that only counts.
+struct CountingStream {
+  using Ch = char;
+  void Put(Ch) { ++size; }
+  void Flush() {}
+  size_t size = 0;
+};
+
+}  // namespace
+
+size_t JsonSize(const rapidjson::Value& value) {
+  CountingStream counter;
+  rapidjson::Writer<CountingStream> writer(counter);
+  value.Accept(writer);
+  return counter.size;
+}
+
 rapidjson::Document CopyDoc(const rapidjson::Value& value) {
   rapidjson::Document doc;
   doc.CopyFrom(value, doc.GetAllocator());

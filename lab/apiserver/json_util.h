@@ -2,6 +2,7 @@
 #ifndef RAVEN_LAB_APISERVER_JSON_UTIL_H_
 #define RAVEN_LAB_APISERVER_JSON_UTIL_H_
 
+#include <cstddef>
 #include <map>
 #include <memory>
 #include <string>
@@ -20,6 +21,8 @@ using DocPtr = std::shared_ptr<const rapidjson::Document>;
 absl::StatusOr<rapidjson::Document> ParseJson(absl::string_view text);
 
 std::string ToJson(const rapidjson::Value& value);
+// ToJson(value).size(), without building the string.
+size_t JsonSize(const rapidjson::Value& value);
 
 // A copy of `value` as a new document.
 rapidjson::Document CopyDoc(const rapidjson::Value& value);

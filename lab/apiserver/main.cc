@@ -2,7 +2,7 @@
 // Runs until SIGTERM or SIGINT.
 //
 //   raven-apiserver --bind=127.0.0.1 --port=0 --port-file=/tmp/port
-//       --tls-cert=server.crt --tls-key=server.key --token=secret
+//       --tls-cert=server.crt --tls-key=server.key --token-file=token   (mode 0600)
 #include <pthread.h>
 #include <signal.h>
 
@@ -21,13 +21,17 @@
 #include "common/flag_names.h"
 #include "common/logging.h"
 #include "lab/apiserver/apiserver.h"
+#include "lab/apiserver/token_file.h"
 
 ABSL_FLAG(std::string, bind, "127.0.0.1", "Address to listen on");
 ABSL_FLAG(int, port, 0, "Port to listen on (0: an ephemeral port, see --port-file)");
 ABSL_FLAG(std::string, port_file, "", "Write the chosen port to this file once serving");
 ABSL_FLAG(std::string, tls_cert, "", "PEM certificate (with --tls-key: serve HTTPS)");
 ABSL_FLAG(std::string, tls_key, "", "PEM private key");
-ABSL_FLAG(std::string, token, "", "Bearer token clients must present (empty: no auth)");
+ABSL_FLAG(std::string, token, "",
+          "Bearer token clients must present (empty: no auth); visible in ps, prefer --token-file");
+ABSL_FLAG(std::string, token_file, "",
+          "File holding the bearer token (mode 0600 or stricter; one trailing newline ignored)");
 ABSL_FLAG(absl::Duration, bookmark_interval, absl::Seconds(1), "Period of watch BOOKMARKs");
 ABSL_FLAG(int, history_limit, 10000, "Changes kept for watches from older versions");
 ABSL_FLAG(bool, watch_initial_state, false,
@@ -69,6 +73,19 @@ int main(int argc, char** argv) {
   options.cert_file = absl::GetFlag(FLAGS_tls_cert);
   options.key_file = absl::GetFlag(FLAGS_tls_key);
   options.token = absl::GetFlag(FLAGS_token);
+  std::string token_file = absl::GetFlag(FLAGS_token_file);
+  if (!token_file.empty()) {
+    if (!options.token.empty()) {
+      std::fprintf(stderr, "raven-apiserver: --token and --token-file are exclusive\n");
+      return 1;
+    }
+    absl::StatusOr<std::string> token = raven::apiserver::ReadTokenFile(token_file);
+    if (!token.ok()) {
+      std::fprintf(stderr, "raven-apiserver: %s\n", token.status().ToString().c_str());
+      return 1;
+    }
+    options.token = *std::move(token);
+  }
   options.bookmark_interval = absl::GetFlag(FLAGS_bookmark_interval);
   options.history_limit = static_cast<size_t>(std::max(1, absl::GetFlag(FLAGS_history_limit)));
   options.watch_sends_initial_state = absl::GetFlag(FLAGS_watch_initial_state);

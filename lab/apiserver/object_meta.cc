@@ -103,6 +103,18 @@ void KeepServerMetadata(const rapidjson::Value& from, rapidjson::Value& to, Json
   }
 }
 
+size_t AnnotationsSize(const rapidjson::Value& object) {
+  const rapidjson::Value* meta = Member(object, "metadata");
+  const rapidjson::Value* annotations = meta == nullptr ? nullptr : Member(*meta, "annotations");
+  if (annotations == nullptr || !annotations->IsObject()) return 0;
+  size_t size = 0;
+  for (const auto& m : annotations->GetObject()) {
+    size += m.name.GetStringLength();
+    if (m.value.IsString()) size += m.value.GetStringLength();
+  }
+  return size;
+}
+
 bool HasFinalizers(const rapidjson::Value& object) {
   const rapidjson::Value* meta = Member(object, "metadata");
   const rapidjson::Value* f = meta == nullptr ? nullptr : Member(*meta, "finalizers");

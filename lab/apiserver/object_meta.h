@@ -3,6 +3,7 @@
 #ifndef RAVEN_LAB_APISERVER_OBJECT_META_H_
 #define RAVEN_LAB_APISERVER_OBJECT_META_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <random>
 #include <string>
@@ -41,6 +42,10 @@ bool SameObject(const rapidjson::Value& before, const rapidjson::Value& after);
 // generation, deletionTimestamp, deletionGracePeriodSeconds, name,
 // namespace) from `from` into `to`.
 void KeepServerMetadata(const rapidjson::Value& from, rapidjson::Value& to, JsonAlloc& alloc);
+
+// The size of metadata.annotations as apimachinery measures it: the lengths
+// of every key and (string) value, summed.
+size_t AnnotationsSize(const rapidjson::Value& object);
 
 // metadata.finalizers is a non-empty list.
 bool HasFinalizers(const rapidjson::Value& object);

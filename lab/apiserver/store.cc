@@ -8,6 +8,7 @@
 #include "lab/apiserver/api_status.h"
 #include "lab/apiserver/merge_patch.h"
 #include "lab/apiserver/object_meta.h"
+#include "lab/apiserver/size_limits.h"
 
 namespace raven::apiserver {
 namespace {
@@ -106,7 +107,7 @@ absl::StatusOr<WriteResult> Store::Create(const ResourceInfo& r, const std::stri
     result.object = std::make_shared<const rapidjson::Document>(std::move(body));
     return result;
   }
-  result.object = CommitLocked(r, key, std::move(body), "ADDED", nullptr);
+  ASSIGN_OR_RETURN(result.object, CommitLocked(r, key, std::move(body), "ADDED", nullptr));
   if (IsCrd(r)) registry_.SetCrd(name, crd_resources);
   return result;
 }
@@ -224,7 +225,7 @@ absl::StatusOr<WriteResult> Store::UpdateLocked(const ResourceInfo& r, const std
     CascadeLocked(r, *result.object);
     return result;
   }
-  result.object = CommitLocked(r, key, std::move(next), "MODIFIED", old);
+  ASSIGN_OR_RETURN(result.object, CommitLocked(r, key, std::move(next), "MODIFIED", old));
   if (IsCrd(r)) registry_.SetCrd(name, crd_resources);
   return result;
 }
@@ -262,7 +263,7 @@ absl::StatusOr<WriteResult> Store::Delete(const ResourceInfo& r, const std::stri
     rapidjson::Value& m = EnsureMetadata(next, next.GetAllocator());
     SetString(m, "deletionTimestamp", FormatTimestamp(absl::Now()), next.GetAllocator());
     SetMember(m, "deletionGracePeriodSeconds", rapidjson::Value(0), next.GetAllocator());
-    result.object = CommitLocked(r, key, std::move(next), "MODIFIED", old);
+    ASSIGN_OR_RETURN(result.object, CommitLocked(r, key, std::move(next), "MODIFIED", old));
     return result;
   }
   result.object = RemoveLocked(r, key);
@@ -286,11 +287,13 @@ absl::StatusOr<std::vector<DocPtr>> Store::DeleteCollection(const ResourceInfo& 
   return deleted;
 }
 
-DocPtr Store::CommitLocked(const ResourceInfo& r, const std::string& key,
-                           rapidjson::Document object, const char* type, DocPtr old) {
-  ++rv_;
-  SetString(EnsureMetadata(object, object.GetAllocator()), "resourceVersion", absl::StrCat(rv_),
+absl::StatusOr<DocPtr> Store::CommitLocked(const ResourceInfo& r, const std::string& key,
+                                           rapidjson::Document object, const char* type,
+                                           DocPtr old) {
+  SetString(EnsureMetadata(object, object.GetAllocator()), "resourceVersion", absl::StrCat(rv_ + 1),
             object.GetAllocator());
+  if (JsonSize(object) > kMaxStoredObjectBytes) return StorageRequestTooLargeError();
+  ++rv_;
   auto doc = std::make_shared<const rapidjson::Document>(std::move(object));
   objects_[r.group_resource()][key] = doc;
   hub_.Publish({rv_, type, r.group_resource(), MetaString(*doc, "namespace"), doc, old});

@@ -1,7 +1,8 @@
 // The object store: every object of every served resource, behind one
 // mutex, with kube-apiserver's write semantics (one global resourceVersion,
 // uid/creationTimestamp/generation, 409 on stale updates, status
-// subresource isolation, finalizers, no-op updates that change nothing).
+// subresource isolation, finalizers, no-op updates that change nothing,
+// etcd's limit on the size of an object).
 // Every change is published to the WatchHub under the same mutex, so the
 // hub's order is the version order.
 #ifndef RAVEN_LAB_APISERVER_STORE_H_
@@ -100,9 +101,11 @@ class Store {
                                            const std::string& name, rapidjson::Document body,
                                            bool status, bool check_rv, const WriteOptions& options)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Stores `object` under a fresh version and publishes the change.
-  DocPtr CommitLocked(const ResourceInfo& r, const std::string& key, rapidjson::Document object,
-                      const char* type, DocPtr old) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Stores `object` under a fresh version and publishes the change; fails
+  // (as etcd) when the object is larger than kMaxStoredObjectBytes.
+  absl::StatusOr<DocPtr> CommitLocked(const ResourceInfo& r, const std::string& key,
+                                      rapidjson::Document object, const char* type, DocPtr old)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   DocPtr RemoveLocked(const ResourceInfo& r, const std::string& key)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // CRD and namespace deletions remove what they own.

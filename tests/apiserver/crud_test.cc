@@ -262,7 +262,9 @@ TEST_F(CrudTest, CreateErrorsAndDelete) {
   EXPECT_EQ(no_name.code, 422);
   EXPECT_EQ(no_name.Str("/reason"), "Invalid");
   EXPECT_EQ(no_name.Str("/details/causes/0/field"), "metadata.name");
-  EXPECT_EQ(client_->Post(kWidgets, "{not json").code, 422);
+  Reply not_json = client_->Post(kWidgets, "{not json");  // a decoding error: 400, as kube
+  EXPECT_EQ(not_json.code, 400);
+  EXPECT_EQ(not_json.Str("/reason"), "BadRequest");
   Reply wrong_kind = client_->Post(kWidgets, R"({"kind":"Gadget","metadata":{"name":"g"}})");
   EXPECT_EQ(wrong_kind.code, 422);
   EXPECT_EQ(wrong_kind.Str("/details/causes/0/field"), "kind");

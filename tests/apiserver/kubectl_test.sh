@@ -3,9 +3,11 @@
 #
 #   kubectl ──HTTPS (CA from gen-certs.sh, token)──▶ raven-apiserver 127.0.0.1:<ephemeral>
 #
-# apply the Gateway CRD and a Gateway, `get gw` (server-side printer columns),
-# `get -o json` → `replace` round trip, a Node from YAML, `label node`,
-# `patch --type=merge`, the status subresource, `get -w`, `delete`.
+# the token from a 0600 --token-file (a 0644 one is refused), a POST without
+# Content-Length answered at once, apply the Gateway CRD and a Gateway, `get gw`
+# (server-side printer columns), `get -o json` → `replace` round trip, a Node
+# from YAML, `label node`, `patch --type=merge`, the status subresource,
+# `get -w`, `delete`.
 #
 #   RAVEN_APISERVER=build/lab/apiserver/raven-apiserver tests/apiserver/kubectl_test.sh
 #
@@ -50,7 +52,15 @@ trap cleanup EXIT
 # ---------------------------------------------------------------- server
 pp "$HERE/../../lab/apiserver/gen-certs.sh" "$DIR/pki" >/dev/null
 TOKEN=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
-"$APISERVER" --bind=127.0.0.1 --port=0 --port-file="$DIR/port" --token="$TOKEN" \
+# The token goes in a file, never on a command line (ps shows those to everyone).
+(umask 077 && printf '%s\n' "$TOKEN" >"$DIR/token")
+chmod 644 "$DIR/token"
+if timeout 10 "$APISERVER" --port=0 --token-file="$DIR/token" >"$DIR/refused.log" 2>&1; then
+  die "a world-readable token file was accepted"
+fi
+grep -q "mode 0644" "$DIR/refused.log" || die "0644 token file: $(cat "$DIR/refused.log")"
+chmod 600 "$DIR/token"
+"$APISERVER" --bind=127.0.0.1 --port=0 --port-file="$DIR/port" --token-file="$DIR/token" \
   --tls-cert="$DIR/pki/server.crt" --tls-key="$DIR/pki/server.key" --log-requests \
   >"$DIR/apiserver.log" 2>&1 &
 SERVER_PID=$!
@@ -86,6 +96,18 @@ if "$KUBECTL" --kubeconfig="$DIR/kubeconfig" --token=wrong get nodes >/dev/null 
   die "a wrong token was accepted"
 fi
 grep -qE "provide credentials|Unauthorized" "$DIR/err" || die "wrong token: $(cat "$DIR/err")"
+
+# A POST with neither a body nor a Content-Length has an empty body (RFC 7230):
+# answered at once, well within 3 s (httplib alone waited 5 s for a body).
+raw_post() {  # TOKEN: the raw HTTPS response
+  printf 'POST /api/v1/namespaces/default/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nConnection: close\r\n\r\n' "$1" |
+    timeout 3 openssl s_client -quiet -CAfile "$DIR/pki/ca.crt" -connect "127.0.0.1:$PORT" 2>/dev/null || true
+}
+raw_post "$TOKEN" >"$DIR/raw.txt"
+head -n 1 "$DIR/raw.txt" | grep -q '^HTTP/1.1 400 ' || die "POST without length: $(cat "$DIR/raw.txt")"
+grep -q '"reason":"BadRequest"' "$DIR/raw.txt" || die "POST without length: $(cat "$DIR/raw.txt")"
+raw_post wrong >"$DIR/raw.txt"
+head -n 1 "$DIR/raw.txt" | grep -q '^HTTP/1.1 401 ' || die "POST without length, wrong token: $(cat "$DIR/raw.txt")"
 
 # ---------------------------------------------------------------- CRD and Gateway
 k apply -f "$CRD"
