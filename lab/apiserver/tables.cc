@@ -120,8 +120,9 @@ rapidjson::Document BuildTable(const ResourceInfo& r, const std::vector<DocPtr>&
     for (size_t i = 0; i < columns.size(); ++i) {
       const rapidjson::Value* value = nullptr;
       if (paths[i].ok()) {
-        std::vector<const rapidjson::Value*> found = paths[i]->Find(*item);
-        if (!found.empty()) value = found.front();  // kube-apiserver prints the first match
+        // kube-apiserver prints the first match, and nothing when the path fails.
+        absl::StatusOr<std::vector<const rapidjson::Value*>> found = paths[i]->Find(*item);
+        if (found.ok() && !found->empty()) value = found->front();
       }
       cells.PushBack(Cell(columns[i], value, a, now), a);
     }

@@ -4,10 +4,12 @@
 // Custom resources get Name plus their CRD's additionalPrinterColumns (or
 // Age when there are none), evaluated as kube-apiserver does: a column's
 // JSONPath contributes its FIRST match only (so `.status.nodes[*].nodeName`
-// shows the first member, exactly as on a real cluster), `date` columns are
-// rendered as an age ("5m"), missing values are null (kubectl prints
-// <none>). Built-in kinds get Name and Age (leases add Holder, namespaces
-// Status).
+// shows the first member, exactly as on a real cluster, and
+// `.status.conditions[?(@.type=="Ready")].status` the Ready condition's
+// status), `date` columns are rendered as an age ("5m"), missing values and
+// paths that fail (see JsonPath::Find) are null (kubectl prints an empty
+// cell). Built-in kinds get Name
+// and Age (leases add Holder, namespaces Status).
 #ifndef RAVEN_LAB_APISERVER_TABLES_H_
 #define RAVEN_LAB_APISERVER_TABLES_H_
 

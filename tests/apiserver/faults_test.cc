@@ -140,14 +140,15 @@ TEST(GatewayCrdTest, TheProjectCrdServesGateways) {
   std::vector<std::string> headers;
   for (const auto& c : table.json["columnDefinitions"].GetArray())
     headers.push_back(c["name"].GetString());
-  EXPECT_EQ(headers, (std::vector<std::string>{"Name", "Active", "Public-IP", "Expose", "Tunnels",
-                                               "Public-Port", "First-Member", "Age"}));
-  EXPECT_EQ(table.Str("/rows/0/cells/1"), "gw-a-1");
-  EXPECT_EQ(table.Str("/rows/0/cells/2"), "198.18.0.1");
-  EXPECT_EQ(table.Str("/rows/0/cells/3"), "PublicIP");
-  EXPECT_EQ(table.Int("/rows/0/cells/4"), 1);
-  EXPECT_EQ(table.Int("/rows/0/cells/5"), 4500);
-  EXPECT_EQ(table.Str("/rows/0/cells/6"), "gw-a-1");
+  EXPECT_EQ(headers,
+            (std::vector<std::string>{"Name", "Ready", "Reason", "Active", "Public-IP", "Expose",
+                                      "Tunnels", "Public-Port", "First-Member", "Age"}));
+  EXPECT_EQ(table.Str("/rows/0/cells/3"), "gw-a-1");
+  EXPECT_EQ(table.Str("/rows/0/cells/4"), "198.18.0.1");
+  EXPECT_EQ(table.Str("/rows/0/cells/5"), "PublicIP");
+  EXPECT_EQ(table.Int("/rows/0/cells/6"), 1);
+  EXPECT_EQ(table.Int("/rows/0/cells/7"), 4500);
+  EXPECT_EQ(table.Str("/rows/0/cells/8"), "gw-a-1");
 
   // The schema's types, enum and required fields are enforced.
   EXPECT_EQ(client.Post(gateways, GatewayJson("bad", R"(,"proxyConfig":{})")).code, 422);

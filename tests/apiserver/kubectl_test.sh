@@ -5,9 +5,10 @@
 #
 # the token from a 0600 --token-file (a 0644 one is refused), a POST without
 # Content-Length answered at once, apply the Gateway CRD and a Gateway, `get gw`
-# (server-side printer columns), `get -o json` → `replace` round trip, a Node
-# from YAML, `label node`, `patch --type=merge`, the status subresource,
-# `get -w`, `delete`.
+# (server-side printer columns, READY/REASON from the Ready condition), schema
+# validation (an invalid publicIP is refused naming the field), `get -o json` →
+# `replace` round trip, a Node from YAML, `label node`, `patch --type=merge`,
+# the status subresource, `get -w`, `delete`.
 #
 #   RAVEN_APISERVER=build/lab/apiserver/raven-apiserver tests/apiserver/kubectl_test.sh
 #
@@ -136,27 +137,52 @@ EOF
 k apply -f "$DIR/gw-a.yaml"
 expect_eq "$(k get gw gw-a -o jsonpath='{.metadata.generation}')" 1 "generation after create"
 k apply -f "$DIR/gw-a.yaml" | grep -q unchanged || die "re-apply did not report unchanged"
+# Before raven-controller has set the status, READY, REASON and ACTIVE are
+# empty cells (null, as kube-apiserver sends for a path that finds nothing).
+k get gw gw-a | tee "$DIR/get.txt" >&2
+read -r -a header <"$DIR/get.txt"
+expect_eq "${header[*]:0:4}" "NAME READY REASON ACTIVE" "get gw header"
+read -r -a row < <(sed -n 2p "$DIR/get.txt")
+expect_eq "${row[*]:0:3}" "gw-a PublicIP 2" "get gw before the status is set"
+
+# ---------------------------------------------------------------- schema validation
+# An invalid publicIP is refused by the server, naming the field; empty
+# values and port 0 (the default) are valid, as upstream.
+sed -e 's/name: gw-a/name: gw-bad/' -e 's/publicIP: 198.18.0.1/publicIP: 999.1.1.1/' \
+  "$DIR/gw-a.yaml" >"$DIR/gw-bad.yaml"
+if k apply -f "$DIR/gw-bad.yaml" 2>"$DIR/err"; then die "publicIP 999.1.1.1 was accepted"; fi
+grep -qF 'spec.endpoints[0].publicIP: Invalid value: "999.1.1.1": spec.endpoints[0].publicIP in body must be of type ipv4: "999.1.1.1"' \
+  "$DIR/err" || die "invalid publicIP: $(cat "$DIR/err")"
+if k get gw gw-bad 2>/dev/null; then die "the invalid gateway was stored"; fi
+sed -e 's/name: gw-a/name: gw-empty/' -e 's/publicIP: 198.18.0.1/publicIP: ""/' \
+  -e 's/port: 4500/port: 0/' -e 's/exposeType: PublicIP/exposeType: ""/' \
+  "$DIR/gw-a.yaml" >"$DIR/gw-empty.yaml"
+k apply -f "$DIR/gw-empty.yaml"
+k delete gw gw-empty
 
 # The elected state is the status subresource's (the controller's job).
 k patch gw gw-a --subresource=status --type=merge -p '{"status":{
   "activeEndpoints":[{"nodeName":"node-a1","type":"tunnel","port":4500,"publicIP":"198.18.0.1",
                       "publicPort":4500,"config":{"publicKey":"hJIjNMumhSTnGrzIyDGObWbgNRLFwq8cqZMY/kJhLmE="}}],
-  "nodes":[{"nodeName":"node-a1","privateIP":"100.64.1.10","subnets":["100.65.1.0/24"]}]}}'
+  "nodes":[{"nodeName":"node-a1","privateIP":"100.64.1.10","subnets":["100.65.1.0/24"]}],
+  "conditions":[{"type":"Ready","status":"True","reason":"Elected","message":"active: tunnel/node-a1",
+                 "lastTransitionTime":"2024-05-01T10:00:00Z","observedGeneration":1}]}}'
 expect_eq "$(k get gw gw-a -o jsonpath='{.metadata.generation}')" 1 "generation after a status change"
 
 # ---------------------------------------------------------------- get: printer columns
 k get gw | tee "$DIR/get.txt" >&2
 read -r -a header <"$DIR/get.txt"
-expect_eq "${header[*]}" "NAME ACTIVE PUBLIC-IP EXPOSE TUNNELS AGE" "get gw header"
+expect_eq "${header[*]}" "NAME READY REASON ACTIVE PUBLIC-IP EXPOSE TUNNELS AGE" "get gw header"
 read -r -a row < <(sed -n 2p "$DIR/get.txt")
-expect_eq "${row[*]:0:5}" "gw-a node-a1 198.18.0.1 PublicIP 2" "get gw row"
-[[ ${row[5]} =~ ^[0-9]+[smhdy]$ ]] || die "AGE column: '${row[5]}'"
+expect_eq "${row[*]:0:7}" "gw-a True Elected node-a1 198.18.0.1 PublicIP 2" "get gw row"
+[[ ${row[7]} =~ ^[0-9]+[smhdy]$ ]] || die "AGE column: '${row[7]}'"
 k get gateways -o wide | tee "$DIR/wide.txt" >&2
 read -r -a header <"$DIR/wide.txt"
-expect_eq "${header[*]}" "NAME ACTIVE PUBLIC-IP EXPOSE TUNNELS PUBLIC-PORT FIRST-MEMBER AGE" \
+expect_eq "${header[*]}" \
+  "NAME READY REASON ACTIVE PUBLIC-IP EXPOSE TUNNELS PUBLIC-PORT FIRST-MEMBER AGE" \
   "get gw -o wide header"
 read -r -a row < <(sed -n 2p "$DIR/wide.txt")
-expect_eq "${row[5]} ${row[6]}" "4500 node-a1" "get gw -o wide row"
+expect_eq "${row[7]} ${row[8]}" "4500 node-a1" "get gw -o wide row"
 k get yurt -o name | grep -qx gateway.raven.openyurt.io/gw-a || die "category yurt does not list gateways"
 
 # ---------------------------------------------------------------- JSON round trip

@@ -201,7 +201,7 @@ TEST_F(ControllerTest, InvalidGatewayGetsConditionAndEventAndKeepsItsEndpoints) 
   // A valid, elected Gateway turns invalid: its endpoints stay as they were,
   // even when the active node dies (never acted on half-way).
   Gateway gw1 = TestGateway(1, 2);
-  gw1.spec.expose_type = "Bogus";
+  gw1.spec.proxy_replicas = 1;  // but no proxy endpoint: valid for the schema, not the controller
   ASSERT_THAT(cluster_->UpdateGatewaySpec("gw-1", gw1.spec), IsOk());
   auto invalid = WaitForGateway(*cluster_, "gw-1", Rejected, absl::Seconds(5));
   ASSERT_THAT(invalid, IsOk());
@@ -213,7 +213,7 @@ TEST_F(ControllerTest, InvalidGatewayGetsConditionAndEventAndKeepsItsEndpoints) 
   EXPECT_EQ(now->status.nodes.size(), 3u) << EncodeGatewayJson(*now);
 
   // Fixed: elected again, on current health.
-  gw1.spec.expose_type = "PublicIP";
+  gw1.spec.proxy_replicas = 0;
   ASSERT_THAT(cluster_->UpdateGatewaySpec("gw-1", gw1.spec), IsOk());
   WaitActive("gw-1", {"g1-n2"}, absl::Seconds(3));
 }
