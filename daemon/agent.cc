@@ -12,6 +12,7 @@
 #include <net/if.h>
 
 #include <algorithm>
+#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -87,7 +88,9 @@ Agent::Agent(AgentConfig config, wg::KeyPair keys, UplinkInfo uplink,
       relay_members_(programs_->relay_members_fd()),
       attacher_(AttachPlan{config_.pod_interface_globs, uplink_.name, config_.vxlan_device},
                 *programs_, tc_),
-      reconciler_(route_table_, relay_members_, *wireguard_) {}
+      reconciler_(route_table_, relay_members_, *wireguard_) {
+  config_.dataplane.public_key = keys_.public_key.ToBase64();
+}
 
 absl::StatusOr<std::unique_ptr<Agent>> Agent::Start(const AgentConfig& config) {
   if (mkdir(config.state_dir.c_str(), 0700) != 0 && errno != EEXIST) {
@@ -265,7 +268,11 @@ void Agent::Sync() {
     RAVEN_LOG(kInfo, "dataplane updated: ", FormatStats(*stats));
   }
   peer_gateways_.clear();
-  for (const auto& [gateway, peer] : desired.peers) peer_gateways_[peer.public_key] = gateway;
+  peer_plans_.clear();
+  for (const auto& [gateway, peer] : desired.peers) {
+    peer_gateways_[peer.public_key] = gateway;
+    if (auto key = wg::Key::FromBase64(peer.public_key); key.ok()) peer_plans_[*key] = peer;
+  }
   if (stats.ok() && (stats->peers_written || stats->peers_removed)) {
     // New peers start their wait for a handshake now, not at the next check.
     if (auto peers = wireguard_->GetPeers(); peers.ok()) WatchHandshakes(*peers);
@@ -285,16 +292,27 @@ void Agent::Sync() {
 
 void Agent::WatchHandshakes(const std::vector<wg::PeerStatus>& peers) {
   absl::Time now = absl::Now();
-  std::vector<wg::Key> due = watchdog_.Due(now, peers);
+  std::set<wg::Key> initiators;
+  for (const auto& [key, plan] : peer_plans_) {
+    if (plan.initiates) initiators.insert(key);
+  }
+  std::vector<wg::Key> due = watchdog_.Due(now, peers, initiators);
   if (!due.empty()) {
     std::vector<wg::PeerConfig> configs;
     for (const wg::PeerStatus& p : peers) {
       if (std::find(due.begin(), due.end(), p.config.public_key) == due.end()) continue;
-      configs.push_back(p.config);
-      auto gateway = peer_gateways_.find(p.config.public_key.ToBase64());
+      wg::PeerConfig config = p.config;
+      auto plan = peer_plans_.find(config.public_key);
+      const bool waited = plan != peer_plans_.end() && !plan->second.initiates;
+      if (!config.endpoint && plan != peer_plans_.end()) {
+        config.endpoint = plan->second.fallback_endpoint;
+      }
+      auto gateway = peer_gateways_.find(config.public_key.ToBase64());
       RAVEN_LOG(kInfo, "WireGuard peer ",
-                gateway != peer_gateways_.end() ? gateway->second : p.config.public_key.ToBase64(),
-                ": no session yet; re-creating it to start a fresh handshake");
+                gateway != peer_gateways_.end() ? gateway->second : config.public_key.ToBase64(),
+                waited ? ": its handshake did not come; re-creating it to start one ourselves"
+                       : ": no session yet; re-creating it to start a fresh handshake");
+      configs.push_back(std::move(config));
     }
     absl::Status st = wireguard_->RemovePeers(due);
     if (st.ok()) st = wireguard_->UpsertPeers(configs);

@@ -75,7 +75,8 @@ class Agent {
   DataplaneDevices devices_;
   NodeRole last_role_ = NodeRole::kNone;
   std::map<std::string, std::string> peer_gateways_;  // WireGuard public key -> remote Gateway
-  wg::HandshakeWatchdog watchdog_{keys_.public_key};
+  std::map<wg::Key, DesiredPeer> peer_plans_;         // the peers of the last Sync
+  wg::HandshakeWatchdog watchdog_;
   int kick_timer_fd_ = -1;  // owned by Run()
   std::string last_read_error_;
 

@@ -119,6 +119,7 @@ DesiredDataplane ComputeDesiredDataplane(const std::map<std::string, Gateway>& g
   }
 
   const std::vector<IpPrefix> local_prefixes = PrefixesOf(*local, /*forward_node_ip=*/false);
+  const bool reachable_from_remote = PeerEndpoint(*local, *local_active, options).has_value();
   std::vector<std::string> names;
   for (const auto& [name, gw] : gateways) names.push_back(name);
   const std::map<std::string, uint32_t> peer_ids = AssignPeerIds(names);
@@ -152,7 +153,10 @@ DesiredDataplane ComputeDesiredDataplane(const std::map<std::string, Gateway>& g
     }
     DesiredPeer peer;
     peer.public_key = key->second;
-    peer.endpoint = PeerEndpoint(gw, *active, options);
+    std::optional<std::string> endpoint = PeerEndpoint(gw, *active, options);
+    peer.initiates =
+        endpoint.has_value() && (!reachable_from_remote || options.public_key < peer.public_key);
+    (peer.initiates ? peer.endpoint : peer.fallback_endpoint) = std::move(endpoint);
     peer.allowed_ips = std::move(allowed);
     peer.persistent_keepalive_seconds =
         local_active->under_nat ? options.nat_keepalive_seconds : options.keepalive_seconds;

@@ -23,6 +23,7 @@ enum class NodeRole {
 const char* NodeRoleName(NodeRole role);
 
 struct DataplaneOptions {
+  std::string public_key;        // this node's WireGuard public key (base64)
   bool forward_node_ip = false;  // remote node IPs become prefixes too
   // Persistent keepalive of every peer: short behind NAT, to keep the mapping
   // open; otherwise WireGuard's usual 25 s, so that sessions stay up and a new
@@ -38,10 +39,20 @@ struct DesiredRoute {
   bool operator==(const DesiredRoute&) const = default;
 };
 
+// One end of each pair of gateways starts the WireGuard handshake: the one
+// that can reach the other when only one can, else the one with the lower
+// public key. The other end adds its peer without an endpoint, so it cannot
+// start one too: handshakes started from both ends at once cross, and
+// wireguard-go can come out of a crossing with a session whose keys only one
+// end still holds (data dropped until the next rekey, up to 2 minutes).
 struct DesiredPeer {
   std::string public_key;               // base64
-  std::optional<std::string> endpoint;  // "ip:port" / "[ip]:port"; none when unreachable (NAT)
-  std::vector<IpPrefix> allowed_ips;    // sorted
+  std::optional<std::string> endpoint;  // "ip:port" / "[ip]:port"; none: it calls us
+  // Where the peer can be reached when we are not the initiator: used only
+  // if its handshake never comes (handshake_watchdog.h).
+  std::optional<std::string> fallback_endpoint;
+  bool initiates = false;             // we start the handshake
+  std::vector<IpPrefix> allowed_ips;  // sorted
   int persistent_keepalive_seconds = 0;
   bool operator==(const DesiredPeer&) const = default;
 };

@@ -4,20 +4,21 @@
 
 namespace raven::wg {
 
-absl::Duration HandshakeWatchdog::Offset(const Key& peer) const {
-  return local_ < peer ? absl::ZeroDuration() : options_.first_kick / 2;
-}
-
-std::vector<Key> HandshakeWatchdog::Due(absl::Time now, const std::vector<PeerStatus>& peers) {
+std::vector<Key> HandshakeWatchdog::Due(absl::Time now, const std::vector<PeerStatus>& peers,
+                                        const std::set<Key>& initiators) {
   std::vector<Key> due;
   std::map<Key, Waiting> next;
   for (const PeerStatus& peer : peers) {
     const Key& key = peer.config.public_key;
     if (HasLiveSession(peer, now)) continue;
     auto it = waiting_.find(key);
-    Waiting w = it != waiting_.end()
-                    ? it->second
-                    : Waiting{now, now + options_.first_kick + Offset(key), options_.first_kick};
+    Waiting w;
+    if (it != waiting_.end()) {
+      w = it->second;
+    } else {
+      absl::Duration first = initiators.count(key) ? options_.first_kick : options_.responder_wait;
+      w = Waiting{now + first, first};
+    }
     if (now >= w.next_kick) {
       due.push_back(key);
       w.interval = std::min(w.interval * 2, options_.max_interval);

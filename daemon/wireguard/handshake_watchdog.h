@@ -1,22 +1,24 @@
 // Restarts WireGuard handshakes that stall, instead of waiting out
-// WireGuard's own 5 s retry (REKEY_TIMEOUT).
+// WireGuard's own 5 s retry (REKEY_TIMEOUT) or worse.
 //
-// Why handshakes stall after a failover: both gateways of a pair learn of the
-// new peer from the same watch event and both initiate at once (one for the
-// traffic it queued, the other for its persistent keepalive). Each consumes
-// the other's initiation and answers it, which replaces the handshake it had
-// started, so the answer to its own initiation no longer matches and is
-// dropped: both end up as responders, each waiting for the other's first data
-// packet, and neither sends until its retransmit timer fires 5 s later; a
-// crossing again costs another 5 s. An initiation that arrives before the
-// remote agent has added the peer is lost the same way.
+// Why handshakes stall after a failover: a handshake initiation that reaches
+// the remote gateway before its agent has added us as a peer is dropped, and
+// WireGuard tries again only 5 s later. And when both gateways of a pair
+// initiate at once (each learned of the other from the same watch event),
+// the handshakes cross: each consumes the other's initiation, which replaces
+// the handshake it had started, so both can end up waiting for the other's
+// first data packet (5 s), or, in wireguard-go, with a session whose keys
+// only one end still holds (up to 2 minutes, until the next rekey). Pairs
+// therefore have one initiator (desired_dataplane.h) and this watchdog:
 //
-// The watchdog sees a peer without a live session (no handshake, or none for
-// longer than a session lives) and re-creates it, which makes WireGuard start
-// a fresh handshake at once (a new peer with a persistent keepalive sends
-// one). The two ends of a pair kick at different times (the lower public key
-// first, the other half a kick interval later), so their kicks do not cross
-// in turn; kicks back off while the peer stays silent.
+//   initiator  a peer without a live session is re-created, which makes
+//              WireGuard start a fresh handshake at once (a new peer with a
+//              persistent keepalive sends one): after first_kick, then
+//              backing off by doubling up to max_interval;
+//   responder  waits for the remote's handshake for responder_wait; if none
+//              comes (the remote cannot reach us after all), it is re-created
+//              with the remote's address so that it initiates itself,
+//              backing off likewise.
 //
 // Pure: the agent feeds it what WireGuard reports and re-creates the peers it
 // names.
@@ -25,6 +27,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <vector>
 
 #include "absl/time/time.h"
@@ -34,34 +37,29 @@
 namespace raven::wg {
 
 struct WatchdogOptions {
-  // First kick after a peer was seen without a session (the lower key of a
-  // pair); the higher key waits half of it longer.
   absl::Duration first_kick = absl::Milliseconds(500);
-  // Kicks back off by doubling up to this.
+  absl::Duration responder_wait = absl::Seconds(2);
   absl::Duration max_interval = absl::Seconds(8);
 };
 
 class HandshakeWatchdog {
  public:
-  HandshakeWatchdog(Key local_public_key, WatchdogOptions options = {})
-      : local_(local_public_key), options_(options) {}
+  explicit HandshakeWatchdog(WatchdogOptions options = {}) : options_(options) {}
 
-  // The peers to re-create now. `peers` is everything the device has; peers
-  // that are gone are forgotten.
-  std::vector<Key> Due(absl::Time now, const std::vector<PeerStatus>& peers);
+  // The peers to re-create now. `peers` is everything the device has (peers
+  // that are gone are forgotten); `initiators` the peers we initiate to.
+  std::vector<Key> Due(absl::Time now, const std::vector<PeerStatus>& peers,
+                       const std::set<Key>& initiators);
 
   // When Due has the next kick to give, if any peer is waiting for one.
   std::optional<absl::Time> NextKick() const;
 
  private:
   struct Waiting {
-    absl::Time since;  // first seen without a session
     absl::Time next_kick;
     absl::Duration interval;
   };
-  absl::Duration Offset(const Key& peer) const;
 
-  Key local_;
   WatchdogOptions options_;
   std::map<Key, Waiting> waiting_;
 };

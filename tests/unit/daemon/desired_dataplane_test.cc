@@ -94,6 +94,37 @@ TEST(DesiredDataplaneTest, EndpointFallsBackToNodeIpUnlessBehindNat) {
   EXPECT_EQ(ComputeDesiredDataplane(gws, "a1", {}).peers.at("gw-b").endpoint, "[fd00::2]:30000");
 }
 
+TEST(DesiredDataplaneTest, OneEndOfAPairInitiatesTheOtherWaits) {
+  const std::string key_a = TestKey('a'), key_b = TestKey('b');  // key_a < key_b
+  DesiredDataplane at_a = ComputeDesiredDataplane(TwoPools(), "a1", {.public_key = key_a});
+  DesiredDataplane at_b = ComputeDesiredDataplane(TwoPools(), "b1", {.public_key = key_b});
+  const DesiredPeer& a_to_b = at_a.peers.at("gw-b");
+  const DesiredPeer& b_to_a = at_b.peers.at("gw-a");
+  EXPECT_TRUE(a_to_b.initiates);
+  EXPECT_EQ(a_to_b.endpoint, "198.18.0.2:4500");
+  EXPECT_FALSE(b_to_a.initiates);
+  EXPECT_EQ(b_to_a.endpoint, std::nullopt);  // so that it cannot start a handshake too
+  EXPECT_EQ(b_to_a.fallback_endpoint, "198.18.0.1:4500");
+}
+
+TEST(DesiredDataplaneTest, TheEndThatCanReachTheOtherInitiates) {
+  auto gws = TwoPools();
+  // gw-a is behind NAT with no public address: only it can start handshakes.
+  gws["gw-a"].status.active_endpoints[0].public_ip = "";
+  gws["gw-a"].status.active_endpoints[0].under_nat = true;
+  const std::string key_a = TestKey('a'), key_b = TestKey('b');
+  DesiredDataplane at_a = ComputeDesiredDataplane(gws, "a1", {.public_key = key_a});
+  DesiredDataplane at_b = ComputeDesiredDataplane(gws, "b1", {.public_key = key_b});
+  EXPECT_TRUE(at_a.peers.at("gw-b").initiates);
+  EXPECT_FALSE(at_b.peers.at("gw-a").initiates);
+  EXPECT_EQ(at_b.peers.at("gw-a").fallback_endpoint, std::nullopt);  // nowhere to call it
+  // The same with the keys the other way round.
+  at_a = ComputeDesiredDataplane(gws, "a1", {.public_key = key_b});
+  at_b = ComputeDesiredDataplane(gws, "b1", {.public_key = key_a});
+  EXPECT_TRUE(at_a.peers.at("gw-b").initiates);
+  EXPECT_FALSE(at_b.peers.at("gw-a").initiates);
+}
+
 TEST(DesiredDataplaneTest, KeepaliveWhenOurGatewayIsBehindNat) {
   auto gws = TwoPools();
   gws["gw-a"].status.active_endpoints[0].under_nat = true;

@@ -12,7 +12,10 @@ Key K(uint8_t fill) {
 }
 
 const absl::Time kT0 = absl::FromUnixSeconds(1'800'000'000);
-const WatchdogOptions kOneSecond{.first_kick = absl::Seconds(1), .max_interval = absl::Seconds(8)};
+const WatchdogOptions kOptions{.first_kick = absl::Seconds(1),
+                               .responder_wait = absl::Seconds(3),
+                               .max_interval = absl::Seconds(8)};
+const std::set<Key> kInitiateTo2 = {K(2)};
 
 PeerStatus Peer(const Key& key, std::optional<absl::Time> handshake = std::nullopt) {
   PeerStatus p;
@@ -21,75 +24,75 @@ PeerStatus Peer(const Key& key, std::optional<absl::Time> handshake = std::nullo
   return p;
 }
 
-TEST(HandshakeWatchdogTest, PeerWithoutHandshakeIsKickedAfterTheFirstDelay) {
-  HandshakeWatchdog dog(K(1), kOneSecond);  // lower than the peer: kicks first
-  EXPECT_TRUE(dog.Due(kT0, {Peer(K(2))}).empty());
-  EXPECT_EQ(dog.NextKick(), kT0 + absl::Seconds(1));
-  EXPECT_TRUE(dog.Due(kT0 + absl::Milliseconds(999), {Peer(K(2))}).empty());
-  EXPECT_EQ(dog.Due(kT0 + absl::Seconds(1), {Peer(K(2))}), std::vector<Key>{K(2)});
-}
-
-TEST(HandshakeWatchdogTest, HigherKeyOfAPairKicksHalfADelayLater) {
-  HandshakeWatchdog dog(K(3), kOneSecond);  // higher than the peer
-  EXPECT_TRUE(dog.Due(kT0, {Peer(K(2))}).empty());
-  EXPECT_TRUE(dog.Due(kT0 + absl::Seconds(1), {Peer(K(2))}).empty());
-  EXPECT_EQ(dog.Due(kT0 + absl::Milliseconds(1500), {Peer(K(2))}), std::vector<Key>{K(2)});
-}
-
-TEST(HandshakeWatchdogTest, KicksBackOffWhileThePeerStaysSilent) {
-  HandshakeWatchdog dog(K(1), kOneSecond);
-  std::vector<absl::Time> kicks;
+// The times at which `dog` re-creates peer 2 while it stays silent for 30 s.
+std::vector<absl::Duration> Kicks(HandshakeWatchdog& dog, const std::set<Key>& initiators) {
+  std::vector<absl::Duration> kicks;
   for (absl::Time t = kT0; t < kT0 + absl::Seconds(30); t += absl::Milliseconds(100)) {
-    if (!dog.Due(t, {Peer(K(2))}).empty()) kicks.push_back(t);
+    if (!dog.Due(t, {Peer(K(2))}, initiators).empty()) kicks.push_back(t - kT0);
   }
-  std::vector<absl::Time> want = {kT0 + absl::Seconds(1), kT0 + absl::Seconds(3),
-                                  kT0 + absl::Seconds(7), kT0 + absl::Seconds(15),
-                                  kT0 + absl::Seconds(23)};
-  EXPECT_EQ(kicks, want);
+  return kicks;
+}
+
+TEST(HandshakeWatchdogTest, InitiatorKicksAfterTheFirstDelayThenBacksOff) {
+  HandshakeWatchdog dog(kOptions);
+  EXPECT_EQ(Kicks(dog, kInitiateTo2),
+            (std::vector<absl::Duration>{absl::Seconds(1), absl::Seconds(3), absl::Seconds(7),
+                                         absl::Seconds(15), absl::Seconds(23)}));
+}
+
+TEST(HandshakeWatchdogTest, ResponderWaitsForTheRemoteFirst) {
+  HandshakeWatchdog dog(kOptions);
+  EXPECT_EQ(Kicks(dog, {}), (std::vector<absl::Duration>{absl::Seconds(3), absl::Seconds(9),
+                                                         absl::Seconds(17), absl::Seconds(25)}));
 }
 
 TEST(HandshakeWatchdogTest, LiveSessionIsLeftAloneAndEndsTheWait) {
-  HandshakeWatchdog dog(K(1), kOneSecond);
-  EXPECT_TRUE(dog.Due(kT0, {Peer(K(2))}).empty());
+  HandshakeWatchdog dog(kOptions);
+  EXPECT_TRUE(dog.Due(kT0, {Peer(K(2))}, kInitiateTo2).empty());
+  EXPECT_EQ(dog.NextKick(), kT0 + absl::Seconds(1));
   // The handshake completed before the first kick was due.
-  EXPECT_TRUE(dog.Due(kT0 + absl::Seconds(2), {Peer(K(2), kT0 + absl::Milliseconds(300))}).empty());
+  const absl::Time handshake = kT0 + absl::Milliseconds(300);
+  EXPECT_TRUE(dog.Due(kT0 + absl::Seconds(2), {Peer(K(2), handshake)}, kInitiateTo2).empty());
   EXPECT_EQ(dog.NextKick(), std::nullopt);
-  EXPECT_TRUE(
-      dog.Due(kT0 + absl::Seconds(100), {Peer(K(2), kT0 + absl::Milliseconds(300))}).empty());
+  EXPECT_TRUE(dog.Due(kT0 + absl::Seconds(100), {Peer(K(2), handshake)}, kInitiateTo2).empty());
 }
 
-TEST(HandshakeWatchdogTest, SessionOlderThanItsLifetimeCountsAsNone) {
-  HandshakeWatchdog dog(K(1), kOneSecond);
+TEST(HandshakeWatchdogTest, SessionOlderThanRejectAfterTimeCountsAsNone) {
+  HandshakeWatchdog dog(kOptions);
   const absl::Time handshake = kT0 - absl::Seconds(181);
-  EXPECT_TRUE(dog.Due(kT0, {Peer(K(2), handshake)}).empty());
-  EXPECT_EQ(dog.Due(kT0 + absl::Seconds(1), {Peer(K(2), handshake)}), std::vector<Key>{K(2)});
+  EXPECT_TRUE(dog.Due(kT0, {Peer(K(2), handshake)}, kInitiateTo2).empty());
+  EXPECT_EQ(dog.Due(kT0 + absl::Seconds(1), {Peer(K(2), handshake)}, kInitiateTo2),
+            std::vector<Key>{K(2)});
 }
 
 TEST(HandshakeWatchdogTest, ASilentPeerAgainAfterASessionStartsOver) {
-  HandshakeWatchdog dog(K(1), kOneSecond);
-  for (absl::Time t = kT0; t <= kT0 + absl::Seconds(8); t += absl::Seconds(1))
-    dog.Due(t, {Peer(K(2))});
-  dog.Due(kT0 + absl::Seconds(9), {Peer(K(2), kT0 + absl::Seconds(9))});
-  const absl::Time later = kT0 + absl::Seconds(9) + absl::Seconds(181);
-  EXPECT_TRUE(dog.Due(later, {Peer(K(2), kT0 + absl::Seconds(9))}).empty());
+  HandshakeWatchdog dog(kOptions);
+  for (absl::Time t = kT0; t <= kT0 + absl::Seconds(8); t += absl::Seconds(1)) {
+    dog.Due(t, {Peer(K(2))}, kInitiateTo2);
+  }
+  const absl::Time handshake = kT0 + absl::Seconds(9);
+  dog.Due(handshake, {Peer(K(2), handshake)}, kInitiateTo2);
+  const absl::Time later = handshake + kRejectAfterTime;
+  EXPECT_TRUE(dog.Due(later, {Peer(K(2), handshake)}, kInitiateTo2).empty());
   EXPECT_EQ(dog.NextKick(), later + absl::Seconds(1));  // the first delay again, not 8 s
 }
 
-TEST(HandshakeWatchdogTest, DefaultsKickWithinASecond) {
-  HandshakeWatchdog lower(K(1)), higher(K(3));
-  lower.Due(kT0, {Peer(K(2))});
-  higher.Due(kT0, {Peer(K(2))});
-  ASSERT_TRUE(lower.NextKick() && higher.NextKick());
-  EXPECT_LT(*lower.NextKick(), *higher.NextKick());
-  EXPECT_LE(*higher.NextKick(), kT0 + absl::Seconds(1));
+TEST(HandshakeWatchdogTest, RemovedPeerIsForgotten) {
+  HandshakeWatchdog dog(kOptions);
+  dog.Due(kT0, {Peer(K(2)), Peer(K(4))}, {K(2), K(4)});
+  EXPECT_EQ(dog.Due(kT0 + absl::Seconds(1), {Peer(K(4))}, {K(2), K(4)}), std::vector<Key>{K(4)});
+  dog.Due(kT0 + absl::Seconds(1), {}, {});
+  EXPECT_EQ(dog.NextKick(), std::nullopt);
 }
 
-TEST(HandshakeWatchdogTest, RemovedPeerIsForgotten) {
-  HandshakeWatchdog dog(K(1), kOneSecond);
-  dog.Due(kT0, {Peer(K(2)), Peer(K(4))});
-  EXPECT_EQ(dog.Due(kT0 + absl::Seconds(1), {Peer(K(4))}), std::vector<Key>{K(4)});
-  dog.Due(kT0 + absl::Seconds(1), {});
-  EXPECT_EQ(dog.NextKick(), std::nullopt);
+TEST(HandshakeWatchdogTest, DefaultsKickInitiatorsWithinASecondAndLetRespondersWaitLonger) {
+  HandshakeWatchdog dog;
+  dog.Due(kT0, {Peer(K(2)), Peer(K(4))}, kInitiateTo2);
+  EXPECT_EQ(dog.NextKick(), kT0 + absl::Milliseconds(500));
+  EXPECT_EQ(dog.Due(kT0 + absl::Milliseconds(500), {Peer(K(2)), Peer(K(4))}, kInitiateTo2),
+            std::vector<Key>{K(2)});
+  EXPECT_EQ(dog.Due(kT0 + absl::Seconds(2), {Peer(K(2)), Peer(K(4))}, kInitiateTo2),
+            std::vector<Key>{K(4)});
 }
 
 }  // namespace
