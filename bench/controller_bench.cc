@@ -36,7 +36,7 @@
 #include "absl/time/clock.h"
 #include "common/kube/informer.h"
 #include "common/kube/resource_client.h"
-#include "common/kube/resources/gateway_resource.h"
+#include "common/kube/resources/gateway.h"
 #include "common/kube/resources/node.h"
 #include "common/kube/rest_client.h"
 #include "common/kube/yaml_json.h"
@@ -101,13 +101,13 @@ absl::Status RunController() {
     std::vector<double> runs;
     size_t elected = 0;
     std::map<std::string, Gateway> gateways;
-    for (const Gateway& gw : gateway_list.items) gateways.emplace(gw.name, gw);
+    for (const Gateway& gw : gateway_list.items) gateways.emplace(gw.meta.name, gw);
     for (int run = 0; run < 20; ++run) {
       absl::Time start = absl::Now();
       elected = 0;
       auto by_gateway = NodesByGateway(gateways, nodes);
       for (const auto& [name, gw] : gateways) {
-        elected += ComputeOutcome(gw, by_gateway[name], now).status.active_endpoints.size();
+        elected += ComputeOutcome(gw, by_gateway[name], {}, now).status.active_endpoints.size();
       }
       runs.push_back(absl::ToDoubleMilliseconds(absl::Now() - start));
     }
@@ -140,7 +140,7 @@ absl::Status RunController() {
       "controller: informers synced in %.2f s; first full reconcile pass %.3f s "
       "(%d gateways, %d status writes, %d errors); start -> all published %.2f s\n",
       absl::ToDoubleSeconds(synced - started), absl::ToDoubleSeconds(first.duration),
-      first.stats.gateways, first.stats.writes, first.stats.errors,
+      static_cast<int>(first.result.gateways.size()), first.result.writes(), first.result.errors(),
       absl::ToDoubleSeconds(first_done - started));
   std::printf("READY\n");
   std::fflush(stdout);
@@ -155,7 +155,7 @@ absl::Status RunController() {
       "controller: %lu passes; last pass %.3f ms (%d writes); status writes %g, "
       "failovers %g, reconcile errors %g\n",
       static_cast<unsigned long>(controller->passes()),
-      last ? absl::ToDoubleMilliseconds(last->duration) : 0.0, last ? last->stats.writes : 0,
+      last ? absl::ToDoubleMilliseconds(last->duration) : 0.0, last ? last->result.writes() : 0,
       controller->metrics().status_writes.value(), controller->metrics().failovers.value(),
       controller->metrics().reconcile_errors.value());
   controller->Stop();

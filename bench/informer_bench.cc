@@ -27,7 +27,7 @@
 #include "absl/time/clock.h"
 #include "common/kube/informer.h"
 #include "common/kube/resource_client.h"
-#include "common/kube/resources/gateway_resource.h"
+#include "common/kube/resources/gateway.h"
 #include "common/kube/resources/node.h"
 #include "common/kube/rest_client.h"
 #include "common/kube/yaml_json.h"
@@ -184,14 +184,16 @@ struct Workload {
           if (!exists[id]) {
             if (gw) {
               Gateway g;
-              g.name = name;
+              g.meta.name = name;
               g.spec.tunnel_replicas = 1;
               absl::StatusOr<Gateway> r = gateways.Create(g);
-              rv = r.ok() ? absl::StatusOr<std::string>(r->resource_version) : r.status();
+              rv = r.ok() ? absl::StatusOr<std::string>(r->meta.resource_version) : r.status();
             } else {
               Node n;
               n.meta.name = name;
-              n.pod_cidr = absl::StrCat("100.", 64 + index / 250, ".", index % 250, ".0/24");
+              n.pod_cidr =
+                  IpPrefix::Parse(absl::StrCat("100.", 64 + index / 250, ".", index % 250, ".0/24"))
+                      .value();
               absl::StatusOr<Node> r = nodes.Create(n);
               rv = r.ok() ? absl::StatusOr<std::string>(r->meta.resource_version) : r.status();
             }
@@ -202,7 +204,7 @@ struct Workload {
                 absl::StrCat(R"({"metadata":{"annotations":{"bench":")", i, R"("}}})");
             if (gw) {
               absl::StatusOr<Gateway> r = gateways.MergePatch(name, patch);
-              rv = r.ok() ? absl::StatusOr<std::string>(r->resource_version) : r.status();
+              rv = r.ok() ? absl::StatusOr<std::string>(r->meta.resource_version) : r.status();
             } else {
               absl::StatusOr<Node> r = nodes.MergePatch(name, patch);
               rv = r.ok() ? absl::StatusOr<std::string>(r->meta.resource_version) : r.status();
@@ -378,14 +380,14 @@ absl::StatusOr<std::unique_ptr<apiserver::ApiServer>> StartServer(ClientConfig& 
   }
   for (int i = 0; i < absl::GetFlag(FLAGS_prepopulate); ++i) {
     Gateway g;
-    g.name = absl::StrCat("static-gw-", i);
+    g.meta.name = absl::StrCat("static-gw-", i);
     g.spec.tunnel_replicas = 1;
     RETURN_IF_ERROR(
         server->CreateJson("/apis/raven.openyurt.io/v1beta1/gateways", EncodeGatewayJson(g))
             .status());
     Node n;
     n.meta.name = absl::StrCat("static-node-", i);
-    n.pod_cidr = absl::StrCat("100.", 96 + i / 250, ".", i % 250, ".0/24");
+    n.pod_cidr = IpPrefix::Parse(absl::StrCat("100.", 96 + i / 250, ".", i % 250, ".0/24")).value();
     n.addresses.push_back({"InternalIP", absl::StrCat("100.127.", i / 250, ".", i % 250)});
     n.ready_status = "True";
     RETURN_IF_ERROR(server->CreateJson("/api/v1/nodes", EncodeNodeJson(n)).status());

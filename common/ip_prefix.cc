@@ -62,6 +62,14 @@ bool IpPrefix::Contains(const IpAddress& ip) const {
   return true;
 }
 
+IpPrefix IpPrefix::Truncated(int to) const {
+  IpPrefix out{address, to < length ? to : length};
+  for (int bit = out.length; bit < address.bit_length(); ++bit) {
+    out.address.bytes[bit / 8] &= static_cast<uint8_t>(~(0x80 >> (bit % 8)));
+  }
+  return out;
+}
+
 std::string IpPrefix::ToString() const { return absl::StrCat(address.ToString(), "/", length); }
 
 }  // namespace raven

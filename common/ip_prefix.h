@@ -42,6 +42,12 @@ struct IpPrefix {
   static IpPrefix Host(const IpAddress& address);
   IpFamily family() const { return address.family; }
   bool Contains(const IpAddress& ip) const;
+  // Whether the two share an address: one contains the other (or they are equal).
+  bool Overlaps(const IpPrefix& other) const {
+    return Contains(other.address) || other.Contains(address);
+  }
+  // The prefix of `length` bits (at most this one's) that contains this one.
+  IpPrefix Truncated(int length) const;
   std::string ToString() const;
 
   friend bool operator==(const IpPrefix& a, const IpPrefix& b) {

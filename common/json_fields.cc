@@ -16,8 +16,12 @@ std::string FieldReader::PathOf(const char* name) const {
   return path_.empty() ? name : absl::StrCat(path_, ".", name);
 }
 
+absl::Status FieldReader::Invalid(const char* name, absl::string_view message) const {
+  return absl::InvalidArgumentError(absl::StrCat(PathOf(name), ": ", message));
+}
+
 absl::Status FieldReader::TypeError(const char* name, const char* expected) const {
-  return absl::InvalidArgumentError(absl::StrCat(PathOf(name), ": expected ", expected));
+  return Invalid(name, absl::StrCat("expected ", expected));
 }
 
 absl::Status FieldReader::String(const char* name, std::string& out) const {

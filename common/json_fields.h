@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "common/status_macros.h"
 #include "rapidjson/document.h"
 
@@ -37,9 +38,13 @@ class FieldReader {
   absl::Status Array(const char* name,
                      const std::function<absl::Status(const FieldReader&)>& fn) const;
 
+  // "path.name" of a field of this object.
+  std::string PathOf(const char* name) const;
+  // An InvalidArgument naming the field: "path.name: message".
+  absl::Status Invalid(const char* name, absl::string_view message) const;
+
  private:
   const rapidjson::Value* Find(const char* name) const;  // nullptr when absent or null
-  std::string PathOf(const char* name) const;
   absl::Status TypeError(const char* name, const char* expected) const;
 
   const rapidjson::Value& object_;

@@ -1,6 +1,7 @@
 #include "controller/controller.h"
 
 #include <algorithm>
+#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "common/kube/backoff.h"
@@ -87,9 +88,9 @@ Controller::Controller(kube::RestClient* rest, ControllerConfig config, metrics:
                 Wake();
               },
       });
-  gateways_ = std::make_unique<kube::Informer<Gateway>>(
+  gateways_ = std::make_unique<kube::Informer<kube::Gateway>>(
       rest, "", Named(config_.informer, "gateways"),
-      kube::InformerHandlers<Gateway>{.on_changed = [this] { Wake(); }});
+      kube::InformerHandlers<kube::Gateway>{.on_changed = [this] { Wake(); }});
   leases_ = std::make_unique<kube::Informer<kube::Lease>>(
       rest, config_.ns, Named(config_.informer, "leases"),
       kube::InformerHandlers<kube::Lease>{
@@ -145,15 +146,34 @@ bool Controller::WaitForSync(absl::Duration timeout) {
 bool Controller::IsLeader() const { return elector_ ? elector_->IsLeader() : true; }
 
 metrics::Health Controller::Health() const {
+  std::string role = "leader";
+  if (!IsLeader()) {
+    std::string leader = elector_->CurrentLeader();
+    role = absl::StrCat("standby (leader: ", leader.empty() ? "none seen" : leader, ")");
+  }
   if (!leases_->HasSynced() || !nodes_->HasSynced() || !gateways_->HasSynced()) {
-    return {false, "informers not synced"};
+    return {false, absl::StrCat(role, ": informers not synced")};
+  }
+  kube::RealClock real;
+  kube::Clock* informer_clock = config_.informer.clock ? config_.informer.clock : &real;
+  const absl::Time now = informer_clock->MonotonicNow();
+  for (const auto& [name, stats] :
+       {std::pair{"heartbeat Leases", leases_->Stats()}, std::pair{"Nodes", nodes_->Stats()},
+        std::pair{"Gateways", gateways_->Stats()}}) {
+    if (stats.failing_since && now - *stats.failing_since > config_.api_stale_after) {
+      return {false,
+              absl::StrCat(
+                  role, ": the API server is unreachable: list/watch of ", name, " failing for ",
+                  absl::FormatDuration(absl::Trunc(now - *stats.failing_since, absl::Seconds(1))))};
+    }
   }
   absl::MutexLock lock(&mu_);
-  if (pass_started_ && clock_->MonotonicNow() - *pass_started_ > kStuckPass) {
-    return {false, absl::StrCat("reconcile pass running for ",
-                                absl::FormatDuration(clock_->MonotonicNow() - *pass_started_))};
+  const absl::Time mono = clock_->MonotonicNow();
+  if (pass_started_ && mono - *pass_started_ > kStuckPass) {
+    return {false, absl::StrCat(role, ": reconcile pass running for ",
+                                absl::FormatDuration(mono - *pass_started_))};
   }
-  return {true, ""};
+  return {true, role};
 }
 
 std::optional<PassReport> Controller::first_pass() const {
@@ -269,13 +289,7 @@ void Controller::Run() {
       retry_at = absl::InfiniteFuture();
       continue;
     }
-    Pass(now);
-    bool failed;
-    {
-      absl::MutexLock lock(&mu_);
-      failed = dirty_retry_;
-    }
-    if (failed) {
+    if (Pass(now)) {
       retry_at = clock_->MonotonicNow() + retry.Next();
     } else {
       retry.Reset();
@@ -283,7 +297,7 @@ void Controller::Run() {
   }
 }
 
-void Controller::Pass(absl::Time mono) {
+bool Controller::Pass(absl::Time mono) {
   std::map<std::string, NodeView> nodes;
   std::map<std::string, absl::Time> changes;
   bool takeover;
@@ -297,23 +311,25 @@ void Controller::Pass(absl::Time mono) {
   }
   if (takeover) reconciler_.ForgetWrites();
   for (auto& [name, view] : nodes) view.lease_fresh = tracker_.IsFresh(name, mono);
-  std::map<std::string, Gateway> gateways = gateways_->Snapshot();
-  const std::map<std::string, absl::Time> before = changes;
-  PassStats stats = reconciler_.ReconcileAll(gateways, nodes, changes);
-  PassReport report{stats, clock_->MonotonicNow() - mono};
+  PassResult result = reconciler_.ReconcileAll(gateways_->Snapshot(), nodes, changes);
+  std::set<std::string> reflected;
+  for (const auto& [name, r] : result.gateways)
+    reflected.insert(r.reflected.begin(), r.reflected.end());
+  const bool failed = result.errors() > 0;
+  PassReport report{std::move(result), clock_->MonotonicNow() - mono};
   metrics_.reconcile_pass_seconds.Observe(absl::ToDoubleSeconds(report.duration));
   absl::MutexLock lock(&mu_);
   pass_started_.reset();
   ++passes_;
   if (!first_pass_ || takeover) first_pass_ = report;
-  last_pass_ = report;
-  dirty_retry_ = stats.errors > 0;
-  for (const auto& [node, at] : before) {
+  last_pass_ = std::move(report);
+  for (const auto& [node, at] : changes) {
     auto it = health_changes_.find(node);
     if (it == health_changes_.end() || it->second != at) continue;  // newer change since
     // Reported by a write, or (a clean pass) reflected in no write at all.
-    if (!changes.count(node) || stats.errors == 0) health_changes_.erase(it);
+    if (reflected.count(node) || !failed) health_changes_.erase(it);
   }
+  return failed;
 }
 
 }  // namespace raven::controller

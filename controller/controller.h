@@ -22,11 +22,10 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "common/gateway.h"
 #include "common/kube/clock.h"
 #include "common/kube/informer.h"
 #include "common/kube/leader_election.h"
-#include "common/kube/resources/gateway_resource.h"
+#include "common/kube/resources/gateway.h"
 #include "common/kube/resources/lease.h"
 #include "common/kube/resources/node.h"
 #include "common/kube/rest_client.h"
@@ -57,12 +56,15 @@ struct ControllerConfig {
   absl::Duration retry_max = absl::Seconds(5);
   std::string host;  // Events' source.host
   kube::InformerOptions informer;
+  // /healthz fails when a list or watch of the API has been failing this
+  // long: a leader cannot write and a standby could not take over.
+  absl::Duration api_stale_after = absl::Seconds(10);
   kube::Clock* clock = nullptr;  // a RealClock when null
 };
 
 // One reconcile pass as the leader: what it did and how long it took.
 struct PassReport {
-  PassStats stats;
+  PassResult result;
   absl::Duration duration;
 };
 
@@ -81,7 +83,8 @@ class Controller {
 
   bool WaitForSync(absl::Duration timeout);
   bool IsLeader() const;
-  // For /healthz: informers synced and the loop not stuck in a pass.
+  // For /healthz: ok with the role ("leader", "standby (leader: x)") when the
+  // informers are synced and current and the loop is not stuck in a pass.
   metrics::Health Health() const;
   uint64_t passes() const;
   // The first pass as leader (the full election + status writes of a start or
@@ -94,7 +97,8 @@ class Controller {
   Controller(kube::RestClient* rest, ControllerConfig config, metrics::Registry* registry);
 
   void Run();
-  void Pass(absl::Time mono);
+  // One pass as the leader; returns whether it failed (and is to be retried).
+  bool Pass(absl::Time mono);
   void Wake();
   bool Woken() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return dirty_ || stopping_; }
   void NoteHealthChange(const std::string& node, absl::Time at);
@@ -112,7 +116,7 @@ class Controller {
   Reconciler reconciler_;  // loop thread only
   std::unique_ptr<kube::LeaderElector> elector_;
   std::unique_ptr<kube::Informer<kube::Node>> nodes_;
-  std::unique_ptr<kube::Informer<Gateway>> gateways_;
+  std::unique_ptr<kube::Informer<kube::Gateway>> gateways_;
   std::unique_ptr<kube::Informer<kube::Lease>> leases_;
 
   mutable absl::Mutex mu_;
@@ -124,7 +128,6 @@ class Controller {
   std::map<std::string, absl::Time> health_changes_ ABSL_GUARDED_BY(mu_);
   std::optional<absl::Time> pass_started_ ABSL_GUARDED_BY(mu_);  // monotonic, while in a pass
   uint64_t passes_ ABSL_GUARDED_BY(mu_) = 0;
-  bool dirty_retry_ ABSL_GUARDED_BY(mu_) = false;  // the last pass had errors
   std::optional<PassReport> first_pass_ ABSL_GUARDED_BY(mu_);
   std::optional<PassReport> last_pass_ ABSL_GUARDED_BY(mu_);
   std::thread thread_;

@@ -24,6 +24,11 @@ ControllerMetrics::ControllerMetrics(metrics::Registry& r)
                      "Gateways wanting endpoints of a type (Replicas > 0) that have none active, "
                      "or whose spec is invalid.")
               .Get()),
+      refused_prefixes(
+          r.AddGauge("raven_controller_refused_prefixes",
+                     "Pod CIDRs of Gateway members left out of the Gateway's status because "
+                     "another Gateway holds them or an overlapping prefix (PrefixConflict).")
+              .Get()),
       is_leader(
           r.AddGauge("raven_controller_is_leader", "1 while this replica is the leader, else 0.")
               .Get()),

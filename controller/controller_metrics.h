@@ -11,6 +11,8 @@
 //   reconcile_errors_total                    counter   failed status writes / passes
 //   gateways_without_active_endpoint          gauge     Gateways with Replicas > 0 of a type and
 //                                                       no active endpoint of it (or rejected)
+//   refused_prefixes                          gauge     members' pod CIDRs left out of a Gateway's
+//                                                       status: another Gateway holds them
 //   is_leader                                 gauge     1 while this replica leads
 //   status_writes_total                       counter   successful Gateway status writes
 //   reconcile_passes_total                    counter   reconcile passes run as leader
@@ -30,6 +32,7 @@ struct ControllerMetrics {
   metrics::Histogram& health_change_to_status_write;
   metrics::Counter& reconcile_errors;
   metrics::Gauge& gateways_without_active_endpoint;
+  metrics::Gauge& refused_prefixes;
   metrics::Gauge& is_leader;
   metrics::Counter& status_writes;
   metrics::Counter& reconcile_passes;

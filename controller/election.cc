@@ -14,25 +14,28 @@ bool IsMember(const NodeView& node, const std::string& gateway) {
   return label != node.labels.end() && label->second == gateway;
 }
 
-std::vector<GatewayNodeInfo> Members(const std::string& gateway,
-                                     const std::map<std::string, NodeView>& nodes,
-                                     std::vector<std::string>& skipped) {
-  std::vector<GatewayNodeInfo> out;
+using kube::EndpointType;
+using kube::GatewayEndpoint;
+
+std::vector<kube::GatewayNode> Members(const std::string& gateway,
+                                       const std::map<std::string, NodeView>& nodes,
+                                       std::vector<std::string>& skipped) {
+  std::vector<kube::GatewayNode> out;
   for (const auto& [name, node] : nodes) {  // std::map: sorted by name
     if (!IsMember(node, gateway)) continue;
-    if (node.internal_ip.empty()) {
+    if (!node.internal_ip) {
       skipped.push_back(name);
       continue;
     }
-    std::vector<std::string> subnets = node.pod_cidrs;
+    std::vector<IpPrefix> subnets = node.pod_cidrs;
     std::sort(subnets.begin(), subnets.end());
     out.push_back({name, node.internal_ip, std::move(subnets)});
   }
   return out;
 }
 
-int DefaultPort(const std::string& type) {
-  return type == kEndpointTypeTunnel ? kDefaultTunnelPort : kDefaultProxyPort;
+int DefaultPort(EndpointType type) {
+  return type == EndpointType::kTunnel ? kube::kDefaultTunnelPort : kube::kDefaultProxyPort;
 }
 
 // The agent's WireGuard port annotation, or 0 when absent or not a port.
@@ -47,22 +50,25 @@ int AnnotatedPort(const NodeView& node) {
 // what the node's agent published.
 GatewayEndpoint Publish(const GatewayEndpoint& candidate, const NodeView& node) {
   GatewayEndpoint ep = candidate;
-  if (ep.port == 0 && ep.type == kEndpointTypeTunnel) ep.port = AnnotatedPort(node);
+  if (ep.port == 0 && ep.type == EndpointType::kTunnel) ep.port = AnnotatedPort(node);
   if (ep.port == 0) ep.port = DefaultPort(ep.type);
   auto key = node.annotations.find(kPublicKeyAnnotation);
-  if (ep.type == kEndpointTypeTunnel && key != node.annotations.end()) {
-    ep.config[std::string(kConfigPublicKey)] = key->second;
+  if (ep.type == EndpointType::kTunnel && key != node.annotations.end()) {
+    if (absl::StatusOr<wg::Key> parsed = wg::Key::FromBase64(key->second); parsed.ok()) {
+      ep.public_key = *parsed;
+    }
   }
   return ep;
 }
 
-void ElectType(const Gateway& gw, const std::string& type, int replicas,
+void ElectType(const kube::Gateway& gw, EndpointType type, int replicas,
                const std::map<std::string, NodeView>& nodes, ElectionResult& out) {
+  const char* type_name = kube::EndpointTypeName(type);
   std::vector<const GatewayEndpoint*> candidates;
   for (const auto& ep : gw.spec.endpoints) {
     if (ep.type != type) continue;
     auto node = nodes.find(ep.node_name);
-    if (node != nodes.end() && node->second.healthy() && IsMember(node->second, gw.name)) {
+    if (node != nodes.end() && node->second.healthy() && IsMember(node->second, gw.meta.name)) {
       candidates.push_back(&ep);
     }
   }
@@ -79,7 +85,7 @@ void ElectType(const Gateway& gw, const std::string& type, int replicas,
     if (active.type != type) continue;
     previous.insert(active.node_name);
     const GatewayEndpoint* still = candidate_for(active.node_name);
-    if (still && static_cast<int>(chosen.size()) < replicas &&
+    if (still != nullptr && static_cast<int>(chosen.size()) < replicas &&
         std::find(chosen.begin(), chosen.end(), still) == chosen.end()) {
       chosen.push_back(still);
     }
@@ -93,21 +99,23 @@ void ElectType(const Gateway& gw, const std::string& type, int replicas,
   for (const auto* c : chosen) {
     now.insert(c->node_name);
     out.status.active_endpoints.push_back(Publish(*c, nodes.at(c->node_name)));
-    if (!previous.count(c->node_name)) out.elected.push_back(absl::StrCat(type, "/", c->node_name));
+    if (!previous.count(c->node_name)) {
+      out.elected.push_back(absl::StrCat(type_name, "/", c->node_name));
+    }
   }
   for (const auto& name : previous) {
-    if (!now.count(name)) out.lost.push_back(absl::StrCat(type, "/", name));
+    if (!now.count(name)) out.lost.push_back(absl::StrCat(type_name, "/", name));
   }
-  if (replicas > 0 && chosen.empty()) out.without_endpoint.push_back(type);
+  if (replicas > 0 && chosen.empty()) out.without_endpoint.push_back(type_name);
 }
 
 }  // namespace
 
-ElectionResult Elect(const Gateway& gateway, const std::map<std::string, NodeView>& nodes) {
+ElectionResult Elect(const kube::Gateway& gateway, const std::map<std::string, NodeView>& nodes) {
   ElectionResult out;
-  out.status.nodes = Members(gateway.name, nodes, out.skipped_members);
-  ElectType(gateway, std::string(kEndpointTypeTunnel), gateway.spec.tunnel_replicas, nodes, out);
-  ElectType(gateway, std::string(kEndpointTypeProxy), gateway.spec.proxy_replicas, nodes, out);
+  out.status.nodes = Members(gateway.meta.name, nodes, out.skipped_members);
+  ElectType(gateway, EndpointType::kTunnel, gateway.spec.tunnel_replicas, nodes, out);
+  ElectType(gateway, EndpointType::kProxy, gateway.spec.proxy_replicas, nodes, out);
   return out;
 }
 

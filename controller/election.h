@@ -5,13 +5,22 @@
 #define RAVEN_CONTROLLER_ELECTION_H_
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
-#include "common/gateway.h"
+#include "common/ip_prefix.h"
+#include "common/kube/resources/gateway.h"
 #include "common/raven_annotations.h"
 
 namespace raven::controller {
+
+// The controller works on the Gateway resource throughout.
+using kube::Gateway;
+using kube::GatewayCondition;
+using kube::GatewayEndpoint;
+using kube::GatewaySpec;
+using kube::GatewayStatus;
 
 // What the election needs to know of a node (label and annotation names in
 // common/raven_annotations.h).
@@ -19,17 +28,17 @@ struct NodeView {
   std::string name;
   std::map<std::string, std::string> labels;
   std::map<std::string, std::string> annotations;
-  std::string internal_ip;             // first InternalIP
-  std::vector<std::string> pod_cidrs;  // spec.podCIDRs (both families), else spec.podCIDR
-  bool ready = false;                  // NodeReady condition is True
-  bool lease_fresh = false;            // its agent renewed its heartbeat Lease in time
+  std::optional<IpAddress> internal_ip;  // first InternalIP
+  std::vector<IpPrefix> pod_cidrs;       // spec.podCIDRs (both families), else spec.podCIDR
+  bool ready = false;                    // NodeReady condition is True
+  bool lease_fresh = false;              // its agent renewed its heartbeat Lease in time
 
   bool healthy() const { return ready && lease_fresh; }
   bool operator==(const NodeView&) const = default;
 };
 
 struct ElectionResult {
-  GatewayStatus status;
+  kube::GatewayStatus status;
   // "tunnel/a1"-style entries, for Events and metrics.
   std::vector<std::string> elected;
   std::vector<std::string> lost;
@@ -46,9 +55,9 @@ struct ElectionResult {
 // the primary; a returning node never takes the role back); free slots are filled from
 // spec.endpoints in list order. A published endpoint is its spec entry with port = spec port, else
 // (tunnel) the agent's wireguard-port annotation, else the type's default, and (tunnel)
-// config.publicKey from the agent's public-key annotation. status.conditions
-// is left empty: the caller owns it.
-ElectionResult Elect(const Gateway& gateway, const std::map<std::string, NodeView>& nodes);
+// config.publicKey from the agent's public-key annotation (none when it is
+// not a WireGuard key). status.conditions is left empty: the caller owns it.
+ElectionResult Elect(const kube::Gateway& gateway, const std::map<std::string, NodeView>& nodes);
 
 }  // namespace raven::controller
 

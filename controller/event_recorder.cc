@@ -28,18 +28,19 @@ KubeEventRecorder::KubeEventRecorder(kube::RestClient* rest, std::string ns, std
   events_.set_request_timeout(absl::Seconds(5));
 }
 
-void KubeEventRecorder::Record(const Gateway& gateway, absl::string_view type,
-                               const std::string& reason, const std::string& message) {
-  if (!dedup_.ShouldRecord(gateway.name, type, reason, message, clock_->MonotonicNow())) return;
-  RAVEN_LOG(kInfo, "event ", type, " ", reason, " gateway/", gateway.name, ": ", message);
-  kube::ObjectReference ref{
-      std::string(kGatewayApiVersion), std::string(kGatewayKind), "", gateway.name, gateway.uid,
-      gateway.resource_version};
+void KubeEventRecorder::Record(const kube::Gateway& gateway, absl::string_view type,
+                               const std::string& reason, const std::string& full_message) {
+  const std::string& name = gateway.meta.name;
+  std::string message = full_message.substr(0, kMaxEventMessageBytes);
+  if (!dedup_.ShouldRecord(name, type, reason, message, clock_->MonotonicNow())) return;
+  RAVEN_LOG(kInfo, "event ", type, " ", reason, " gateway/", name, ": ", message);
+  kube::ObjectReference ref{kube::kGatewayApiVersion, kube::kGatewayKind,           "", name,
+                            gateway.meta.uid,         gateway.meta.resource_version};
   kube::Event event = kube::MakeEvent(ref, ns_, type, reason, message, component_, clock_->Now());
   event.source_host = host_;
   absl::StatusOr<kube::Event> created = events_.Create(event);
   if (!created.ok()) {
-    RAVEN_LOG(kWarning, "recording event ", reason, " for gateway/", gateway.name, ": ",
+    RAVEN_LOG(kWarning, "recording event ", reason, " for gateway/", name, ": ",
               created.status().message());
     return;
   }

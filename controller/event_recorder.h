@@ -7,6 +7,7 @@
 //   Normal  ActiveEndpointLost      a node stopped being one (and why)
 //   Warning NoActiveEndpoint        a type with Replicas > 0 has no healthy candidate
 //   Warning InvalidGateway          the spec failed validation; nothing was applied
+//   Warning PrefixConflict          members claim pod CIDRs another Gateway holds
 #ifndef RAVEN_CONTROLLER_EVENT_RECORDER_H_
 #define RAVEN_CONTROLLER_EVENT_RECORDER_H_
 
@@ -18,10 +19,10 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "common/gateway.h"
 #include "common/kube/clock.h"
 #include "common/kube/resource_client.h"
 #include "common/kube/resources/event.h"
+#include "common/kube/resources/gateway.h"
 #include "common/kube/rest_client.h"
 
 namespace raven::controller {
@@ -30,13 +31,18 @@ inline constexpr char kEventElected[] = "ActiveEndpointElected";
 inline constexpr char kEventLost[] = "ActiveEndpointLost";
 inline constexpr char kEventNoActiveEndpoint[] = "NoActiveEndpoint";
 inline constexpr char kEventInvalidGateway[] = "InvalidGateway";
+inline constexpr char kEventPrefixConflict[] = "PrefixConflict";
+
+// Longer messages are cut (Events are for people, and a hostile object must
+// not make them, or the log lines that echo them, large).
+inline constexpr size_t kMaxEventMessageBytes = 1024;
 
 class EventRecorder {
  public:
   virtual ~EventRecorder() = default;
   // type: kube::kEventTypeNormal or kEventTypeWarning. Best effort: failures are logged.
-  virtual void Record(const Gateway& gateway, absl::string_view type, const std::string& reason,
-                      const std::string& message) = 0;
+  virtual void Record(const kube::Gateway& gateway, absl::string_view type,
+                      const std::string& reason, const std::string& message) = 0;
 };
 
 // Remembers what was recorded and when (monotonic), forgetting entries older
@@ -60,7 +66,7 @@ class KubeEventRecorder final : public EventRecorder {
  public:
   KubeEventRecorder(kube::RestClient* rest, std::string ns, std::string component, std::string host,
                     kube::Clock* clock, absl::Duration dedup_window);
-  void Record(const Gateway& gateway, absl::string_view type, const std::string& reason,
+  void Record(const kube::Gateway& gateway, absl::string_view type, const std::string& reason,
               const std::string& message) override;
   uint64_t recorded() const;
 

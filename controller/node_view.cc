@@ -8,8 +8,7 @@ NodeView ToNodeView(const kube::Node& node) {
   v.labels = node.meta.labels;
   v.annotations = node.meta.annotations;
   v.internal_ip = node.InternalIP();
-  v.pod_cidrs = node.pod_cidrs;
-  if (v.pod_cidrs.empty() && !node.pod_cidr.empty()) v.pod_cidrs.push_back(node.pod_cidr);
+  v.pod_cidrs = node.PodCidrs();
   v.ready = node.IsReady();
   return v;
 }

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/kube/api_error.h"
 #include "common/logging.h"
+#include "controller/prefix_ownership.h"
 
 namespace raven::controller {
 namespace {
@@ -15,7 +16,24 @@ std::pair<std::string, std::string> SplitEntry(const std::string& entry) {
   return {entry.substr(0, slash), entry.substr(slash + 1)};
 }
 
+bool LacksEndpoint(const GatewayOutcome& o) {
+  return !o.validation.ok() ? o.status.active_endpoints.empty()
+                            : !o.election.without_endpoint.empty();
+}
+
 }  // namespace
+
+int PassResult::writes() const {
+  int n = 0;
+  for (const auto& [name, r] : gateways) n += r.wrote;
+  return n;
+}
+
+int PassResult::errors() const {
+  int n = 0;
+  for (const auto& [name, r] : gateways) n += !r.error.ok();
+  return n;
+}
 
 Reconciler::Reconciler(StatusClient* client, EventRecorder* events, ControllerMetrics* metrics,
                        kube::Clock* clock, std::function<bool()> may_write)
@@ -25,104 +43,104 @@ Reconciler::Reconciler(StatusClient* client, EventRecorder* events, ControllerMe
       clock_(clock),
       may_write_(std::move(may_write)) {}
 
-PassStats Reconciler::ReconcileAll(const std::map<std::string, Gateway>& gateways,
-                                   const std::map<std::string, NodeView>& nodes,
-                                   std::map<std::string, absl::Time>& health_changes) {
-  PassStats stats;
+PassResult Reconciler::ReconcileAll(const std::map<std::string, kube::Gateway>& gateways,
+                                    const std::map<std::string, NodeView>& nodes,
+                                    const std::map<std::string, absl::Time>& health_changes) {
+  PassResult pass;
   for (auto it = written_.begin(); it != written_.end();) {
     it = gateways.count(it->first) ? std::next(it) : written_.erase(it);
   }
   std::map<std::string, std::map<std::string, NodeView>> by_gateway =
       NodesByGateway(gateways, nodes);
+  std::map<std::string, std::vector<RefusedPrefix>> refused =
+      ResolvePrefixOwnership(gateways, by_gateway);
+  int without = 0;
+  size_t refused_total = 0;
   for (const auto& [name, gateway] : gateways) {
-    ++stats.gateways;
-    const std::map<std::string, NodeView>& view = by_gateway[name];
-    bool wrote = false, without = false;
-    absl::Status st = ReconcileOne(gateway, view, health_changes, wrote, without);
-    if (wrote) ++stats.writes;
-    if (without) ++stats.without_active_endpoint;
-    if (!st.ok()) {
-      ++stats.errors;
+    GatewayResult r = ReconcileOne(gateway, by_gateway[name], refused[name], health_changes);
+    without += r.without_active_endpoint;
+    refused_total += r.refused_prefixes;
+    if (!r.error.ok()) {
       if (metrics_) metrics_->reconcile_errors.Inc();
-      RAVEN_LOG(kWarning, "gateway/", name, ": ", st.message());
+      RAVEN_LOG(kWarning, "gateway/", name, ": ", r.error.message());
     }
+    pass.gateways[name] = std::move(r);
   }
   if (metrics_) {
-    metrics_->gateways_without_active_endpoint.Set(stats.without_active_endpoint);
+    metrics_->gateways_without_active_endpoint.Set(without);
+    metrics_->refused_prefixes.Set(static_cast<double>(refused_total));
     metrics_->reconcile_passes.Inc();
   }
-  return stats;
+  return pass;
 }
 
-absl::Status Reconciler::ReconcileOne(const Gateway& cached,
-                                      const std::map<std::string, NodeView>& nodes,
-                                      std::map<std::string, absl::Time>& health_changes,
-                                      bool& wrote, bool& without_endpoint) {
-  const Gateway* current = &cached;
-  auto w = written_.find(cached.name);
+GatewayResult Reconciler::ReconcileOne(const kube::Gateway& cached,
+                                       const std::map<std::string, NodeView>& nodes,
+                                       const std::vector<RefusedPrefix>& refused,
+                                       const std::map<std::string, absl::Time>& health_changes) {
+  GatewayResult result;
+  const std::string& name = cached.meta.name;
+  const kube::Gateway* current = &cached;
+  auto w = written_.find(name);
   if (w != written_.end()) {
-    if (w->second.based_on == cached.resource_version) {
+    if (w->second.based_on == cached.meta.resource_version) {
       current = &w->second.object;  // the informer has not seen our write yet
     } else {
       written_.erase(w);  // caught up, or someone else wrote since
-      w = written_.end();
     }
   }
-  const absl::Time now = clock_->Now();
-  GatewayOutcome outcome = ComputeOutcome(*current, nodes, now);
-  auto lacks_endpoint = [](const GatewayOutcome& o) {
-    return !o.validation.ok() ? o.status.active_endpoints.empty()
-                              : !o.election.without_endpoint.empty();
-  };
-  without_endpoint = lacks_endpoint(outcome);
+  GatewayOutcome outcome = ComputeOutcome(*current, nodes, refused, clock_->Now());
+  result.without_active_endpoint = LacksEndpoint(outcome);
+  result.refused_prefixes = outcome.refused.size();
   for (const std::string& skipped : outcome.election.skipped_members) {
-    RAVEN_LOG(kDebug, "gateway/", cached.name, ": member ", skipped,
+    RAVEN_LOG(kDebug, "gateway/", name, ": member ", skipped,
               " has no InternalIP; left out of status.nodes");
   }
-  if (!outcome.changed) return absl::OkStatus();
-  if (!may_write_()) return absl::OkStatus();  // a standby or a leader that lost its lease
+  if (!outcome.changed) return result;
+  if (!may_write_()) return result;  // a standby or a leader that lost its lease
 
-  Gateway desired = *current;
+  kube::Gateway desired = *current;
   desired.status = outcome.status;
-  std::string based_on = current->resource_version;
-  absl::StatusOr<Gateway> result = client_->UpdateStatus(desired);
-  if (kube::IsConflict(result.status())) {
+  std::string based_on = current->meta.resource_version;
+  absl::StatusOr<kube::Gateway> written = client_->UpdateStatus(desired);
+  if (kube::IsConflict(written.status())) {
     // Someone (an old leader, a user) wrote since our copy: elect again on
     // the fresh object, inside the retry loop.
     bool mutated = false;
-    result = client_->UpdateStatusWithRetry(cached.name, [&](Gateway& fresh) -> absl::Status {
+    written = client_->UpdateStatusWithRetry(name, [&](kube::Gateway& fresh) -> absl::Status {
       if (!may_write_()) return absl::FailedPreconditionError("no longer the leader");
-      based_on = fresh.resource_version;
-      outcome = ComputeOutcome(fresh, nodes, clock_->Now());
+      based_on = fresh.meta.resource_version;
+      outcome = ComputeOutcome(fresh, nodes, refused, clock_->Now());
       fresh.status = outcome.status;
       mutated = outcome.changed;
       return absl::OkStatus();
     });
-    if (result.ok() && !mutated) {
-      without_endpoint = lacks_endpoint(outcome);
-      return absl::OkStatus();  // the fresh object already had it
-    }
+    result.without_active_endpoint = LacksEndpoint(outcome);
+    if (written.ok() && !mutated) return result;  // the fresh object already had it
   }
-  if (absl::IsNotFound(result.status())) return absl::OkStatus();            // deleted meanwhile
-  if (absl::IsFailedPrecondition(result.status())) return absl::OkStatus();  // stepped down
-  if (!result.ok()) return result.status();
-  without_endpoint = lacks_endpoint(outcome);
-  wrote = true;
-  written_[cached.name] = Written{*result, based_on};
-  AfterWrite(*result, outcome, nodes, health_changes);
-  return absl::OkStatus();
+  if (absl::IsNotFound(written.status())) return result;            // deleted meanwhile
+  if (absl::IsFailedPrecondition(written.status())) return result;  // stepped down
+  if (!written.ok()) {
+    result.error = written.status();
+    return result;
+  }
+  result.wrote = true;
+  written_[name] = Written{*written, based_on};
+  result.reflected = AfterWrite(*written, outcome, nodes, health_changes);
+  return result;
 }
 
-void Reconciler::AfterWrite(const Gateway& written, const GatewayOutcome& outcome,
-                            const std::map<std::string, NodeView>& nodes,
-                            std::map<std::string, absl::Time>& health_changes) {
+std::vector<std::string> Reconciler::AfterWrite(
+    const kube::Gateway& written, const GatewayOutcome& outcome,
+    const std::map<std::string, NodeView>& nodes,
+    const std::map<std::string, absl::Time>& health_changes) {
   if (metrics_) metrics_->status_writes.Inc();
   if (!outcome.validation.ok()) {
     if (events_) {
       events_->Record(written, kube::kEventTypeWarning, kEventInvalidGateway,
                       absl::StrCat("spec rejected, not acted on: ", outcome.validation.message()));
     }
-    return;
+    return {};
   }
   // Metrics first (cheap, and exact as soon as the write returned), then
   // the Events (API calls).
@@ -138,25 +156,26 @@ void Reconciler::AfterWrite(const Gateway& written, const GatewayOutcome& outcom
     involved.insert(node);
     lost_types.insert(type);
   }
+  std::vector<std::string> reflected;
+  std::optional<absl::Time> earliest;
+  for (const std::string& node : involved) {
+    auto it = health_changes.find(node);
+    if (it == health_changes.end()) continue;
+    reflected.push_back(node);
+    if (!earliest || it->second < *earliest) earliest = it->second;
+  }
   if (metrics_) {
     metrics_->elections.Inc(static_cast<double>(e.elected.size()));
     for (const std::string& type : lost_types) {
       if (elected_types.count(type)) metrics_->failovers.Inc();
     }
     // Latency from the earliest health change this write reflects.
-    std::optional<absl::Time> earliest;
-    for (const std::string& node : involved) {
-      auto it = health_changes.find(node);
-      if (it == health_changes.end()) continue;
-      if (!earliest || it->second < *earliest) earliest = it->second;
-    }
     if (earliest) {
       metrics_->health_change_to_status_write.Observe(
           absl::ToDoubleSeconds(clock_->MonotonicNow() - *earliest));
     }
   }
-  for (const std::string& node : involved) health_changes.erase(node);
-  if (!events_) return;
+  if (!events_) return reflected;
   for (const std::string& entry : e.elected) {
     auto [type, node] = SplitEntry(entry);
     events_->Record(written, kube::kEventTypeNormal, kEventElected,
@@ -169,11 +188,16 @@ void Reconciler::AfterWrite(const Gateway& written, const GatewayOutcome& outcom
                     absl::StrCat("node ", node, " is no longer an active ", type, " endpoint (",
                                  why.empty() ? "no longer a candidate" : why, ")"));
   }
+  const kube::GatewayCondition* ready = FindCondition(written.status, kConditionReady);
   if (!e.without_endpoint.empty()) {
-    const GatewayCondition* ready = FindCondition(written.status, kConditionReady);
     events_->Record(written, kube::kEventTypeWarning, kEventNoActiveEndpoint,
                     ready ? ready->message : "no healthy endpoint");
   }
+  if (!outcome.refused.empty()) {
+    events_->Record(written, kube::kEventTypeWarning, kEventPrefixConflict,
+                    PrefixConflictMessage(outcome.refused));
+  }
+  return reflected;
 }
 
 }  // namespace raven::controller

@@ -1,8 +1,8 @@
-// One reconcile pass: for every Gateway, compute the wanted status
-// (gateway_status.h) and write it only when it differs from the current one;
-// on 409 re-read and re-elect on the fresh object (UpdateStatusWithRetry).
-// After a write: Events and metrics. Not thread-safe: the controller's loop
-// owns it.
+// One reconcile pass: the prefix ownership across all Gateways, then for
+// every Gateway the wanted status (gateway_status.h), written only when it
+// differs from the current one; on 409 re-read and re-elect on the fresh
+// object (UpdateStatusWithRetry). After a write: Events and metrics. Not
+// thread-safe: the controller's loop owns it.
 //
 // "Current" is the informer's copy, except right after our own write, before
 // the informer has seen it: then the object the write returned, so a pass
@@ -13,11 +13,12 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
-#include "common/gateway.h"
 #include "common/kube/clock.h"
+#include "common/kube/resources/gateway.h"
 #include "controller/controller_metrics.h"
 #include "controller/election.h"
 #include "controller/event_recorder.h"
@@ -26,11 +27,22 @@
 
 namespace raven::controller {
 
-struct PassStats {
-  int gateways = 0;
-  int writes = 0;
-  int errors = 0;
-  int without_active_endpoint = 0;
+// What a pass did to one Gateway.
+struct GatewayResult {
+  absl::Status error;
+  bool wrote = false;
+  bool without_active_endpoint = false;  // a wanted type has none (or the spec is invalid)
+  size_t refused_prefixes = 0;
+  // Nodes whose health change this write published (their entries of the
+  // pass's health_changes are observed and done with).
+  std::vector<std::string> reflected;
+};
+
+struct PassResult {
+  std::map<std::string, GatewayResult> gateways;
+
+  int writes() const;
+  int errors() const;
 };
 
 class Reconciler {
@@ -40,29 +52,29 @@ class Reconciler {
   Reconciler(StatusClient* client, EventRecorder* events, ControllerMetrics* metrics,
              kube::Clock* clock, std::function<bool()> may_write);
 
-  // `nodes` (all of them) must carry lease_fresh. `health_changes` maps a node to the
-  // monotonic time of its last health change not yet reflected in a status
-  // write; entries a write reflects are observed in the latency histogram and
-  // erased.
-  PassStats ReconcileAll(const std::map<std::string, Gateway>& gateways,
-                         const std::map<std::string, NodeView>& nodes,
-                         std::map<std::string, absl::Time>& health_changes);
+  // `nodes` (all of them) must carry lease_fresh. `health_changes` maps a
+  // node to the monotonic time of its last health change not yet reflected
+  // in a status write: a write that reflects one observes its latency.
+  PassResult ReconcileAll(const std::map<std::string, kube::Gateway>& gateways,
+                          const std::map<std::string, NodeView>& nodes,
+                          const std::map<std::string, absl::Time>& health_changes);
 
   // Drops what it remembers of its own writes (on a leadership change).
   void ForgetWrites() { written_.clear(); }
 
  private:
   struct Written {
-    Gateway object;        // as the API returned it
+    kube::Gateway object;  // as the API returned it
     std::string based_on;  // the resourceVersion the write replaced
   };
-  // Returns whether the Gateway ends up without an active endpoint of a wanted type.
-  absl::Status ReconcileOne(const Gateway& cached, const std::map<std::string, NodeView>& nodes,
-                            std::map<std::string, absl::Time>& health_changes, bool& wrote,
-                            bool& without_endpoint);
-  void AfterWrite(const Gateway& written, const GatewayOutcome& outcome,
-                  const std::map<std::string, NodeView>& nodes,
-                  std::map<std::string, absl::Time>& health_changes);
+  GatewayResult ReconcileOne(const kube::Gateway& cached,
+                             const std::map<std::string, NodeView>& nodes,
+                             const std::vector<RefusedPrefix>& refused,
+                             const std::map<std::string, absl::Time>& health_changes);
+  // Events and metrics of a write; returns the nodes whose health it reflected.
+  std::vector<std::string> AfterWrite(const kube::Gateway& written, const GatewayOutcome& outcome,
+                                      const std::map<std::string, NodeView>& nodes,
+                                      const std::map<std::string, absl::Time>& health_changes);
 
   StatusClient* const client_;
   EventRecorder* const events_;

@@ -6,9 +6,9 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "common/gateway.h"
 #include "common/kube/resource_client.h"
-#include "common/kube/resources/gateway_resource.h"
+#include "common/kube/resources/gateway.h"
+#include "controller/election.h"
 
 namespace raven::controller {
 

@@ -1,92 +1,100 @@
-// raven-agent's long-running part: sets the node up, then keeps the dataplane
-// equal to what the Gateways say, reacting to Gateway changes (API watch or
-// file), links that come and go, a 1 s dataplane self-check and a periodic
-// resync as a safety net. With the API it also keeps the node's heartbeat
-// Lease and Node annotations (daemon/cluster/heartbeat.h), and it serves
-// /healthz and /metrics.
+// raven-agent's decisions, over parts it is given (real ones from
+// agent_runtime.h, fakes in tests):
+//   Sync()            read the Gateways, keep the last good version of each,
+//                     compute the desired dataplane (one pure function) and
+//                     apply it by diff; a Gateway source that fails changes
+//                     nothing
+//   CheckDataplane()  the dataplane self-check: devices and program
+//                     attachments (repaired when missing), WireGuard peer
+//                     state, and whether the Gateways are current; while the
+//                     dataplane is broken the heartbeat is withheld so that
+//                     the pool fails over
+//   WatchHandshakes() re-creates WireGuard peers whose handshake stalls
+// and the status that /healthz, /metrics and the heartbeat report.
 #ifndef RAVEN_DAEMON_AGENT_H_
 #define RAVEN_DAEMON_AGENT_H_
 
 #include <map>
-#include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
-#include "absl/status/statusor.h"
-#include "common/kube/rest_client.h"
-#include "common/metrics/http_server.h"
-#include "common/metrics/registry.h"
-#include "daemon/agent_config.h"
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "common/kube/clock.h"
+#include "common/wg_key.h"
 #include "daemon/agent_metrics.h"
 #include "daemon/agent_status.h"
-#include "daemon/bpf/dataplane_programs.h"
 #include "daemon/bpf/relay_members.h"
 #include "daemon/bpf/route_table.h"
-#include "daemon/bpf/tc_attach.h"
 #include "daemon/cluster/heartbeat.h"
+#include "daemon/dataplane_node.h"
 #include "daemon/gateway_source.h"
-#include "daemon/interface_attacher.h"
+#include "daemon/model/desired_dataplane.h"
 #include "daemon/model/gateway_store.h"
 #include "daemon/reconciler.h"
-#include "daemon/tunnel_devices.h"
 #include "daemon/wireguard/handshake_watchdog.h"
-#include "daemon/wireguard/keys.h"
 #include "daemon/wireguard/wireguard_device.h"
 
 namespace raven {
 
+struct AgentSettings {
+  std::string node_name;
+  wg::Key public_key;
+  DataplaneOptions dataplane;
+  // The Gateway watch (or, with a hung API server, the heartbeat) failing this
+  // long makes /healthz fail; the dataplane is kept.
+  absl::Duration watch_stale_after = absl::Seconds(10);
+  wg::WatchdogOptions handshakes;
+};
+
+// What the agent drives. All must outlive it; heartbeat and metrics may be
+// null (Gateways from a file; no metrics).
+struct AgentParts {
+  GatewaySource* source = nullptr;
+  DataplaneNode* node = nullptr;
+  bpf::RouteTable* routes = nullptr;
+  bpf::RelayMembers* members = nullptr;
+  wg::WireGuardDevice* wireguard = nullptr;
+  const HeartbeatView* heartbeat = nullptr;
+  AgentMetrics* metrics = nullptr;
+  kube::Clock* clock = nullptr;
+};
+
 class Agent {
  public:
-  static absl::StatusOr<std::unique_ptr<Agent>> Start(const AgentConfig& config);
-  ~Agent();
+  Agent(AgentSettings settings, AgentParts parts, AgentStatus& status);
 
-  // Runs until SIGTERM or SIGINT. Leaves the dataplane in place on exit: a
-  // restarted agent takes over without a gap; --cleanup removes it.
-  absl::Status Run();
+  // Sets the node up (devices, attachments), checks it, and applies the
+  // Gateways as far as they are known. Fails only when the node cannot be
+  // set up at all.
+  absl::Status Start();
+  void Sync();
+  void CheckDataplane();
+  // Re-creates stalled peers; the time of the next call it wants, if any.
+  std::optional<absl::Time> WatchHandshakes();
+
+  // "" while the heartbeat may be renewed (the dataplane can carry traffic).
+  std::string HeartbeatProblem() const { return status_.DataplaneProblem(); }
 
  private:
-  Agent(AgentConfig config, wg::KeyPair keys, UplinkInfo uplink,
-        std::unique_ptr<bpf::DataplanePrograms> programs,
-        std::unique_ptr<wg::WireGuardDevice> wireguard);
-
-  // The Gateway source, heartbeat and HTTP endpoint the config asks for.
-  absl::Status ConnectCluster();
-  // Devices and program attachments, recreated if something removed them.
   absl::Status EnsureNode();
-  // Checks programs and devices, reads WireGuard peer state; repairs what is
-  // missing. Updates status_.
-  void CheckDataplane();
-  // Reads the Gateways and reconciles; bad input keeps the last good state.
-  void Sync();
-  // Re-creates the WireGuard peers whose handshake stalls (handshake_watchdog.h)
-  // and arms kick_timer_fd_ for the next kick.
-  void WatchHandshakes(const std::vector<wg::PeerStatus>& peers);
+  std::vector<wg::PeerStatus> ReadPeers(std::vector<std::string>& problems);
+  std::optional<absl::Time> Watch(const std::vector<wg::PeerStatus>& peers);
+  std::string SourceProblem(bool dataplane_ok) const;
+  // The remote Gateway of a WireGuard peer, for logs and metrics.
+  std::string GatewayOf(const wg::Key& key) const;
 
-  AgentConfig config_;
-  wg::KeyPair keys_;
-  UplinkInfo uplink_;
-  std::unique_ptr<bpf::DataplanePrograms> programs_;
-  std::unique_ptr<wg::WireGuardDevice> wireguard_;
-  bpf::TcAttacher tc_;
-  bpf::BpfRouteTable route_table_;
-  bpf::BpfRelayMembers relay_members_;
-  InterfaceAttacher attacher_;
+  const AgentSettings settings_;
+  const AgentParts parts_;
+  AgentStatus& status_;
+  GatewayStore store_;
   Reconciler reconciler_;
-  GatewayStore store_{config_.node_name};
-  DataplaneDevices devices_;
-  NodeRole last_role_ = NodeRole::kNone;
-  std::map<std::string, std::string> peer_gateways_;  // WireGuard public key -> remote Gateway
-  std::map<wg::Key, DesiredPeer> peer_plans_;         // the peers of the last Sync
   wg::HandshakeWatchdog watchdog_;
-  int kick_timer_fd_ = -1;  // owned by Run()
+  DataplaneDevices devices_;
+  DesiredDataplane applied_;    // the last desired dataplane applied
+  bool applied_known_ = false;  // applied_ holds something (else: what the kernel has)
   std::string last_read_error_;
-
-  AgentStatus status_;
-  std::unique_ptr<kube::RestClient> rest_;  // null with a Gateway file
-  std::unique_ptr<GatewaySource> source_;
-  std::unique_ptr<Heartbeat> heartbeat_;
-  metrics::Registry registry_;
-  std::unique_ptr<AgentMetrics> metrics_;
-  std::unique_ptr<metrics::HttpServer> http_;  // last: stops first
 };
 
 }  // namespace raven

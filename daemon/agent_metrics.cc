@@ -23,6 +23,11 @@ std::vector<CollectedFamily> CollectStatus(const AgentStatus& status) {
                  "Remote prefixes in the BPF route maps.",
                  Type::kGauge,
                  {{{}, static_cast<double>(s.routes)}}});
+  out.push_back({"raven_agent_refused_prefixes",
+                 "Remote prefixes not routed because they overlap the local pool's or another "
+                 "Gateway's (see /healthz?verbose and the log).",
+                 Type::kGauge,
+                 {{{}, static_cast<double>(s.refused_prefixes.size())}}});
   out.push_back({"raven_agent_healthy",
                  "1 when /healthz answers ok.",
                  Type::kGauge,
@@ -105,7 +110,7 @@ std::vector<CollectedFamily> CollectBpfCounters(const AgentStatus& status, BpfCo
   return out;
 }
 
-std::vector<CollectedFamily> CollectHeartbeat(const Heartbeat& heartbeat) {
+std::vector<CollectedFamily> CollectHeartbeat(const HeartbeatView& heartbeat) {
   HeartbeatState s = heartbeat.state();
   return {{"raven_agent_heartbeat_renewals_total",
            "Heartbeat Lease renewals.",
@@ -120,7 +125,7 @@ std::vector<CollectedFamily> CollectHeartbeat(const Heartbeat& heartbeat) {
 }  // namespace
 
 AgentMetrics::AgentMetrics(metrics::Registry& registry, const AgentStatus& status,
-                           const Heartbeat* heartbeat, BpfCounterFds fds)
+                           const HeartbeatView* heartbeat, BpfCounterFds fds)
     : reconcile_duration_(registry
                               .AddHistogram("raven_agent_reconcile_duration_seconds",
                                             "Time to compute and apply the desired dataplane.",

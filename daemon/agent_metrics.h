@@ -4,6 +4,7 @@
 //
 //   raven_agent_role{role}                          1 for the current role
 //   raven_agent_route_entries                       BPF route entries
+//   raven_agent_refused_prefixes                    remote prefixes not routed (overlaps)
 //   raven_agent_peer_packets_total{gateway}         sent toward a remote pool by this node
 //   raven_agent_peer_bytes_total{gateway}           (its pods and host; summed over nodes: all)
 //   raven_agent_relayed_packets_total{node}         relayed by this gateway for a member
@@ -37,8 +38,8 @@ class AgentMetrics {
  public:
   // heartbeat may be null (file mode). Everything referenced must outlive
   // the registry's scrapes.
-  AgentMetrics(metrics::Registry& registry, const AgentStatus& status, const Heartbeat* heartbeat,
-               BpfCounterFds fds);
+  AgentMetrics(metrics::Registry& registry, const AgentStatus& status,
+               const HeartbeatView* heartbeat, BpfCounterFds fds);
 
   void ObserveReconcile(absl::Duration duration, bool ok);
   void CountHandshakeRestarts(int peers) { handshake_restarts_.Inc(peers); }

@@ -19,4 +19,11 @@ std::vector<std::string> AgentStatus::HealthProblems() const {
   return out;
 }
 
+std::vector<std::string> AgentStatus::Warnings() const {
+  absl::MutexLock lock(&mu_);
+  std::vector<std::string> out;
+  for (const std::string& r : snapshot_.refused_prefixes) out.push_back("not routed: " + r);
+  return out;
+}
+
 }  // namespace raven

@@ -34,6 +34,9 @@ struct AgentSnapshot {
   std::vector<std::string> dataplane_problems;    // detached programs, missing devices
   std::string source_problem;                     // stale or unreadable Gateways
   std::string reconcile_error;                    // the last reconcile's error, if it failed
+  // Remote prefixes not routed: they overlap the local pool's or another
+  // Gateway's (a warning, not a failure of this node).
+  std::vector<std::string> refused_prefixes;
 };
 
 class AgentStatus {
@@ -51,6 +54,8 @@ class AgentStatus {
   std::string DataplaneProblem() const;
   // ok, or every reason it is not (dataplane, Gateways, reconcile).
   std::vector<std::string> HealthProblems() const;
+  // What is worth knowing although the node is healthy (refused prefixes).
+  std::vector<std::string> Warnings() const;
 
  private:
   mutable absl::Mutex mu_;

@@ -31,12 +31,12 @@ absl::StatusOr<std::unique_ptr<FileGatewaySource>> FileGatewaySource::Open(
 
 FileGatewaySource::~FileGatewaySource() { close(inotify_fd_); }
 
-absl::StatusOr<std::vector<DecodedGateway>> FileGatewaySource::Read() {
+absl::StatusOr<std::vector<kube::DecodedGateway>> FileGatewaySource::Read() {
   std::ifstream in(path_);
   if (!in) return absl::NotFoundError(absl::StrCat("open ", path_, ": ", strerror(errno)));
   std::stringstream text;
   text << in.rdbuf();
-  auto decoded = DecodeGatewayDocument(text.str());
+  auto decoded = kube::DecodeGatewayDocument(text.str());
   if (!decoded.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(path_, ": ", decoded.status().message()));
   }

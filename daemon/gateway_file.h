@@ -22,7 +22,7 @@ class FileGatewaySource : public GatewaySource {
 
   int fd() const override { return inotify_fd_; }
   bool Drain() override;
-  absl::StatusOr<std::vector<DecodedGateway>> Read() override;
+  absl::StatusOr<std::vector<kube::DecodedGateway>> Read() override;
   std::string Staleness() const override { return ""; }
 
  private:

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "common/gateway.h"
+#include "common/kube/resources/gateway.h"
 
 namespace raven {
 
@@ -22,7 +22,7 @@ class GatewaySource {
   virtual bool Drain() = 0;
   // Every Gateway, including ones that failed to decode (by name). An error
   // means "nothing usable now": the caller keeps its last good dataplane.
-  virtual absl::StatusOr<std::vector<DecodedGateway>> Read() = 0;
+  virtual absl::StatusOr<std::vector<kube::DecodedGateway>> Read() = 0;
   // "" while the Gateways are current; otherwise why they may be out of date
   // (for /healthz and the log).
   virtual std::string Staleness() const = 0;

@@ -14,7 +14,7 @@
 #include "absl/strings/str_split.h"
 #include "common/flag_names.h"
 #include "common/logging.h"
-#include "daemon/agent.h"
+#include "daemon/agent_runtime.h"
 #include "daemon/bpf/libbpf_logging.h"
 #include "daemon/cleanup.h"
 #include "daemon/wireguard/key_file.h"
@@ -140,7 +140,7 @@ int main(int argc, char** argv) {
                  "--heartbeat_interval\n");
     return 2;
   }
-  auto agent = raven::Agent::Start(config);
+  auto agent = raven::AgentRuntime::Start(config);
   if (!agent.ok()) {
     RAVEN_LOG(kError, "start: ", agent.status().message());
     return 1;

@@ -1,6 +1,5 @@
 #include "daemon/reconciler.h"
 
-#include <map>
 #include <set>
 #include <vector>
 
@@ -8,23 +7,6 @@
 #include "common/status_macros.h"
 
 namespace raven {
-namespace {
-
-absl::StatusOr<std::map<wg::Key, wg::PeerConfig>> DesiredPeers(const DesiredDataplane& desired) {
-  std::map<wg::Key, wg::PeerConfig> out;
-  for (const auto& [gateway, peer] : desired.peers) {
-    auto key = wg::Key::FromBase64(peer.public_key);
-    if (!key.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("Gateway ", gateway, ": public key: ", key.status().message()));
-    }
-    out[*key] =
-        wg::PeerConfig{*key, peer.endpoint, peer.allowed_ips, peer.persistent_keepalive_seconds};
-  }
-  return out;
-}
-
-}  // namespace
 
 bool Reconciler::SamePeer(const wg::PeerConfig& want, const wg::PeerStatus& have,
                           absl::Time now) const {
@@ -32,7 +14,6 @@ bool Reconciler::SamePeer(const wg::PeerConfig& want, const wg::PeerStatus& have
       want.persistent_keepalive_seconds != have.config.persistent_keepalive_seconds) {
     return false;
   }
-  // A peer we gave no endpoint keeps whatever endpoint it roamed to.
   if (!want.endpoint.has_value() || want.endpoint == have.config.endpoint) return true;
   auto wanted = wanted_endpoints_.find(want.public_key);
   const bool gateways_unchanged =
@@ -40,49 +21,26 @@ bool Reconciler::SamePeer(const wg::PeerConfig& want, const wg::PeerStatus& have
   return gateways_unchanged && wg::HasLiveSession(have, now);
 }
 
-absl::StatusOr<bpf::RouteMap> Reconciler::DesiredRoutes(const DesiredDataplane& desired,
-                                                        const DataplaneDevices& devices) const {
-  bpf::RouteMap out;
-  if (desired.role == NodeRole::kNone) return out;
-  const bool member = desired.role == NodeRole::kMember;
-  const uint32_t ifindex = member ? devices.vxlan_ifindex : devices.wireguard_ifindex;
-  if (ifindex == 0) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(member ? "VXLAN" : "WireGuard", " device has no ifindex"));
-  }
-  for (const auto& [prefix, route] : desired.routes) {
-    bpf::RouteValue value;
-    value.peer_id = route.peer_id;
-    value.ifindex = ifindex;
-    value.mtu = devices.path_mtu;
-    value.action = member ? bpf::RouteAction::kVxlan : bpf::RouteAction::kWireGuard;
-    if (member) value.tunnel_dst = *desired.relay_to;
-    out[prefix] = value;
-  }
-  return out;
-}
-
-absl::StatusOr<ReconcileStats> Reconciler::Apply(const DesiredDataplane& desired,
-                                                 const DataplaneDevices& devices, absl::Time now) {
+absl::StatusOr<ReconcileStats> Reconciler::Apply(const DesiredDataplane& desired, absl::Time now) {
   ReconcileStats stats;
-  ASSIGN_OR_RETURN(bpf::RouteMap want_routes, DesiredRoutes(desired, devices));
-  ASSIGN_OR_RETURN(auto want_peers, DesiredPeers(desired));
   ASSIGN_OR_RETURN(bpf::RouteMap have_routes, routes_.Dump());
   ASSIGN_OR_RETURN(std::vector<wg::PeerStatus> have_peer_list, wireguard_.GetPeers());
   std::map<wg::Key, wg::PeerStatus> have_peers;
   for (auto& p : have_peer_list) have_peers[p.config.public_key] = std::move(p);
 
   std::vector<wg::PeerConfig> upserts;
-  for (const auto& [key, want] : want_peers) {
+  for (const auto& [key, plan] : desired.peers) {
     auto have = have_peers.find(key);
-    if (have == have_peers.end() || !SamePeer(want, have->second, now)) upserts.push_back(want);
+    if (have == have_peers.end() || !SamePeer(plan.config, have->second, now)) {
+      upserts.push_back(plan.config);
+    }
   }
   if (!upserts.empty()) {
     RETURN_IF_ERROR(wireguard_.UpsertPeers(upserts));
     stats.peers_written = static_cast<int>(upserts.size());
   }
   wanted_endpoints_.clear();
-  for (const auto& [key, want] : want_peers) wanted_endpoints_[key] = want.endpoint;
+  for (const auto& [key, plan] : desired.peers) wanted_endpoints_[key] = plan.config.endpoint;
 
   ASSIGN_OR_RETURN(std::set<IpAddress> have_members, members_.Dump());
   for (const auto& [member, node] : desired.relay_members) {
@@ -91,14 +49,14 @@ absl::StatusOr<ReconcileStats> Reconciler::Apply(const DesiredDataplane& desired
     ++stats.members_added;
   }
 
-  for (const auto& [prefix, value] : want_routes) {
+  for (const auto& [prefix, value] : desired.routes) {
     auto have = have_routes.find(prefix);
     if (have != have_routes.end() && have->second == value) continue;
     RETURN_IF_ERROR(routes_.Upsert(prefix, value));
     ++stats.routes_written;
   }
   for (const auto& [prefix, value] : have_routes) {
-    if (want_routes.count(prefix)) continue;
+    if (desired.routes.count(prefix)) continue;
     RETURN_IF_ERROR(routes_.Delete(prefix));
     ++stats.routes_deleted;
   }
@@ -111,7 +69,7 @@ absl::StatusOr<ReconcileStats> Reconciler::Apply(const DesiredDataplane& desired
 
   std::vector<wg::Key> removals;
   for (const auto& [key, have] : have_peers) {
-    if (!want_peers.count(key)) removals.push_back(key);
+    if (!desired.peers.count(key)) removals.push_back(key);
   }
   if (!removals.empty()) {
     RETURN_IF_ERROR(wireguard_.RemovePeers(removals));

@@ -5,7 +5,6 @@
 #ifndef RAVEN_DAEMON_RECONCILER_H_
 #define RAVEN_DAEMON_RECONCILER_H_
 
-#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -18,12 +17,6 @@
 #include "daemon/wireguard/wireguard_device.h"
 
 namespace raven {
-
-struct DataplaneDevices {
-  uint32_t wireguard_ifindex = 0;
-  uint32_t vxlan_ifindex = 0;
-  uint16_t path_mtu = 0;  // what fits through WireGuard (and VXLAN) on this node
-};
 
 struct ReconcileStats {
   int routes_written = 0;
@@ -44,19 +37,16 @@ class Reconciler {
       : routes_(routes), members_(members), wireguard_(wireguard) {}
 
   // `now` judges whether a peer's WireGuard session is live.
-  absl::StatusOr<ReconcileStats> Apply(const DesiredDataplane& desired,
-                                       const DataplaneDevices& devices, absl::Time now);
+  absl::StatusOr<ReconcileStats> Apply(const DesiredDataplane& desired, absl::Time now);
 
  private:
   // Whether the device's peer is what we want. An endpoint that differs is
   // left as it is while the peer has a live session and the Gateways still
   // say what they said when we last wrote it: WireGuard roams a live peer to
   // where its packets come from (a NAT's mapping), and writing the configured
-  // address back would break that session's path.
+  // address back would break that session's path. A peer we give no endpoint
+  // keeps whatever endpoint it has.
   bool SamePeer(const wg::PeerConfig& want, const wg::PeerStatus& have, absl::Time now) const;
-
-  absl::StatusOr<bpf::RouteMap> DesiredRoutes(const DesiredDataplane& desired,
-                                              const DataplaneDevices& devices) const;
 
   bpf::RouteTable& routes_;
   bpf::RelayMembers& members_;

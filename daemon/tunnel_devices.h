@@ -6,7 +6,7 @@
 
 #include "absl/status/statusor.h"
 #include "daemon/agent_config.h"
-#include "daemon/reconciler.h"
+#include "daemon/model/desired_dataplane.h"
 #include "daemon/wireguard/keys.h"
 #include "daemon/wireguard/wireguard_device.h"
 

@@ -204,6 +204,22 @@ create_topology() {
   done
 }
 
+# relink NODE: brings NODE's link back up after `ip link set ... down` took it,
+# with what a link going down removes (its IPv6 address, the routes through
+# it), as create_topology made them.
+relink() {
+  local node=$1 pool=${1:0:1} n=${1:1} other p dev
+  other=$pool$(( 3 - n ))
+  case $pool in c) p=1 dev=ul0 ;; a) p=2 dev=lan0 ;; b) p=3 dev=lan0 ;; *) die "relink: no node $node" ;; esac
+  local lan4=198.18.0.1 lan6=fd7f:1::1
+  [[ $pool == c ]] || lan4=100.127.$p.1 lan6=fd7f:$p::1
+  ipn "$node" link set "$dev" up
+  ipn "$node" -6 addr replace "$lan6$n/64" dev "$dev" nodad
+  [[ $pool == c ]] || ipn "$node" route replace default via "100.127.$p.1"
+  ipn "$node" route replace "100.64.$p${other:1}.0/24" via "$lan4${other:1}"
+  ipn "$node" -6 route replace "fd64:$p${other:1}::/64" via "$lan6${other:1}"
+}
+
 # ---------------------------------------------------------------- state of the machine
 lab_namespaces() { ip netns list 2>/dev/null | awk '$1 ~ /^rvlab-/ {print $1}'; }
 lab_is_up() { [[ -n $(lab_namespaces) || -d $RUN_DIR ]] || mountpoint -q "$BPF_ROOT"; }

@@ -38,7 +38,7 @@ ApiGatewaySource::ApiGatewaySource(kube::RestClient* rest, int event_fd, absl::D
     : event_fd_(event_fd),
       stale_after_(stale_after),
       informer_(rest, "", GatewayInformerOptions(),
-                kube::InformerHandlers<Gateway>{.on_changed = [event_fd] {
+                kube::InformerHandlers<kube::Gateway>{.on_changed = [event_fd] {
                   uint64_t one = 1;
                   // Only fails when the counter would overflow: already readable.
                   (void)!write(event_fd, &one, sizeof(one));
@@ -54,11 +54,11 @@ bool ApiGatewaySource::Drain() {
   return read(event_fd_, &count, sizeof(count)) == sizeof(count);
 }
 
-absl::StatusOr<std::vector<DecodedGateway>> ApiGatewaySource::Read() {
+absl::StatusOr<std::vector<kube::DecodedGateway>> ApiGatewaySource::Read() {
   if (!informer_.HasSynced()) {
     return absl::UnavailableError("the Gateways have not been listed from the API server yet");
   }
-  std::vector<DecodedGateway> out;
+  std::vector<kube::DecodedGateway> out;
   for (auto& [name, gateway] : informer_.Snapshot()) out.push_back({name, std::move(gateway)});
   return out;
 }

@@ -12,7 +12,7 @@
 
 #include "absl/time/time.h"
 #include "common/kube/informer.h"
-#include "common/kube/resources/gateway_resource.h"
+#include "common/kube/resources/gateway.h"
 #include "common/kube/rest_client.h"
 #include "daemon/gateway_source.h"
 
@@ -30,7 +30,7 @@ class ApiGatewaySource : public GatewaySource {
 
   int fd() const override { return event_fd_; }
   bool Drain() override;
-  absl::StatusOr<std::vector<DecodedGateway>> Read() override;
+  absl::StatusOr<std::vector<kube::DecodedGateway>> Read() override;
   std::string Staleness() const override;
 
   bool WaitForSync(absl::Duration timeout) { return informer_.WaitForSync(timeout); }
@@ -41,7 +41,7 @@ class ApiGatewaySource : public GatewaySource {
 
   const int event_fd_;
   const absl::Duration stale_after_;
-  kube::Informer<Gateway> informer_;
+  kube::Informer<kube::Gateway> informer_;
 };
 
 }  // namespace raven

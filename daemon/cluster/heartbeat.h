@@ -46,16 +46,23 @@ struct HeartbeatState {
   std::string last_error;  // "" after a success
 };
 
-class Heartbeat {
+// What the agent reads of its heartbeat (a fake in tests).
+class HeartbeatView {
+ public:
+  virtual ~HeartbeatView() = default;
+  virtual HeartbeatState state() const = 0;
+};
+
+class Heartbeat final : public HeartbeatView {
  public:
   Heartbeat(kube::RestClient* rest, HeartbeatOptions options);
-  ~Heartbeat();  // Stop()
+  ~Heartbeat() override;  // Stop()
   Heartbeat(const Heartbeat&) = delete;
   Heartbeat& operator=(const Heartbeat&) = delete;
 
   void Start();
   void Stop();
-  HeartbeatState state() const;
+  HeartbeatState state() const override;
 
   // One tick (what the thread does every interval); exposed for tests.
   void Tick();

@@ -2,53 +2,73 @@
 
 #include <algorithm>
 #include <set>
+#include <tuple>
 
 #include "absl/strings/str_cat.h"
-#include "common/gateway_validation.h"
+#include "common/prefix_claims.h"
 
 namespace raven {
 namespace {
 
-const GatewayNodeInfo* FindNode(const Gateway& gw, const std::string& node_name) {
-  for (const auto& node : gw.status.nodes) {
-    if (node.node_name == node_name) return &node;
-  }
-  return nullptr;
-}
+using kube::Gateway;
+using kube::GatewayEndpoint;
+using kube::GatewayNode;
 
-std::vector<IpPrefix> PrefixesOf(const Gateway& gw, bool forward_node_ip) {
+// The Gateway's pod CIDRs, and its nodes' addresses when they are forwarded.
+std::set<IpPrefix> PrefixesOf(const Gateway& gw, bool node_ips) {
   std::set<IpPrefix> out;
-  for (const auto& node : gw.status.nodes) {
-    for (const auto& subnet : node.subnets) {
-      if (auto prefix = IpPrefix::Parse(subnet); prefix.ok()) out.insert(*prefix);
-    }
-    if (forward_node_ip && !node.private_ip.empty()) {
-      if (auto ip = IpAddress::Parse(node.private_ip); ip.ok()) out.insert(IpPrefix::Host(*ip));
-    }
+  for (const GatewayNode& node : gw.status.nodes) {
+    out.insert(node.subnets.begin(), node.subnets.end());
+    if (node_ips && node.private_ip) out.insert(IpPrefix::Host(*node.private_ip));
   }
-  return {out.begin(), out.end()};
+  return out;
 }
 
-std::string JoinHostPort(const std::string& host, int port) {
-  if (host.find(':') != std::string::npos) return absl::StrCat("[", host, "]:", port);
-  return absl::StrCat(host, ":", port);
+std::string JoinHostPort(const IpAddress& host, int port) {
+  if (host.family == IpFamily::kV6) return absl::StrCat("[", host.ToString(), "]:", port);
+  return absl::StrCat(host.ToString(), ":", port);
 }
 
-// Where a remote gateway can be reached: its public address when it has one,
-// its node address when it is not behind NAT, otherwise nowhere (it calls us).
+// Where a gateway can be reached: its public address when it has one, its
+// node address when it is not behind NAT, otherwise nowhere (it calls us).
 std::optional<std::string> PeerEndpoint(const Gateway& gw, const GatewayEndpoint& active,
                                         const DataplaneOptions& options) {
   int port = active.public_port ? active.public_port
                                 : (active.port ? active.port : options.default_tunnel_port);
-  if (!active.public_ip.empty()) return JoinHostPort(active.public_ip, port);
+  if (active.public_ip) return JoinHostPort(*active.public_ip, port);
   if (active.under_nat) return std::nullopt;
-  const GatewayNodeInfo* node = FindNode(gw, active.node_name);
-  if (node == nullptr || node->private_ip.empty()) return std::nullopt;
-  return JoinHostPort(node->private_ip, port);
+  const GatewayNode* node = FindGatewayNode(gw, active.node_name);
+  if (node == nullptr || !node->private_ip) return std::nullopt;
+  return JoinHostPort(*node->private_ip, port);
 }
 
-bool Overlaps(const IpPrefix& a, const IpPrefix& b) {
-  return a.Contains(b.address) || b.Contains(a.address);
+// A remote Gateway's claim on a prefix, in the order claims are granted: the
+// Gateway the prefix is routed to now first, then the older Gateway, then
+// the name.
+struct Claim {
+  bool newcomer;
+  absl::Time created;
+  std::string gateway;
+  IpPrefix prefix;
+
+  auto Rank() const { return std::tie(newcomer, created, gateway, prefix); }
+};
+
+std::vector<Claim> RemoteClaims(const std::map<std::string, Gateway>& gateways,
+                                const Gateway& local, const DataplaneInput& input) {
+  std::vector<Claim> claims;
+  for (const auto& [name, gw] : gateways) {
+    if (&gw == &local) continue;
+    const absl::Time created = gw.meta.creation_timestamp.value_or(absl::InfiniteFuture());
+    for (const IpPrefix& prefix : PrefixesOf(gw, input.options.forward_node_ip)) {
+      auto routed = input.routed.find(prefix);
+      bool incumbent = routed != input.routed.end() && routed->second == name;
+      claims.push_back({!incumbent, created, name, prefix});
+    }
+  }
+  std::sort(claims.begin(), claims.end(),
+            [](const Claim& a, const Claim& b) { return a.Rank() < b.Rank(); });
+  return claims;
 }
 
 }  // namespace
@@ -78,89 +98,99 @@ std::map<std::string, uint32_t> AssignPeerIds(const std::vector<std::string>& so
 }
 
 DesiredDataplane ComputeDesiredDataplane(const std::map<std::string, Gateway>& gateways,
-                                         const std::string& node_name,
-                                         const DataplaneOptions& options) {
+                                         const DataplaneInput& input) {
   DesiredDataplane out;
   const Gateway* local = nullptr;
   for (const auto& [name, gw] : gateways) {
-    if (FindNode(gw, node_name)) {
+    if (FindGatewayNode(gw, input.node_name)) {
       local = &gw;
       break;
     }
   }
   if (local == nullptr) {
-    out.reason = absl::StrCat("node ", node_name, " is in no Gateway's status.nodes");
+    out.reason = absl::StrCat("node ", input.node_name, " is in no Gateway's status.nodes");
     return out;
   }
-  out.local_gateway = local->name;
+  out.local_gateway = local->meta.name;
   const GatewayEndpoint* local_active = ActiveTunnelEndpoint(*local);
   if (local_active == nullptr) {
-    out.reason = absl::StrCat("Gateway ", local->name, " has no active tunnel endpoint");
+    out.reason = absl::StrCat("Gateway ", local->meta.name, " has no active tunnel endpoint");
     return out;
   }
-  if (local_active->node_name == node_name) {
-    out.role = NodeRole::kGateway;
-    for (const GatewayNodeInfo& node : local->status.nodes) {
-      if (node.node_name == node_name) continue;
-      if (auto ip = IpAddress::Parse(node.private_ip); ip.ok()) {
-        out.relay_members[*ip] = node.node_name;
-      }
-    }
-  } else {
-    const GatewayNodeInfo* gw_node = FindNode(*local, local_active->node_name);
-    auto ip = gw_node ? IpAddress::Parse(gw_node->private_ip) : absl::NotFoundError("no node");
-    if (!ip.ok()) {
-      out.reason = absl::StrCat("Gateway ", local->name, ": active endpoint ",
+  std::optional<IpAddress> relay_to;
+  if (local_active->node_name != input.node_name) {
+    const GatewayNode* gw_node = FindGatewayNode(*local, local_active->node_name);
+    if (gw_node == nullptr || !gw_node->private_ip) {
+      out.reason = absl::StrCat("Gateway ", local->meta.name, ": active endpoint ",
                                 local_active->node_name, " has no privateIP in status.nodes");
       return out;
     }
-    out.role = NodeRole::kMember;
-    out.relay_to = *ip;
+    relay_to = gw_node->private_ip;
+  }
+  const uint32_t ifindex = relay_to ? input.devices.vxlan_ifindex : input.devices.wireguard_ifindex;
+  if (ifindex == 0) {
+    out.reason = absl::StrCat(relay_to ? "the VXLAN" : "the WireGuard", " device is missing");
+    return out;
+  }
+  out.role = relay_to ? NodeRole::kMember : NodeRole::kGateway;
+  if (out.role == NodeRole::kGateway) {
+    for (const GatewayNode& node : local->status.nodes) {
+      if (node.node_name != input.node_name && node.private_ip) {
+        out.relay_members[*node.private_ip] = node.node_name;
+      }
+    }
   }
 
-  const std::vector<IpPrefix> local_prefixes = PrefixesOf(*local, /*forward_node_ip=*/false);
-  const bool reachable_from_remote = PeerEndpoint(*local, *local_active, options).has_value();
+  // The local pool's prefixes and node addresses are granted first: they
+  // stay with the cluster's CNI whatever a remote Gateway claims.
+  PrefixClaims claims;
+  for (const IpPrefix& prefix : PrefixesOf(*local, /*node_ips=*/true)) {
+    claims.Claim({prefix, local->meta.name});
+  }
+  std::map<std::string, std::vector<IpPrefix>> granted;
+  for (const Claim& c : RemoteClaims(gateways, *local, input)) {
+    if (std::optional<PrefixClaim> holder = claims.Claim({c.prefix, c.gateway})) {
+      out.refused.push_back({c.gateway, c.prefix, holder->owner, holder->prefix});
+    } else {
+      granted[c.gateway].push_back(c.prefix);
+    }
+  }
+
   std::vector<std::string> names;
   for (const auto& [name, gw] : gateways) names.push_back(name);
   const std::map<std::string, uint32_t> peer_ids = AssignPeerIds(names);
-
-  for (const auto& [name, gw] : gateways) {
-    if (&gw == local) continue;
+  const bool reachable_from_remote = PeerEndpoint(*local, *local_active, input.options).has_value();
+  for (auto& [name, prefixes] : granted) {
+    const Gateway& gw = gateways.at(name);
     const GatewayEndpoint* active = ActiveTunnelEndpoint(gw);
-    if (active == nullptr) continue;  // nowhere to send it: leave it to the node's routing
-    std::vector<IpPrefix> allowed;
-    for (const IpPrefix& prefix : PrefixesOf(gw, options.forward_node_ip)) {
-      bool local_overlap = std::any_of(local_prefixes.begin(), local_prefixes.end(),
-                                       [&](const IpPrefix& l) { return Overlaps(l, prefix); });
-      if (local_overlap) {
-        out.warnings.push_back(absl::StrCat("Gateway ", name, ": ", prefix.ToString(),
-                                            " overlaps the local pool; not routed"));
-        continue;
-      }
-      auto [it, inserted] = out.routes.try_emplace(prefix, DesiredRoute{name, peer_ids.at(name)});
-      if (!inserted) {
-        out.warnings.push_back(absl::StrCat("Gateway ", name, ": ", prefix.ToString(),
-                                            " already belongs to Gateway ", it->second.gateway));
-        continue;
-      }
-      allowed.push_back(prefix);
+    if (active == nullptr) continue;  // nowhere to send it: left to the node's routing
+    std::sort(prefixes.begin(), prefixes.end());
+    bpf::RouteValue value;
+    value.peer_id = peer_ids.at(name);
+    value.ifindex = ifindex;
+    value.mtu = input.devices.path_mtu;
+    value.action = relay_to ? bpf::RouteAction::kVxlan : bpf::RouteAction::kWireGuard;
+    if (relay_to) value.tunnel_dst = *relay_to;
+    for (const IpPrefix& prefix : prefixes) {
+      out.routes[prefix] = value;
+      out.route_gateways[prefix] = name;
     }
+    out.peer_names[value.peer_id] = name;
     if (out.role != NodeRole::kGateway) continue;
-    auto key = active->config.find(std::string(kConfigPublicKey));
-    if (key == active->config.end()) {
-      out.warnings.push_back(absl::StrCat("Gateway ", name, ": no public key; no peer"));
-      continue;
-    }
-    DesiredPeer peer;
-    peer.public_key = key->second;
-    std::optional<std::string> endpoint = PeerEndpoint(gw, *active, options);
+    // GatewayStore keeps remote Gateways whose active endpoint has no key out.
+    if (!active->public_key) continue;
+    PeerPlan peer;
+    peer.gateway = name;
+    std::optional<std::string> endpoint = PeerEndpoint(gw, *active, input.options);
     peer.initiates =
-        endpoint.has_value() && (!reachable_from_remote || options.public_key < peer.public_key);
-    (peer.initiates ? peer.endpoint : peer.fallback_endpoint) = std::move(endpoint);
-    peer.allowed_ips = std::move(allowed);
-    peer.persistent_keepalive_seconds =
-        local_active->under_nat ? options.nat_keepalive_seconds : options.keepalive_seconds;
-    out.peers[name] = std::move(peer);
+        endpoint.has_value() && (!reachable_from_remote || input.public_key < *active->public_key);
+    (peer.initiates ? peer.config.endpoint : peer.fallback_endpoint) = std::move(endpoint);
+    peer.config.public_key = *active->public_key;
+    peer.config.allowed_ips = prefixes;
+    peer.config.persistent_keepalive_seconds = local_active->under_nat
+                                                   ? input.options.nat_keepalive_seconds
+                                                   : input.options.keepalive_seconds;
+    out.peers[*active->public_key] = std::move(peer);
   }
   return out;
 }

@@ -1,6 +1,8 @@
-// What this node's dataplane should be, computed from all Gateways: its role,
-// the remote prefixes and where each goes, and the WireGuard peers. Pure: no
-// I/O, so every rule is unit-tested.
+// What this node's dataplane should be, computed completely from all
+// Gateways in one pure function: its role, every BPF route as it is to be
+// written (action, device, MTU, tunnel address), the WireGuard peers as they
+// are to be configured, the relay members, and the names the metrics label
+// them with. The reconciler only diffs this against the kernel and applies.
 #ifndef RAVEN_DAEMON_MODEL_DESIRED_DATAPLANE_H_
 #define RAVEN_DAEMON_MODEL_DESIRED_DATAPLANE_H_
 
@@ -10,8 +12,11 @@
 #include <string>
 #include <vector>
 
-#include "common/gateway.h"
 #include "common/ip_prefix.h"
+#include "common/kube/resources/gateway.h"
+#include "common/wg_key.h"
+#include "daemon/bpf/route_table.h"
+#include "daemon/wireguard/wireguard_device.h"
 
 namespace raven {
 
@@ -22,21 +27,31 @@ enum class NodeRole {
 };
 const char* NodeRoleName(NodeRole role);
 
+// The tunnel devices of this node.
+struct DataplaneDevices {
+  uint32_t wireguard_ifindex = 0;
+  uint32_t vxlan_ifindex = 0;
+  uint16_t path_mtu = 0;  // what fits through WireGuard (and VXLAN) on this node
+};
+
 struct DataplaneOptions {
-  std::string public_key;        // this node's WireGuard public key (base64)
   bool forward_node_ip = false;  // remote node IPs become prefixes too
   // Persistent keepalive of every peer: short behind NAT, to keep the mapping
   // open; otherwise WireGuard's usual 25 s, so that sessions stay up and a new
   // or re-created peer starts its handshake at once (handshake_watchdog.h).
   int nat_keepalive_seconds = 5;
   int keepalive_seconds = 25;
-  int default_tunnel_port = kDefaultTunnelPort;
+  int default_tunnel_port = kube::kDefaultTunnelPort;
 };
 
-struct DesiredRoute {
-  std::string gateway;  // the remote Gateway this prefix belongs to
-  uint32_t peer_id = 0;
-  bool operator==(const DesiredRoute&) const = default;
+struct DataplaneInput {
+  std::string node_name;
+  wg::Key public_key;  // this node's
+  DataplaneDevices devices;
+  DataplaneOptions options;
+  // The prefixes routed now and the remote Gateway each goes to: a Gateway
+  // keeps its prefixes when another claims overlapping ones later.
+  std::map<IpPrefix, std::string> routed;
 };
 
 // One end of each pair of gateways starts the WireGuard handshake: the one
@@ -45,35 +60,44 @@ struct DesiredRoute {
 // start one too: handshakes started from both ends at once cross, and
 // wireguard-go can come out of a crossing with a session whose keys only one
 // end still holds (data dropped until the next rekey, up to 2 minutes).
-struct DesiredPeer {
-  std::string public_key;               // base64
-  std::optional<std::string> endpoint;  // "ip:port" / "[ip]:port"; none: it calls us
+struct PeerPlan {
+  std::string gateway;    // the remote Gateway
+  wg::PeerConfig config;  // as it is to be configured; no endpoint when it calls us
+  bool initiates = false;
   // Where the peer can be reached when we are not the initiator: used only
   // if its handshake never comes (handshake_watchdog.h).
   std::optional<std::string> fallback_endpoint;
-  bool initiates = false;             // we start the handshake
-  std::vector<IpPrefix> allowed_ips;  // sorted
-  int persistent_keepalive_seconds = 0;
-  bool operator==(const DesiredPeer&) const = default;
+
+  bool operator==(const PeerPlan&) const = default;
+};
+
+// A prefix a remote Gateway claims that is not routed: it overlaps one of the
+// local pool's, or one another Gateway holds (see common/prefix_claims.h).
+struct RefusedPrefix {
+  std::string gateway;
+  IpPrefix prefix;
+  std::string holder;  // the local pool's Gateway, or the Gateway that has it
+  IpPrefix held;
+
+  bool operator==(const RefusedPrefix&) const = default;
 };
 
 struct DesiredDataplane {
   NodeRole role = NodeRole::kNone;
   std::string local_gateway;
-  std::string reason;                 // why the role is kNone, for logs and /healthz
-  std::optional<IpAddress> relay_to;  // kMember: the pool gateway's node IP
-  std::map<IpPrefix, DesiredRoute> routes;
-  std::map<std::string, DesiredPeer> peers;  // by remote Gateway name; kGateway only
+  std::string reason;  // why the role is kNone, for logs and /healthz
+  bpf::RouteMap routes;
+  std::map<IpPrefix, std::string> route_gateways;  // the remote Gateway of each route
+  std::map<wg::Key, PeerPlan> peers;               // kGateway only
   // kGateway: the pool's other nodes by underlay address (status privateIP),
   // the only VXLAN sources the relay program accepts; value: node name.
   std::map<IpAddress, std::string> relay_members;
-  std::vector<std::string> warnings;  // conflicts that were resolved by skipping
+  std::map<uint32_t, std::string> peer_names;  // BPF peer id -> remote Gateway
+  std::vector<RefusedPrefix> refused;
 };
 
-// gateways must already be validated (GatewayStore guarantees it).
-DesiredDataplane ComputeDesiredDataplane(const std::map<std::string, Gateway>& gateways,
-                                         const std::string& node_name,
-                                         const DataplaneOptions& options);
+DesiredDataplane ComputeDesiredDataplane(const std::map<std::string, kube::Gateway>& gateways,
+                                         const DataplaneInput& input);
 
 // Stable per-Gateway ids for the per-peer counters: FNV-1a of the name,
 // probed past collisions in name order. Same names, same ids, across restarts.

@@ -1,29 +1,34 @@
 #include "daemon/model/gateway_store.h"
 
 #include "absl/strings/str_cat.h"
-#include "common/gateway_validation.h"
 
 namespace raven {
 namespace {
 
-bool HasNode(const Gateway& gw, const std::string& node_name) {
-  for (const auto& node : gw.status.nodes) {
-    if (node.node_name == node_name) return true;
+// What the dataplane needs of a Gateway beyond decoding: a remote pool's
+// active tunnel endpoint must carry the key its peer is configured with.
+absl::Status CheckUsable(const kube::Gateway& gw, const std::string& node_name) {
+  if (kube::FindGatewayNode(gw, node_name)) return absl::OkStatus();
+  for (size_t i = 0; i < gw.status.active_endpoints.size(); ++i) {
+    const kube::GatewayEndpoint& ep = gw.status.active_endpoints[i];
+    if (ep.type == kube::EndpointType::kTunnel && !ep.public_key) {
+      return absl::InvalidArgumentError(absl::StrCat("status.activeEndpoints[", i, "].config.",
+                                                     kube::kConfigPublicKey,
+                                                     ": missing WireGuard public key"));
+    }
   }
-  return false;
+  return absl::OkStatus();
 }
 
 }  // namespace
 
 std::vector<GatewayStore::Rejection> GatewayStore::ReplaceAll(
-    std::vector<DecodedGateway> snapshot) {
+    std::vector<kube::DecodedGateway> snapshot) {
   std::vector<Rejection> rejected;
-  std::map<std::string, Gateway> next;
-  for (DecodedGateway& item : snapshot) {
+  std::map<std::string, kube::Gateway> next;
+  for (kube::DecodedGateway& item : snapshot) {
     absl::Status problem = item.gateway.status();
-    if (problem.ok()) {
-      problem = ValidateGatewayForDataplane(*item.gateway, !HasNode(*item.gateway, node_name_));
-    }
+    if (problem.ok()) problem = CheckUsable(*item.gateway, node_name_);
     if (problem.ok() && next.count(item.name)) {
       problem = absl::InvalidArgumentError("duplicate Gateway name");
     }

@@ -1,7 +1,7 @@
 // The agent's view of the Gateways: the last good version of each. A new
-// snapshot replaces the set, except that an object that fails decoding or
-// validation keeps its last good version, so bad input never tears down a
-// working tunnel.
+// snapshot replaces the set, except that an object that fails decoding, or a
+// remote Gateway whose active tunnel endpoint has no WireGuard key, keeps its
+// last good version, so bad input never tears down a working tunnel.
 #ifndef RAVEN_DAEMON_MODEL_GATEWAY_STORE_H_
 #define RAVEN_DAEMON_MODEL_GATEWAY_STORE_H_
 
@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "common/gateway.h"
+#include "common/kube/resources/gateway.h"
 
 namespace raven {
 
@@ -26,13 +26,13 @@ class GatewayStore {
   };
 
   // Returns what was rejected; everything else is now the current state.
-  std::vector<Rejection> ReplaceAll(std::vector<DecodedGateway> snapshot);
+  std::vector<Rejection> ReplaceAll(std::vector<kube::DecodedGateway> snapshot);
 
-  const std::map<std::string, Gateway>& gateways() const { return gateways_; }
+  const std::map<std::string, kube::Gateway>& gateways() const { return gateways_; }
 
  private:
   std::string node_name_;
-  std::map<std::string, Gateway> gateways_;
+  std::map<std::string, kube::Gateway> gateways_;
 };
 
 }  // namespace raven

@@ -12,6 +12,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "common/fd.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
 
@@ -24,21 +25,6 @@ absl::Status ErrnoError(absl::string_view what, const std::string& path) {
   int err = errno;
   return absl::ErrnoToStatus(err, absl::StrCat(what, " ", path));
 }
-
-// Closes the descriptor on every return path.
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 std::string DirectoryOf(const std::string& path) {
   size_t slash = path.rfind('/');

@@ -10,6 +10,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "common/fd.h"
 #include "common/status_macros.h"
 #include "daemon/wireguard/uapi_protocol.h"
 
@@ -18,22 +19,8 @@ namespace {
 
 constexpr size_t kMaxResponse = 16 << 20;  // a sanity bound, far above any real device
 
-class Socket {
- public:
-  explicit Socket(int fd) : fd_(fd) {}
-  ~Socket() {
-    if (fd_ >= 0) close(fd_);
-  }
-  Socket(const Socket&) = delete;
-  Socket& operator=(const Socket&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
 // Connects; on failure returns the status and sets *err to the errno.
-absl::Status Connect(const Socket& sock, const std::string& path, int* err) {
+absl::Status Connect(const Fd& sock, const std::string& path, int* err) {
   *err = 0;
   if (sock.get() < 0) return absl::ErrnoToStatus(errno, "socket(AF_UNIX)");
   sockaddr_un addr{};
@@ -74,7 +61,7 @@ absl::Status ExchangeError(int err, absl::string_view what, const std::string& p
 }  // namespace
 
 absl::StatusOr<SocketState> ProbeSocket(const std::string& path) {
-  Socket sock(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  Fd sock(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   int err = 0;
   absl::Status status = Connect(sock, path, &err);
   if (status.ok()) return SocketState::kListening;
@@ -85,7 +72,7 @@ absl::StatusOr<SocketState> ProbeSocket(const std::string& path) {
 
 absl::StatusOr<std::string> Transact(const std::string& path, absl::string_view request,
                                      absl::Duration timeout) {
-  Socket sock(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  Fd sock(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   int err = 0;
   RETURN_IF_ERROR(Connect(sock, path, &err));
   RETURN_IF_ERROR(SetTimeouts(sock.get(), timeout));

@@ -100,10 +100,11 @@ TEST_F(ApiFaultsTest, ConflictingWritersConverge) {
     ASSERT_THAT(stale, IsOk());
     stale->status.active_endpoints.resize(1);
     stale->status.active_endpoints[0].node_name = "g1-n1";
-    stale->status.active_endpoints[0].public_ip = "198.18.1.99";  // a real change: a new version
+    stale->status.active_endpoints[0].public_ip =
+        IpAddress::Parse("198.18.1.99").value();  // a real change: a new version
     ASSERT_THAT(env_->server()
                     .UpdateJson(absl::StrCat(testing::kGatewaysPath, "/gw-1/status"),
-                                EncodeGatewayJson(*stale))
+                                kube::EncodeGatewayJson(*stale))
                     .status(),
                 IsOk());
   });

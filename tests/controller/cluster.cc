@@ -86,14 +86,14 @@ NodeSpec MemberNode(int g, int i) {
 
 Gateway TestGateway(int g, int candidates, int replicas) {
   Gateway gw;
-  gw.name = absl::StrCat("gw-", g);
+  gw.meta.name = absl::StrCat("gw-", g);
   gw.spec.tunnel_replicas = replicas;
-  gw.spec.expose_type = "PublicIP";
+  gw.spec.expose_type = kube::ExposeType::kPublicIP;
   for (int i = 1; i <= candidates; ++i) {
     GatewayEndpoint ep;
     ep.node_name = absl::StrCat("g", g, "-n", i);
-    ep.type = std::string(kEndpointTypeTunnel);
-    ep.public_ip = absl::StrCat("198.18.", g % 250, ".", i);
+    ep.type = kube::EndpointType::kTunnel;
+    ep.public_ip = IpAddress::Parse(absl::StrCat("198.18.", g % 250, ".", i)).value();
     gw.spec.endpoints.push_back(ep);
   }
   return gw;
@@ -133,12 +133,12 @@ absl::Status Cluster::SetNodeLabel(const std::string& name, const std::string& g
 }
 
 absl::Status Cluster::AddGateway(const Gateway& gateway) {
-  return server_->CreateJson(kGatewaysPath, EncodeGatewayJson(gateway)).status();
+  return server_->CreateJson(kGatewaysPath, kube::EncodeGatewayJson(gateway)).status();
 }
 
 absl::StatusOr<Gateway> Cluster::GetGateway(const std::string& name) {
   ASSIGN_OR_RETURN(std::string json, server_->GetJson(absl::StrCat(kGatewaysPath, "/", name)));
-  return DecodeGatewayJson(json);
+  return kube::DecodeGatewayJson(json);
 }
 
 absl::Status Cluster::UpdateGatewaySpec(const std::string& name, const GatewaySpec& spec) {
@@ -146,7 +146,8 @@ absl::Status Cluster::UpdateGatewaySpec(const std::string& name, const GatewaySp
     ASSIGN_OR_RETURN(Gateway gw, GetGateway(name));
     gw.spec = spec;
     absl::Status st =
-        server_->UpdateJson(absl::StrCat(kGatewaysPath, "/", name), EncodeGatewayJson(gw)).status();
+        server_->UpdateJson(absl::StrCat(kGatewaysPath, "/", name), kube::EncodeGatewayJson(gw))
+            .status();
     if (!absl::IsAborted(st)) return st;
   }
   return absl::AbortedError("conflicts");
@@ -231,7 +232,7 @@ absl::StatusOr<absl::Time> WaitForGateway(Cluster& cluster, const std::string& n
     absl::Time now = absl::Now();
     if (gw.ok()) {
       if (pred(*gw)) return now;
-      last = EncodeGatewayJson(*gw);
+      last = kube::EncodeGatewayJson(*gw);
     }
     if (now > deadline) {
       return absl::DeadlineExceededError(

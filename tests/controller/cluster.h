@@ -18,7 +18,8 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "common/gateway.h"
+#include "common/kube/resources/gateway.h"
+#include "controller/election.h"
 #include "lab/apiserver/apiserver.h"
 
 namespace raven::controller::testing {

@@ -84,13 +84,15 @@ TEST_F(ControllerTest, PublishesMembersAndActiveEndpointWithAgentAnnotations) {
   ASSERT_EQ(gw->status.nodes.size(), 3u);
   EXPECT_EQ(gw->status.nodes[0].node_name, "g1-n1");
   EXPECT_EQ(gw->status.nodes[2].node_name, "g1-n3");
-  EXPECT_EQ(gw->status.nodes[1].private_ip, "100.64.1.2");
-  EXPECT_THAT(gw->status.nodes[0].subnets, ElementsAre("100.96.1.8/29", "fd00:1:1::/64"));
+  EXPECT_EQ(gw->status.nodes[1].private_ip, IpAddress::Parse("100.64.1.2").value());
+  EXPECT_THAT(gw->status.nodes[0].subnets, ElementsAre(IpPrefix::Parse("100.96.1.8/29").value(),
+                                                       IpPrefix::Parse("fd00:1:1::/64").value()));
   const GatewayEndpoint& ep = gw->status.active_endpoints[0];
-  EXPECT_EQ(ep.type, "tunnel");
+  EXPECT_EQ(ep.type, kube::EndpointType::kTunnel);
   EXPECT_EQ(ep.port, 51820);
-  EXPECT_EQ(ep.public_ip, "198.18.1.1");
-  EXPECT_EQ(ep.config.at("publicKey"), TestKey(101));
+  EXPECT_EQ(ep.public_ip, IpAddress::Parse("198.18.1.1").value());
+  ASSERT_TRUE(ep.public_key.has_value());
+  EXPECT_EQ(ep.public_key->ToBase64(), TestKey(101));
   const GatewayCondition* ready = FindCondition(gw->status, kConditionReady);
   ASSERT_NE(ready, nullptr);
   EXPECT_EQ(ready->status, "True");
@@ -181,7 +183,7 @@ bool Rejected(const Gateway& g) {
 TEST_F(ControllerTest, InvalidGatewayGetsConditionAndEventAndKeepsItsEndpoints) {
   AddPool(1, 3, 2);
   Gateway bad = TestGateway(2, 1);
-  bad.spec.expose_type = "";
+  bad.spec.expose_type = kube::ExposeType::kNone;
   bad.spec.endpoints.push_back(bad.spec.endpoints[0]);
   bad.spec.endpoints[1].node_name = "g2-n2";
   bad.spec.endpoints[1].under_nat = true;  // endpoints disagree on underNAT

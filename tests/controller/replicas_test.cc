@@ -169,7 +169,7 @@ TEST(ReplicasTest, OneWriterAtATimeAndTakeoverWithinOneLeaseDuration) {
   for (int g = 1; g <= 3; ++g) {
     auto gw = cluster.GetGateway(absl::StrCat("gw-", g));
     ASSERT_THAT(gw, IsOk());
-    before[gw->name] = *gw;
+    before[gw->meta.name] = *gw;
   }
   a->controller->Stop();
   auto single = StartReplica(**env, "single", /*leader_elect=*/false);

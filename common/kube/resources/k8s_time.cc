@@ -33,7 +33,7 @@ absl::Status ReadTime(const json::FieldReader& in, const char* name, std::option
   RETURN_IF_ERROR(in.String(name, text));
   if (text.empty()) return absl::OkStatus();
   absl::StatusOr<absl::Time> t = ParseRfc3339(text);
-  if (!t.ok()) return absl::InvalidArgumentError(absl::StrCat(name, ": ", t.status().message()));
+  if (!t.ok()) return in.Invalid(name, t.status().message());
   out = absl::UnixEpoch() +
         absl::Floor(*t - absl::UnixEpoch(), micro ? absl::Microseconds(1) : absl::Seconds(1));
   return absl::OkStatus();

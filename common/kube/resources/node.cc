@@ -15,22 +15,27 @@ absl::Status TooMany(const char* path, size_t max) {
   return absl::InvalidArgumentError(absl::StrCat(path, ": more than ", max, " items"));
 }
 
-absl::Status CheckCidr(const std::string& cidr, const std::string& path) {
+absl::StatusOr<IpPrefix> ParseCidr(const std::string& cidr, const std::string& path) {
   absl::StatusOr<IpPrefix> p = IpPrefix::Parse(cidr);
   if (!p.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": invalid CIDR \"", cidr.substr(0, 64), "\": ", p.status().message()));
+    return absl::InvalidArgumentError(absl::StrCat(path, ": invalid CIDR \"", cidr.substr(0, 64),
+                                                   "\": ", p.status().message().substr(0, 128)));
   }
-  return absl::OkStatus();
+  return p;
 }
 
 absl::Status DecodeSpec(const FieldReader& spec, Node& node) {
-  RETURN_IF_ERROR(spec.String("podCIDR", node.pod_cidr));
-  if (!node.pod_cidr.empty()) RETURN_IF_ERROR(CheckCidr(node.pod_cidr, "spec.podCIDR"));
-  RETURN_IF_ERROR(spec.StringList("podCIDRs", node.pod_cidrs));
-  if (node.pod_cidrs.size() > kMaxNodePodCidrs) return TooMany("spec.podCIDRs", kMaxNodePodCidrs);
-  for (size_t i = 0; i < node.pod_cidrs.size(); ++i) {
-    RETURN_IF_ERROR(CheckCidr(node.pod_cidrs[i], absl::StrCat("spec.podCIDRs[", i, "]")));
+  std::string pod_cidr;
+  RETURN_IF_ERROR(spec.String("podCIDR", pod_cidr));
+  if (!pod_cidr.empty()) {
+    ASSIGN_OR_RETURN(node.pod_cidr, ParseCidr(pod_cidr, "spec.podCIDR"));
+  }
+  std::vector<std::string> pod_cidrs;
+  RETURN_IF_ERROR(spec.StringList("podCIDRs", pod_cidrs));
+  if (pod_cidrs.size() > kMaxNodePodCidrs) return TooMany("spec.podCIDRs", kMaxNodePodCidrs);
+  for (size_t i = 0; i < pod_cidrs.size(); ++i) {
+    ASSIGN_OR_RETURN(IpPrefix p, ParseCidr(pod_cidrs[i], absl::StrCat("spec.podCIDRs[", i, "]")));
+    node.pod_cidrs.push_back(p);
   }
   return absl::OkStatus();
 }
@@ -48,6 +53,7 @@ absl::Status DecodeStatus(const FieldReader& status, Node& node) {
         return absl::InvalidArgumentError(absl::StrCat(
             "status.addresses[", index - 1, "]: invalid IP \"", addr.address.substr(0, 64), "\""));
       }
+      addr.ip = *ip;
     }
     node.addresses.push_back(std::move(addr));
     return absl::OkStatus();
@@ -65,11 +71,18 @@ absl::Status DecodeStatus(const FieldReader& status, Node& node) {
 
 }  // namespace
 
-std::string Node::AddressOf(absl::string_view type) const {
+std::optional<IpAddress> Node::IpOf(absl::string_view type) const {
   for (const NodeAddress& a : addresses) {
-    if (a.type == type) return a.address;
+    if (a.type != type) continue;
+    return a.ip;
   }
-  return "";
+  return std::nullopt;
+}
+
+std::vector<IpPrefix> Node::PodCidrs() const {
+  if (!pod_cidrs.empty()) return pod_cidrs;
+  if (pod_cidr) return {*pod_cidr};
+  return {};
 }
 
 absl::StatusOr<Node> DecodeNode(const rapidjson::Value& object) {
@@ -95,10 +108,12 @@ std::string EncodeNodeJson(const Node& node) {
   doc.AddMember("kind", "Node", a);
   EncodeObjectMeta(node.meta, doc, a);
   rapidjson::Value spec(rapidjson::kObjectType);
-  PutString(spec, "podCIDR", node.pod_cidr, a);
+  if (node.pod_cidr) PutString(spec, "podCIDR", node.pod_cidr->ToString(), a);
   if (!node.pod_cidrs.empty()) {
     rapidjson::Value list(rapidjson::kArrayType);
-    for (const std::string& c : node.pod_cidrs) list.PushBack(rapidjson::Value(c.c_str(), a), a);
+    for (const IpPrefix& c : node.pod_cidrs) {
+      list.PushBack(rapidjson::Value(c.ToString().c_str(), a), a);
+    }
     spec.AddMember("podCIDRs", list, a);
   }
   doc.AddMember("spec", spec, a);

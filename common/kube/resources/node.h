@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/ip_prefix.h"
 #include "common/kube/resources/object_meta.h"
 #include "common/kube/resources/resource_traits.h"
 #include "rapidjson/document.h"
@@ -23,24 +24,29 @@ inline constexpr size_t kMaxNodeConditions = 64;
 struct NodeAddress {
   std::string type;  // InternalIP, ExternalIP, Hostname, …
   std::string address;
+  std::optional<IpAddress> ip;  // InternalIP and ExternalIP: the address, parsed
   bool operator==(const NodeAddress&) const = default;
 };
 
 struct Node {
   ObjectMeta meta;
-  std::string pod_cidr;                // spec.podCIDR
-  std::vector<std::string> pod_cidrs;  // spec.podCIDRs
+  std::optional<IpPrefix> pod_cidr;    // spec.podCIDR
+  std::vector<IpPrefix> pod_cidrs;     // spec.podCIDRs
   std::vector<NodeAddress> addresses;  // status.addresses
   // The Ready condition: "True", "False", "Unknown", or "" when absent.
   std::string ready_status;
   std::optional<absl::Time> ready_heartbeat;  // its lastHeartbeatTime
 
   bool IsReady() const { return ready_status == "True"; }
-  // The first address of that type, or "".
-  std::string AddressOf(absl::string_view type) const;
-  std::string InternalIP() const { return AddressOf("InternalIP"); }
-  std::string ExternalIP() const { return AddressOf("ExternalIP"); }
+  // The first address of that type.
+  std::optional<IpAddress> InternalIP() const { return IpOf("InternalIP"); }
+  std::optional<IpAddress> ExternalIP() const { return IpOf("ExternalIP"); }
+  // spec.podCIDRs, else spec.podCIDR.
+  std::vector<IpPrefix> PodCidrs() const;
   bool operator==(const Node&) const = default;
+
+ private:
+  std::optional<IpAddress> IpOf(absl::string_view type) const;
 };
 
 // Strict: CIDRs must be CIDRs, InternalIP/ExternalIP addresses IPs, list

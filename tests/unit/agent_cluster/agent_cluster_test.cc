@@ -14,8 +14,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "common/gateway.h"
 #include "common/kube/resource_client.h"
+#include "common/kube/resources/gateway.h"
 #include "common/kube/resources/lease.h"
 #include "common/kube/resources/node.h"
 #include "daemon/cluster/api_gateway_source.h"

@@ -2,18 +2,34 @@
 
 #include <gtest/gtest.h>
 
-#include "common/gateway_validation.h"
+#include "controller/gateway_validation.h"
 
 namespace raven::controller {
 namespace {
+
+using kube::EndpointType;
+using kube::Gateway;
+using kube::GatewayEndpoint;
+
+IpAddress Ip(const std::string& text) { return IpAddress::Parse(text).value(); }
+IpPrefix P(const std::string& text) { return IpPrefix::Parse(text).value(); }
+
+// A node's WireGuard key, as its agent publishes it: distinct per node.
+std::string KeyOf(const std::string& node) {
+  std::string key(43, 'A');
+  key.replace(0, node.size(), node);
+  key[42] = 'A';
+  return key + "=";
+}
 
 NodeView Node(const std::string& name, const std::string& gateway, bool healthy = true) {
   NodeView n;
   n.name = name;
   n.labels[kGatewayLabel] = gateway;
-  n.annotations[kPublicKeyAnnotation] = "key-" + name;
-  n.internal_ip = "100.127.1." + std::to_string(name.back() - '0');
-  n.pod_cidrs = {"fd64:" + name + "::/64", "100.64." + std::to_string(name.back() - '0') + ".0/24"};
+  n.annotations[kPublicKeyAnnotation] = KeyOf(name);
+  n.internal_ip = Ip("100.127.1." + std::to_string(name.back() - '0'));
+  n.pod_cidrs = {P("fd64:" + name + "::/64"),
+                 P("100.64." + std::to_string(name.back() - '0') + ".0/24")};
   n.ready = healthy;
   n.lease_fresh = healthy;
   return n;
@@ -21,13 +37,13 @@ NodeView Node(const std::string& name, const std::string& gateway, bool healthy 
 
 Gateway Gw(int tunnel_replicas, std::vector<std::string> candidates) {
   Gateway gw;
-  gw.name = "gw-a";
+  gw.meta.name = "gw-a";
   gw.spec.tunnel_replicas = tunnel_replicas;
   for (const auto& c : candidates) {
     GatewayEndpoint ep;
     ep.node_name = c;
-    ep.type = "tunnel";
-    ep.public_ip = "198.18.0.1";
+    ep.type = EndpointType::kTunnel;
+    ep.public_ip = Ip("198.18.0.1");
     gw.spec.endpoints.push_back(ep);
   }
   return gw;
@@ -55,8 +71,9 @@ TEST(ElectionTest, NewGatewayElectsFirstHealthyCandidateInListOrder) {
   EXPECT_EQ(r.elected, std::vector<std::string>{"tunnel/a2"});
   const GatewayEndpoint& ep = r.status.active_endpoints[0];
   EXPECT_EQ(ep.port, 4500);
-  EXPECT_EQ(ep.config.at("publicKey"), "key-a2");
-  EXPECT_EQ(ep.public_ip, "198.18.0.1");
+  ASSERT_TRUE(ep.public_key.has_value());
+  EXPECT_EQ(ep.public_key->ToBase64(), KeyOf("a2"));
+  EXPECT_EQ(ep.public_ip, Ip("198.18.0.1"));
 }
 
 TEST(ElectionTest, MembersSortedWithAllPodCidrs) {
@@ -64,8 +81,9 @@ TEST(ElectionTest, MembersSortedWithAllPodCidrs) {
   ElectionResult r = Elect(gw, Nodes({Node("a2", "gw-a"), Node("a1", "gw-a"), Node("b1", "gw-b")}));
   ASSERT_EQ(r.status.nodes.size(), 2u);
   EXPECT_EQ(r.status.nodes[0].node_name, "a1");
-  EXPECT_EQ(r.status.nodes[0].private_ip, "100.127.1.1");
-  EXPECT_EQ(r.status.nodes[0].subnets, (std::vector<std::string>{"100.64.1.0/24", "fd64:a1::/64"}));
+  EXPECT_EQ(r.status.nodes[0].private_ip, Ip("100.127.1.1"));
+  EXPECT_EQ(r.status.nodes[0].subnets,
+            (std::vector<IpPrefix>{P("100.64.1.0/24"), P("fd64:a1::/64")}));
 }
 
 TEST(ElectionTest, LostActiveSwitchesToNextCandidate) {
@@ -154,13 +172,13 @@ TEST(ElectionTest, ProxyAndTunnelAreElectedIndependently) {
   gw.spec.proxy_replicas = 1;
   GatewayEndpoint proxy;
   proxy.node_name = "a2";
-  proxy.type = "proxy";
+  proxy.type = EndpointType::kProxy;
   gw.spec.endpoints.push_back(proxy);
   ElectionResult r = Elect(gw, Nodes({Node("a1", "gw-a"), Node("a2", "gw-a")}));
   ASSERT_EQ(r.status.active_endpoints.size(), 2u);
-  EXPECT_EQ(r.status.active_endpoints[1].type, "proxy");
+  EXPECT_EQ(r.status.active_endpoints[1].type, EndpointType::kProxy);
   EXPECT_EQ(r.status.active_endpoints[1].port, 10262);
-  EXPECT_EQ(r.status.active_endpoints[1].config.count("publicKey"), 0u);
+  EXPECT_EQ(r.status.active_endpoints[1].public_key, std::nullopt);
 }
 
 TEST(ElectionTest, PortIsSpecElseAgentAnnotationElseDefault) {
@@ -182,7 +200,7 @@ TEST(ElectionTest, PortIsSpecElseAgentAnnotationElseDefault) {
 TEST(ElectionTest, MemberWithoutInternalIpIsLeftOutOfNodes) {
   Gateway gw = Gw(1, {"a1"});
   auto nodes = Nodes({Node("a1", "gw-a"), Node("a2", "gw-a")});
-  nodes["a2"].internal_ip.clear();
+  nodes["a2"].internal_ip.reset();
   ElectionResult r = Elect(gw, nodes);
   ASSERT_EQ(r.status.nodes.size(), 1u);
   EXPECT_EQ(r.status.nodes[0].node_name, "a1");
@@ -203,28 +221,28 @@ TEST(ElectionTest, UpstreamSwitchCaseActiveNotReadyGoesToHealthyStandbyCandidate
   EXPECT_EQ(r.lost, std::vector<std::string>{"tunnel/a1"});
 }
 
+TEST(ElectionTest, KeyAnnotationThatIsNoWireGuardKeyIsNotPublished) {
+  Gateway gw = Gw(1, {"a1"});
+  auto nodes = Nodes({Node("a1", "gw-a")});
+  nodes["a1"].annotations[kPublicKeyAnnotation] = "key-a1";
+  ElectionResult r = Elect(gw, nodes);
+  ASSERT_EQ(r.status.active_endpoints.size(), 1u);
+  EXPECT_EQ(r.status.active_endpoints[0].public_key, std::nullopt);
+}
+
+// The single values (exposeType, type, publicIP, nodeName) are checked when a
+// Gateway is decoded (tests/unit/kube/gateway_test.cc); these are the
+// cross-field rules.
 TEST(SpecValidationTest, UpstreamWebhookRules) {
   Gateway gw = Gw(2, {"a1", "a2"});
   EXPECT_TRUE(ValidateGatewaySpec(gw).ok());
   Gateway bad = gw;
-  bad.spec.expose_type = "NodePort";
-  EXPECT_FALSE(ValidateGatewaySpec(bad).ok());
-  bad = gw;
-  bad.spec.endpoints[1].node_name = "";
-  EXPECT_FALSE(ValidateGatewaySpec(bad).ok());
-  bad = gw;
-  bad.spec.endpoints[1].public_ip = "1.2.3";
-  EXPECT_FALSE(ValidateGatewaySpec(bad).ok());
-  bad = gw;
   bad.spec.endpoints[1].under_nat = true;
   EXPECT_NE(ValidateGatewaySpec(bad).message().find("agree on underNAT"), std::string::npos);
   bad = gw;
-  bad.spec.expose_type = "PublicIP";
+  bad.spec.expose_type = kube::ExposeType::kPublicIP;
   for (auto& ep : bad.spec.endpoints) ep.under_nat = true;
-  EXPECT_FALSE(ValidateGatewaySpec(bad).ok());
-  bad = gw;
-  bad.spec.endpoints[0].type = "vpn";
-  EXPECT_FALSE(ValidateGatewaySpec(bad).ok());
+  EXPECT_NE(ValidateGatewaySpec(bad).message().find("cannot be underNAT"), std::string::npos);
   bad = gw;
   bad.spec.proxy_replicas = 1;
   EXPECT_FALSE(ValidateGatewaySpec(bad).ok());

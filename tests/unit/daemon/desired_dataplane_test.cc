@@ -7,53 +7,76 @@
 namespace raven {
 namespace {
 
+using kube::Gateway;
 using testing::ByName;
 using testing::GatewayBuilder;
-using testing::TestKey;
+using testing::Key;
 
-IpPrefix P(const char* text) { return *IpPrefix::Parse(text); }
+constexpr DataplaneDevices kDevices{.wireguard_ifindex = 7, .vxlan_ifindex = 9, .path_mtu = 1420};
+const absl::Time kCreated = absl::FromUnixSeconds(1'790'000'000);
+
+IpPrefix P(const char* text) { return IpPrefix::Parse(text).value(); }
 
 std::map<std::string, Gateway> TwoPools() {
   return ByName({GatewayBuilder("gw-a")
                      .Node("a1", "100.127.1.1", {"100.64.1.0/24", "fd64:1::/64"})
                      .Node("a2", "100.127.1.2", {"100.64.3.0/24"})
                      .Active("a1", "198.18.0.1", 'a')
+                     .Created(kCreated)
                      .Build(),
                  GatewayBuilder("gw-b")
                      .Node("b1", "100.127.2.1", {"100.64.2.0/24", "fd64:2::/64"})
                      .Node("b2", "100.127.2.2", {"100.64.4.0/24"})
                      .Active("b1", "198.18.0.2", 'b')
+                     .Created(kCreated)
                      .Build()});
 }
 
-TEST(DesiredDataplaneTest, GatewayGetsPeerPerRemotePoolWithItsPrefixes) {
-  DesiredDataplane d = ComputeDesiredDataplane(TwoPools(), "a1", {});
+DataplaneInput At(const std::string& node, DataplaneOptions options = {}) {
+  DataplaneInput in;
+  in.node_name = node;
+  in.public_key = Key(node[0]);
+  in.devices = kDevices;
+  in.options = options;
+  return in;
+}
+
+TEST(DesiredDataplaneTest, GatewayRoutesRemotePrefixesIntoWireGuardWithAPeerPerPool) {
+  DesiredDataplane d = ComputeDesiredDataplane(TwoPools(), At("a1"));
   EXPECT_EQ(d.role, NodeRole::kGateway);
   EXPECT_EQ(d.local_gateway, "gw-a");
   ASSERT_EQ(d.routes.size(), 3u);
-  EXPECT_EQ(d.routes.at(P("100.64.2.0/24")).gateway, "gw-b");
-  EXPECT_TRUE(d.routes.count(P("100.64.4.0/24")));
-  EXPECT_TRUE(d.routes.count(P("fd64:2::/64")));
+  const bpf::RouteValue& v = d.routes.at(P("fd64:2::/64"));
+  EXPECT_EQ(v.action, bpf::RouteAction::kWireGuard);
+  EXPECT_EQ(v.ifindex, 7u);
+  EXPECT_EQ(v.mtu, 1420);
+  EXPECT_EQ(d.route_gateways.at(P("100.64.4.0/24")), "gw-b");
+  EXPECT_EQ(d.peer_names.at(v.peer_id), "gw-b");
   ASSERT_EQ(d.peers.size(), 1u);
-  const DesiredPeer& peer = d.peers.at("gw-b");
-  EXPECT_EQ(peer.public_key, TestKey('b'));
-  EXPECT_EQ(peer.endpoint, "198.18.0.2:4500");
-  EXPECT_EQ(peer.allowed_ips,
+  const PeerPlan& peer = d.peers.at(Key('b'));
+  EXPECT_EQ(peer.gateway, "gw-b");
+  EXPECT_EQ(peer.config.endpoint, "198.18.0.2:4500");
+  EXPECT_EQ(peer.config.allowed_ips,
             (std::vector<IpPrefix>{P("100.64.2.0/24"), P("100.64.4.0/24"), P("fd64:2::/64")}));
-  EXPECT_EQ(peer.persistent_keepalive_seconds, 25);  // not behind NAT: the usual keepalive
+  EXPECT_EQ(peer.config.persistent_keepalive_seconds, 25);  // not behind NAT: the usual one
+  EXPECT_EQ(d.relay_members,
+            (std::map<IpAddress, std::string>{{IpAddress::Parse("100.127.1.2").value(), "a2"}}));
 }
 
-TEST(DesiredDataplaneTest, MemberRelaysToItsGatewayAndHasNoPeers) {
-  DesiredDataplane d = ComputeDesiredDataplane(TwoPools(), "a2", {});
+TEST(DesiredDataplaneTest, MemberRelaysToItsGatewayThroughVxlanAndHasNoPeers) {
+  DesiredDataplane d = ComputeDesiredDataplane(TwoPools(), At("a2"));
   EXPECT_EQ(d.role, NodeRole::kMember);
-  ASSERT_TRUE(d.relay_to.has_value());
-  EXPECT_EQ(d.relay_to->ToString(), "100.127.1.1");
   EXPECT_EQ(d.routes.size(), 3u);
+  const bpf::RouteValue& v = d.routes.at(P("100.64.2.0/24"));
+  EXPECT_EQ(v.action, bpf::RouteAction::kVxlan);
+  EXPECT_EQ(v.ifindex, 9u);
+  EXPECT_EQ(v.tunnel_dst.ToString(), "100.127.1.1");
   EXPECT_TRUE(d.peers.empty());
+  EXPECT_TRUE(d.relay_members.empty());  // a member relays for nobody
 }
 
 TEST(DesiredDataplaneTest, NodeInNoGatewayHasNoRoutes) {
-  DesiredDataplane d = ComputeDesiredDataplane(TwoPools(), "c9", {});
+  DesiredDataplane d = ComputeDesiredDataplane(TwoPools(), At("c9"));
   EXPECT_EQ(d.role, NodeRole::kNone);
   EXPECT_TRUE(d.routes.empty());
   EXPECT_NE(d.reason.find("c9"), std::string::npos);
@@ -62,7 +85,7 @@ TEST(DesiredDataplaneTest, NodeInNoGatewayHasNoRoutes) {
 TEST(DesiredDataplaneTest, PoolWithoutActiveEndpointRoutesNothing) {
   auto gws = TwoPools();
   gws["gw-a"].status.active_endpoints.clear();
-  DesiredDataplane d = ComputeDesiredDataplane(gws, "a2", {});
+  DesiredDataplane d = ComputeDesiredDataplane(gws, At("a2"));
   EXPECT_EQ(d.role, NodeRole::kNone);
   EXPECT_TRUE(d.routes.empty());
 }
@@ -70,14 +93,23 @@ TEST(DesiredDataplaneTest, PoolWithoutActiveEndpointRoutesNothing) {
 TEST(DesiredDataplaneTest, RemotePoolWithoutActiveEndpointIsSkipped) {
   auto gws = TwoPools();
   gws["gw-b"].status.active_endpoints.clear();
-  DesiredDataplane d = ComputeDesiredDataplane(gws, "a1", {});
+  DesiredDataplane d = ComputeDesiredDataplane(gws, At("a1"));
   EXPECT_EQ(d.role, NodeRole::kGateway);
   EXPECT_TRUE(d.routes.empty());
   EXPECT_TRUE(d.peers.empty());
 }
 
+TEST(DesiredDataplaneTest, MissingDeviceRoutesNothingAndSaysWhy) {
+  DataplaneInput in = At("a1");
+  in.devices.wireguard_ifindex = 0;
+  DesiredDataplane d = ComputeDesiredDataplane(TwoPools(), in);
+  EXPECT_EQ(d.role, NodeRole::kNone);
+  EXPECT_TRUE(d.routes.empty());
+  EXPECT_NE(d.reason.find("WireGuard device"), std::string::npos);
+}
+
 TEST(DesiredDataplaneTest, NodeIpForwardingAddsHostPrefixes) {
-  DesiredDataplane d = ComputeDesiredDataplane(TwoPools(), "a1", {.forward_node_ip = true});
+  DesiredDataplane d = ComputeDesiredDataplane(TwoPools(), At("a1", {.forward_node_ip = true}));
   EXPECT_TRUE(d.routes.count(P("100.127.2.1/32")));
   EXPECT_TRUE(d.routes.count(P("100.127.2.2/32")));
   EXPECT_FALSE(d.routes.count(P("100.127.1.2/32")));  // own pool stays with the CNI
@@ -85,64 +117,54 @@ TEST(DesiredDataplaneTest, NodeIpForwardingAddsHostPrefixes) {
 
 TEST(DesiredDataplaneTest, EndpointFallsBackToNodeIpUnlessBehindNat) {
   auto gws = TwoPools();
-  gws["gw-b"].status.active_endpoints[0].public_ip = "";
-  EXPECT_EQ(ComputeDesiredDataplane(gws, "a1", {}).peers.at("gw-b").endpoint, "100.127.2.1:4500");
-  gws["gw-b"].status.active_endpoints[0].under_nat = true;
-  EXPECT_EQ(ComputeDesiredDataplane(gws, "a1", {}).peers.at("gw-b").endpoint, std::nullopt);
-  gws["gw-b"].status.active_endpoints[0].public_ip = "fd00::2";
-  gws["gw-b"].status.active_endpoints[0].public_port = 30000;
-  EXPECT_EQ(ComputeDesiredDataplane(gws, "a1", {}).peers.at("gw-b").endpoint, "[fd00::2]:30000");
+  auto& active = gws["gw-b"].status.active_endpoints[0];
+  active.public_ip.reset();
+  auto endpoint = [&] {
+    return ComputeDesiredDataplane(gws, At("a1")).peers.at(Key('b')).config.endpoint;
+  };
+  EXPECT_EQ(endpoint(), "100.127.2.1:4500");
+  active.under_nat = true;
+  EXPECT_EQ(endpoint(), std::nullopt);
+  active.public_ip = IpAddress::Parse("fd00::2").value();
+  active.public_port = 30000;
+  EXPECT_EQ(endpoint(), "[fd00::2]:30000");
 }
 
 TEST(DesiredDataplaneTest, OneEndOfAPairInitiatesTheOtherWaits) {
-  const std::string key_a = TestKey('a'), key_b = TestKey('b');  // key_a < key_b
-  DesiredDataplane at_a = ComputeDesiredDataplane(TwoPools(), "a1", {.public_key = key_a});
-  DesiredDataplane at_b = ComputeDesiredDataplane(TwoPools(), "b1", {.public_key = key_b});
-  const DesiredPeer& a_to_b = at_a.peers.at("gw-b");
-  const DesiredPeer& b_to_a = at_b.peers.at("gw-a");
+  DesiredDataplane at_a = ComputeDesiredDataplane(TwoPools(), At("a1"));  // key 'a' < 'b'
+  DesiredDataplane at_b = ComputeDesiredDataplane(TwoPools(), At("b1"));
+  const PeerPlan& a_to_b = at_a.peers.at(Key('b'));
+  const PeerPlan& b_to_a = at_b.peers.at(Key('a'));
   EXPECT_TRUE(a_to_b.initiates);
-  EXPECT_EQ(a_to_b.endpoint, "198.18.0.2:4500");
+  EXPECT_EQ(a_to_b.config.endpoint, "198.18.0.2:4500");
   EXPECT_FALSE(b_to_a.initiates);
-  EXPECT_EQ(b_to_a.endpoint, std::nullopt);  // so that it cannot start a handshake too
+  EXPECT_EQ(b_to_a.config.endpoint, std::nullopt);  // so that it cannot start a handshake too
   EXPECT_EQ(b_to_a.fallback_endpoint, "198.18.0.1:4500");
 }
 
 TEST(DesiredDataplaneTest, TheEndThatCanReachTheOtherInitiates) {
   auto gws = TwoPools();
   // gw-a is behind NAT with no public address: only it can start handshakes.
-  gws["gw-a"].status.active_endpoints[0].public_ip = "";
+  gws["gw-a"].status.active_endpoints[0].public_ip.reset();
   gws["gw-a"].status.active_endpoints[0].under_nat = true;
-  const std::string key_a = TestKey('a'), key_b = TestKey('b');
-  DesiredDataplane at_a = ComputeDesiredDataplane(gws, "a1", {.public_key = key_a});
-  DesiredDataplane at_b = ComputeDesiredDataplane(gws, "b1", {.public_key = key_b});
-  EXPECT_TRUE(at_a.peers.at("gw-b").initiates);
-  EXPECT_FALSE(at_b.peers.at("gw-a").initiates);
-  EXPECT_EQ(at_b.peers.at("gw-a").fallback_endpoint, std::nullopt);  // nowhere to call it
-  // The same with the keys the other way round.
-  at_a = ComputeDesiredDataplane(gws, "a1", {.public_key = key_b});
-  at_b = ComputeDesiredDataplane(gws, "b1", {.public_key = key_a});
-  EXPECT_TRUE(at_a.peers.at("gw-b").initiates);
-  EXPECT_FALSE(at_b.peers.at("gw-a").initiates);
+  DataplaneInput a = At("a1"), b = At("b1");
+  EXPECT_TRUE(ComputeDesiredDataplane(gws, a).peers.at(Key('b')).initiates);
+  const PeerPlan b_to_a = ComputeDesiredDataplane(gws, b).peers.at(Key('a'));
+  EXPECT_FALSE(b_to_a.initiates);
+  EXPECT_EQ(b_to_a.fallback_endpoint, std::nullopt);  // nowhere to call it
+  // Also when gw-a's key is the higher one.
+  std::swap(a.public_key, b.public_key);
+  gws["gw-a"].status.active_endpoints[0].public_key = Key('b');
+  gws["gw-b"].status.active_endpoints[0].public_key = Key('a');
+  EXPECT_TRUE(ComputeDesiredDataplane(gws, a).peers.at(Key('a')).initiates);
+  EXPECT_FALSE(ComputeDesiredDataplane(gws, b).peers.at(Key('b')).initiates);
 }
 
 TEST(DesiredDataplaneTest, KeepaliveWhenOurGatewayIsBehindNat) {
   auto gws = TwoPools();
   gws["gw-a"].status.active_endpoints[0].under_nat = true;
-  DesiredDataplane d = ComputeDesiredDataplane(gws, "a1", {.nat_keepalive_seconds = 7});
-  EXPECT_EQ(d.peers.at("gw-b").persistent_keepalive_seconds, 7);
-}
-
-TEST(DesiredDataplaneTest, OverlapsWithLocalPoolAndOtherPoolsAreSkippedWithWarnings) {
-  auto gws = TwoPools();
-  gws["gw-c"] = GatewayBuilder("gw-c")
-                    .Node("c1", "100.127.3.1", {"100.64.2.0/24", "100.64.0.0/16"})
-                    .Active("c1", "198.18.0.3", 'c')
-                    .Build();
-  DesiredDataplane d = ComputeDesiredDataplane(gws, "a1", {});
-  EXPECT_EQ(d.routes.at(P("100.64.2.0/24")).gateway, "gw-b");  // first by name keeps it
-  EXPECT_FALSE(d.routes.count(P("100.64.0.0/16")));            // covers the local pool
-  EXPECT_EQ(d.warnings.size(), 2u);
-  EXPECT_TRUE(d.peers.at("gw-c").allowed_ips.empty());
+  DesiredDataplane d = ComputeDesiredDataplane(gws, At("a1", {.nat_keepalive_seconds = 7}));
+  EXPECT_EQ(d.peers.at(Key('b')).config.persistent_keepalive_seconds, 7);
 }
 
 TEST(DesiredDataplaneTest, PeerIdsAreStableAndDistinct) {
@@ -152,8 +174,63 @@ TEST(DesiredDataplaneTest, PeerIdsAreStableAndDistinct) {
   EXPECT_NE(first["gw-a"], first["gw-b"]);
   auto same = AssignPeerIds({"x", "x"});
   EXPECT_EQ(same.size(), 1u);
-  DesiredDataplane d = ComputeDesiredDataplane(TwoPools(), "a1", {});
+  DesiredDataplane d = ComputeDesiredDataplane(TwoPools(), At("a1"));
   EXPECT_EQ(d.routes.at(P("100.64.2.0/24")).peer_id, first["gw-b"]);
+}
+
+// Prefix ownership: who gets a prefix that several Gateways claim.
+Gateway Newcomer(std::vector<std::string> subnets, absl::Time created) {
+  return GatewayBuilder("gw-aaa")
+      .Node("x1", "100.127.9.1", std::move(subnets))
+      .Active("x1", "198.18.0.9", 'x')
+      .Created(created)
+      .Build();
+}
+
+TEST(DesiredDataplaneTest, PrefixOverlappingTheLocalPoolIsRefusedNestedOrNot) {
+  auto gws = TwoPools();
+  gws["gw-aaa"] = Newcomer({"100.64.1.0/24", "100.64.0.0/16", "100.127.1.2/32", "100.65.0.0/24"},
+                           kCreated - absl::Hours(1));
+  DesiredDataplane d = ComputeDesiredDataplane(gws, At("a1"));
+  EXPECT_FALSE(d.routes.count(P("100.64.1.0/24")));   // a local pod CIDR
+  EXPECT_FALSE(d.routes.count(P("100.64.0.0/16")));   // covers the local ones
+  EXPECT_FALSE(d.routes.count(P("100.127.1.2/32")));  // a local node
+  EXPECT_EQ(d.route_gateways.at(P("100.65.0.0/24")), "gw-aaa");
+  ASSERT_EQ(d.refused.size(), 3u);
+  for (const RefusedPrefix& r : d.refused) EXPECT_EQ(r.holder, "gw-a");
+  EXPECT_EQ(d.peers.at(Key('x')).config.allowed_ips, std::vector<IpPrefix>{P("100.65.0.0/24")});
+}
+
+TEST(DesiredDataplaneTest, EstablishedPoolKeepsItsPrefixWhenANewcomerClaimsIt) {
+  auto gws = TwoPools();
+  DataplaneInput in = At("a1");
+  in.routed = ComputeDesiredDataplane(gws, in).route_gateways;  // gw-b's are routed
+  // gw-aaa sorts first by name and is even older, but gw-b holds the prefix.
+  gws["gw-aaa"] = Newcomer({"100.64.2.0/24"}, kCreated - absl::Hours(1));
+  DesiredDataplane d = ComputeDesiredDataplane(gws, in);
+  EXPECT_EQ(d.route_gateways.at(P("100.64.2.0/24")), "gw-b");
+  ASSERT_EQ(d.refused.size(), 1u);
+  EXPECT_EQ(d.refused[0],
+            (RefusedPrefix{"gw-aaa", P("100.64.2.0/24"), "gw-b", P("100.64.2.0/24")}));
+  EXPECT_EQ(d.peers.at(Key('b')).config.allowed_ips.size(), 3u);  // its WireGuard peer unchanged
+  EXPECT_EQ(d.peers.count(Key('x')), 0u);                         // nothing to send it
+}
+
+TEST(DesiredDataplaneTest, NestedNewcomerPrefixIsRefusedInBothDirections) {
+  auto gws = TwoPools();
+  DataplaneInput in = At("a1");
+  in.routed = ComputeDesiredDataplane(gws, in).route_gateways;
+  gws["gw-aaa"] = Newcomer({"100.64.0.0/14"}, kCreated + absl::Hours(1));  // over gw-b's /24s
+  EXPECT_FALSE(ComputeDesiredDataplane(gws, in).routes.count(P("100.64.0.0/14")));
+  gws["gw-aaa"] = Newcomer({"100.64.2.128/25"}, kCreated + absl::Hours(1));  // inside one
+  EXPECT_FALSE(ComputeDesiredDataplane(gws, in).routes.count(P("100.64.2.128/25")));
+}
+
+TEST(DesiredDataplaneTest, WithNoPrefixRoutedYetTheOlderGatewayWins) {
+  auto gws = TwoPools();
+  gws["gw-aaa"] = Newcomer({"100.64.2.0/24"}, kCreated + absl::Hours(1));  // first by name only
+  DesiredDataplane d = ComputeDesiredDataplane(gws, At("a1"));
+  EXPECT_EQ(d.route_gateways.at(P("100.64.2.0/24")), "gw-b");
 }
 
 }  // namespace

@@ -6,43 +6,51 @@
 #include <string>
 #include <vector>
 
-#include "common/gateway.h"
+#include "common/kube/resources/gateway.h"
 
 namespace raven::testing {
 
-// Distinct valid base64 32-byte keys.
+// Distinct valid base64 32-byte keys, ordered as their letters.
 inline std::string TestKey(char c) { return std::string(42, c) + "A="; }
+inline wg::Key Key(char c) { return wg::Key::FromBase64(TestKey(c)).value(); }
 
 class GatewayBuilder {
  public:
-  explicit GatewayBuilder(std::string name) { gw_.name = std::move(name); }
+  explicit GatewayBuilder(std::string name) { gw_.meta.name = std::move(name); }
 
   GatewayBuilder& Node(const std::string& name, const std::string& ip,
                        std::vector<std::string> subnets) {
-    gw_.status.nodes.push_back({name, ip, std::move(subnets)});
+    kube::GatewayNode node{name, IpAddress::Parse(ip).value(), {}};
+    for (const auto& s : subnets) node.subnets.push_back(IpPrefix::Parse(s).value());
+    gw_.status.nodes.push_back(std::move(node));
     return *this;
   }
+  // The active tunnel endpoint: `public_ip` may be "" (none).
   GatewayBuilder& Active(const std::string& node, const std::string& public_ip, char key,
                          bool under_nat = false) {
-    GatewayEndpoint ep;
+    kube::GatewayEndpoint ep;
     ep.node_name = node;
-    ep.type = "tunnel";
+    ep.type = kube::EndpointType::kTunnel;
     ep.port = 4500;
-    ep.public_ip = public_ip;
+    if (!public_ip.empty()) ep.public_ip = IpAddress::Parse(public_ip).value();
     ep.under_nat = under_nat;
-    ep.config["publicKey"] = TestKey(key);
+    ep.public_key = Key(key);
     gw_.status.active_endpoints.push_back(ep);
     return *this;
   }
-  Gateway Build() const { return gw_; }
+  GatewayBuilder& Created(absl::Time when) {
+    gw_.meta.creation_timestamp = when;
+    return *this;
+  }
+  kube::Gateway Build() const { return gw_; }
 
  private:
-  Gateway gw_;
+  kube::Gateway gw_;
 };
 
-inline std::map<std::string, Gateway> ByName(const std::vector<Gateway>& gateways) {
-  std::map<std::string, Gateway> out;
-  for (const auto& gw : gateways) out[gw.name] = gw;
+inline std::map<std::string, kube::Gateway> ByName(const std::vector<kube::Gateway>& gateways) {
+  std::map<std::string, kube::Gateway> out;
+  for (const auto& gw : gateways) out[gw.meta.name] = gw;
   return out;
 }
 

@@ -10,14 +10,19 @@
 namespace raven {
 namespace {
 
+using kube::Gateway;
 using testing::ByName;
 using testing::FakeRelayMembers;
 using testing::FakeRouteTable;
 using testing::FakeWireGuardDevice;
 using testing::GatewayBuilder;
-using testing::TestKey;
+using testing::Key;
 
 constexpr DataplaneDevices kDevices{.wireguard_ifindex = 7, .vxlan_ifindex = 9, .path_mtu = 1420};
+
+DesiredDataplane Desired(const std::map<std::string, Gateway>& gws, const std::string& node) {
+  return ComputeDesiredDataplane(gws, {node, Key(node[0]), kDevices, {}, {}});
+}
 
 IpPrefix P(const char* text) { return *IpPrefix::Parse(text); }
 
@@ -39,7 +44,7 @@ class ReconcilerTest : public ::testing::Test {
  protected:
   absl::StatusOr<ReconcileStats> Apply(const std::map<std::string, Gateway>& gws,
                                        const std::string& node) {
-    return reconciler_.Apply(ComputeDesiredDataplane(gws, node, {}), kDevices, kNow);
+    return reconciler_.Apply(Desired(gws, node), kNow);
   }
   FakeRouteTable routes_;
   FakeRelayMembers members_;
@@ -56,7 +61,7 @@ TEST_F(ReconcilerTest, GatewayWritesWireGuardRoutesAndPeer) {
   EXPECT_EQ(v.action, bpf::RouteAction::kWireGuard);
   EXPECT_EQ(v.ifindex, 7u);
   EXPECT_EQ(v.mtu, 1420);
-  auto key = *wg::Key::FromBase64(TestKey('b'));
+  auto key = Key('b');
   ASSERT_TRUE(wg_.peers.count(key));
   EXPECT_EQ(wg_.peers[key].allowed_ips.size(), 2u);
   EXPECT_EQ(wg_.peers[key].endpoint, "198.18.0.2:4500");
@@ -135,10 +140,10 @@ TEST_F(ReconcilerTest, PeerFailureLeavesRoutesUntouched) {
 
 TEST_F(ReconcilerTest, RoamedEndpointOfNatPeerIsNotRewritten) {
   auto gws = Pools("a1", {"100.64.2.0/24"});
-  gws["gw-b"].status.active_endpoints[0].public_ip = "";
+  gws["gw-b"].status.active_endpoints[0].public_ip.reset();
   gws["gw-b"].status.active_endpoints[0].under_nat = true;
   ASSERT_TRUE(Apply(gws, "a1").ok());
-  auto key = *wg::Key::FromBase64(TestKey('b'));
+  auto key = Key('b');
   wg_.peers[key].endpoint = "198.18.7.7:31000";  // learned from the peer's handshake
   int upserts = wg_.upserted;
   ASSERT_TRUE(Apply(gws, "a1").ok());
@@ -148,7 +153,7 @@ TEST_F(ReconcilerTest, RoamedEndpointOfNatPeerIsNotRewritten) {
 TEST_F(ReconcilerTest, EndpointRoamedByALiveSessionIsNotRewritten) {
   auto gws = Pools("a1", {"100.64.2.0/24"});
   ASSERT_TRUE(Apply(gws, "a1").ok());
-  auto key = *wg::Key::FromBase64(TestKey('b'));
+  auto key = Key('b');
   wg_.peers[key].endpoint = "198.18.0.2:48044";  // the NAT mapped the peer's port
   wg_.handshakes[key] = absl::ToUnixNanos(kNow - absl::Seconds(20));
   int upserts = wg_.upserted;
@@ -162,7 +167,7 @@ TEST_F(ReconcilerTest, EndpointRoamedByALiveSessionIsNotRewritten) {
 TEST_F(ReconcilerTest, RoamedEndpointWithoutASessionIsRewritten) {
   auto gws = Pools("a1", {"100.64.2.0/24"});
   ASSERT_TRUE(Apply(gws, "a1").ok());
-  auto key = *wg::Key::FromBase64(TestKey('b'));
+  auto key = Key('b');
   wg_.peers[key].endpoint = "198.18.0.2:48044";
   wg_.handshakes[key] = absl::ToUnixNanos(kNow - absl::Seconds(181));  // the session is gone
   ASSERT_TRUE(Apply(gws, "a1").ok());
@@ -172,7 +177,7 @@ TEST_F(ReconcilerTest, RoamedEndpointWithoutASessionIsRewritten) {
 TEST_F(ReconcilerTest, NewEndpointFromTheGatewaysIsWrittenOverALiveSession) {
   auto gws = Pools("a1", {"100.64.2.0/24"});
   ASSERT_TRUE(Apply(gws, "a1").ok());
-  auto key = *wg::Key::FromBase64(TestKey('b'));
+  auto key = Key('b');
   wg_.peers[key].endpoint = "198.18.0.2:48044";
   wg_.handshakes[key] = absl::ToUnixNanos(kNow - absl::Seconds(20));
   gws["gw-b"].status.active_endpoints[0].public_port = 4600;
@@ -183,12 +188,12 @@ TEST_F(ReconcilerTest, NewEndpointFromTheGatewaysIsWrittenOverALiveSession) {
 TEST_F(ReconcilerTest, RestartedAgentKeepsTheEndpointOfALiveSession) {
   auto gws = Pools("a1", {"100.64.2.0/24"});
   ASSERT_TRUE(Apply(gws, "a1").ok());
-  auto key = *wg::Key::FromBase64(TestKey('b'));
+  auto key = Key('b');
   wg_.peers[key].endpoint = "198.18.0.2:48044";
   wg_.handshakes[key] = absl::ToUnixNanos(kNow - absl::Seconds(20));
   Reconciler restarted{routes_, members_, wg_};
   int upserts = wg_.upserted;
-  auto stats = restarted.Apply(ComputeDesiredDataplane(gws, "a1", {}), kDevices, kNow);
+  auto stats = restarted.Apply(Desired(gws, "a1"), kNow);
   ASSERT_TRUE(stats.ok());
   EXPECT_FALSE(stats->changed());
   EXPECT_EQ(wg_.upserted, upserts);

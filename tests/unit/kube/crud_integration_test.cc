@@ -11,7 +11,7 @@
 #include "absl/time/clock.h"
 #include "common/kube/resource_client.h"
 #include "common/kube/resources/event.h"
-#include "common/kube/resources/gateway_resource.h"
+#include "common/kube/resources/gateway.h"
 #include "common/kube/resources/lease.h"
 #include "common/kube/resources/node.h"
 #include "tests/unit/kube/apiserver_env.h"
@@ -36,11 +36,11 @@ class CrudIntegrationTest : public ::testing::Test {
 
   static Gateway MakeGateway(const std::string& name) {
     Gateway gw;
-    gw.name = name;
-    gw.labels["pool"] = "edge";
+    gw.meta.name = name;
+    gw.meta.labels["pool"] = "edge";
     GatewayEndpoint ep;
     ep.node_name = name + "-node";
-    ep.type = "tunnel";
+    ep.type = EndpointType::kTunnel;
     ep.port = 4500;
     gw.spec.endpoints.push_back(ep);
     gw.spec.tunnel_replicas = 1;
@@ -55,8 +55,8 @@ TEST_F(CrudIntegrationTest, GatewayLifecycle) {
   ResourceClient<Gateway> gateways(rest_.get());
   absl::StatusOr<Gateway> created = gateways.Create(MakeGateway("gw-a"));
   ASSERT_THAT(created, IsOk());
-  EXPECT_FALSE(created->resource_version.empty());
-  EXPECT_FALSE(created->uid.empty());
+  EXPECT_FALSE(created->meta.resource_version.empty());
+  EXPECT_FALSE(created->meta.uid.empty());
   EXPECT_THAT(gateways.Create(MakeGateway("gw-a")),
               StatusIs(absl::StatusCode::kAlreadyExists, "HTTP 409 AlreadyExists"));
   EXPECT_THAT(gateways.Get("nope"), StatusIs(absl::StatusCode::kNotFound, "HTTP 404"));
@@ -67,12 +67,14 @@ TEST_F(CrudIntegrationTest, GatewayLifecycle) {
   absl::StatusOr<Gateway> updated = gateways.Update(changed);
   ASSERT_THAT(updated, IsOk());
   EXPECT_EQ(updated->spec.tunnel_replicas, 2);
-  EXPECT_NE(updated->resource_version, created->resource_version);
+  EXPECT_NE(updated->meta.resource_version, created->meta.resource_version);
   EXPECT_THAT(gateways.Update(changed), StatusIs(absl::StatusCode::kAborted, "HTTP 409"));
 
   // Status through the subresource only.
   Gateway with_status = *updated;
-  with_status.status.nodes.push_back({"gw-a-node", "100.127.0.1", {"100.64.1.0/24"}});
+  with_status.status.nodes.push_back({"gw-a-node",
+                                      IpAddress::Parse("100.127.0.1").value(),
+                                      {IpPrefix::Parse("100.64.1.0/24").value()}});
   absl::StatusOr<Gateway> status = gateways.UpdateStatus(with_status);
   ASSERT_THAT(status, IsOk());
   ASSERT_EQ(status->status.nodes.size(), 1u);
@@ -82,8 +84,8 @@ TEST_F(CrudIntegrationTest, GatewayLifecycle) {
   absl::StatusOr<Gateway> patched = gateways.MergePatch(
       "gw-a", R"({"metadata":{"annotations":{"a":"1"},"labels":{"pool":null}}})");
   ASSERT_THAT(patched, IsOk());
-  EXPECT_EQ(patched->annotations.at("a"), "1");
-  EXPECT_EQ(patched->labels.count("pool"), 0u);
+  EXPECT_EQ(patched->meta.annotations.at("a"), "1");
+  EXPECT_EQ(patched->meta.labels.count("pool"), 0u);
   EXPECT_EQ(patched->status.nodes.size(), 1u);
 
   ASSERT_THAT(gateways.Create(MakeGateway("gw-b")), IsOk());
@@ -97,10 +99,10 @@ TEST_F(CrudIntegrationTest, GatewayLifecycle) {
   list = gateways.List(opts);
   ASSERT_THAT(list, IsOk());
   ASSERT_EQ(list->items.size(), 1u);
-  EXPECT_EQ(list->items[0].name, "gw-b");
+  EXPECT_EQ(list->items[0].meta.name, "gw-b");
 
   // Delete with a stale precondition fails; without, it works.
-  EXPECT_THAT(gateways.Delete("gw-a", created->resource_version),
+  EXPECT_THAT(gateways.Delete("gw-a", created->meta.resource_version),
               StatusIs(absl::StatusCode::kAborted));
   EXPECT_THAT(gateways.Delete("gw-a"), IsOk());
   EXPECT_THAT(gateways.Get("gw-a"), StatusIs(absl::StatusCode::kNotFound));
@@ -111,8 +113,8 @@ TEST_F(CrudIntegrationTest, NodesLeasesEvents) {
   Node n;
   n.meta.name = "edge-1";
   n.meta.labels["raven.openyurt.io/gateway"] = "gw-edge";
-  n.pod_cidrs = {"100.64.1.0/24"};
-  n.pod_cidr = "100.64.1.0/24";
+  n.pod_cidrs = {IpPrefix::Parse("100.64.1.0/24").value()};
+  n.pod_cidr = n.pod_cidrs[0];
   absl::StatusOr<Node> created = nodes.Create(n);
   ASSERT_THAT(created, IsOk());
   absl::StatusOr<Node> patched = nodes.MergePatchStatus(
@@ -120,7 +122,7 @@ TEST_F(CrudIntegrationTest, NodesLeasesEvents) {
                 R"("conditions":[{"type":"Ready","status":"True",)"
                 R"("lastHeartbeatTime":"2024-05-01T10:00:00Z"}]}})");
   ASSERT_THAT(patched, IsOk());
-  EXPECT_EQ(patched->InternalIP(), "100.127.0.1");
+  EXPECT_EQ(patched->InternalIP(), IpAddress::Parse("100.127.0.1").value());
   EXPECT_TRUE(patched->IsReady());
   patched = nodes.MergePatch("edge-1", R"({"metadata":{"annotations":{"raven/key":"k"}}})");
   ASSERT_THAT(patched, IsOk());
@@ -164,9 +166,9 @@ TEST_F(CrudIntegrationTest, NodesLeasesEvents) {
 
 TEST_F(CrudIntegrationTest, ErrorsFromTheServerAreMapped) {
   ResourceClient<Gateway> gateways(rest_.get());
-  // 422: the CRD's schema rejects an endpoint type outside its enum.
+  // 422: the CRD's schema rejects a node name longer than a DNS name.
   Gateway bad = MakeGateway("gw-bad");
-  bad.spec.endpoints[0].type = "teleport";
+  bad.spec.endpoints[0].node_name = std::string(300, 'n');
   absl::StatusOr<Gateway> r = gateways.Create(bad);
   EXPECT_THAT(r, StatusIs(absl::StatusCode::kInvalidArgument, "POST /apis/raven.openyurt.io"));
   // 401 without the token.
@@ -212,11 +214,11 @@ TEST_F(CrudIntegrationTest, UpdateWithRetryConvergesUnderContention) {
             [&](Gateway& gw) {
               ++attempts;
               int n = 0;
-              auto it = gw.annotations.find("count");
-              if (it != gw.annotations.end() && !absl::SimpleAtoi(it->second, &n)) {
+              auto it = gw.meta.annotations.find("count");
+              if (it != gw.meta.annotations.end() && !absl::SimpleAtoi(it->second, &n)) {
                 return absl::InvalidArgumentError("count is not a number");
               }
-              gw.annotations["count"] = absl::StrCat(n + 1);
+              gw.meta.annotations["count"] = absl::StrCat(n + 1);
               return absl::OkStatus();
             },
             retry);
@@ -229,11 +231,11 @@ TEST_F(CrudIntegrationTest, UpdateWithRetryConvergesUnderContention) {
   EXPECT_EQ(failures.load(), 0);
   absl::StatusOr<Gateway> final_gw = setup.Get("counter");
   ASSERT_THAT(final_gw, IsOk());
-  EXPECT_EQ(final_gw->annotations.at("count"), absl::StrCat(kThreads * kIncrements));
+  EXPECT_EQ(final_gw->meta.annotations.at("count"), absl::StrCat(kThreads * kIncrements));
   std::printf(
       "UpdateWithRetry: %d writers x %d increments -> count %s; %d attempts (%d retried "
       "after 409) in %s\n",
-      kThreads, kIncrements, final_gw->annotations.at("count").c_str(), attempts.load(),
+      kThreads, kIncrements, final_gw->meta.annotations.at("count").c_str(), attempts.load(),
       attempts.load() - kThreads * kIncrements, absl::FormatDuration(took).c_str());
 }
 

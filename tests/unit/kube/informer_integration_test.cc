@@ -12,7 +12,7 @@
 #include "absl/time/clock.h"
 #include "common/kube/informer.h"
 #include "common/kube/resource_client.h"
-#include "common/kube/resources/gateway_resource.h"
+#include "common/kube/resources/gateway.h"
 #include "common/kube/resources/node.h"
 #include "tests/unit/kube/apiserver_env.h"
 
@@ -148,11 +148,11 @@ TEST_F(InformerIntegrationTest, SurvivesDroppedWatchesGoneAndServerErrors) {
   // Some state before the informer starts.
   for (int i = 0; i < 20; ++i) {
     Gateway gw;
-    gw.name = absl::StrCat("gw-", i);
+    gw.meta.name = absl::StrCat("gw-", i);
     ASSERT_THAT(gateways.Create(gw), IsOk());
   }
   Gateway anchor;  // outside the workload's names: written during forced 410s
-  anchor.name = "anchor";
+  anchor.meta.name = "anchor";
   ASSERT_THAT(gateways.Create(anchor), IsOk());
   informer.Start();
   ASSERT_TRUE(informer.WaitForSync(absl::Seconds(10)));
@@ -189,7 +189,7 @@ TEST_F(InformerIntegrationTest, SurvivesDroppedWatchesGoneAndServerErrors) {
     absl::Status s;
     if (!exists[name]) {
       Gateway gw;
-      gw.name = name;
+      gw.meta.name = name;
       gw.spec.tunnel_replicas = static_cast<int>(rng() % 3);
       s = Persist([&] { return gateways.Create(gw).status(); });
       exists[name] = s.ok();
@@ -200,7 +200,7 @@ TEST_F(InformerIntegrationTest, SurvivesDroppedWatchesGoneAndServerErrors) {
         return gateways
             .UpdateWithRetry(name,
                              [&](Gateway& gw) {
-                               gw.annotations["v"] = absl::StrCat(v, "-", step);
+                               gw.meta.annotations["v"] = absl::StrCat(v, "-", step);
                                gw.spec.tunnel_replicas = v % 3;
                                return absl::OkStatus();
                              })

@@ -9,7 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
-#include "common/kube/resources/gateway_resource.h"
+#include "common/kube/resources/gateway.h"
 #include "tests/unit/kube/fakes.h"
 #include "tests/unit/kube/test_util.h"
 
@@ -48,13 +48,14 @@ class Recorder {
   InformerHandlers<Gateway> Handlers() {
     InformerHandlers<Gateway> h;
     h.on_add = [this](const Gateway& g) {
-      Push(absl::StrCat("add ", g.name, "@", g.resource_version));
+      Push(absl::StrCat("add ", g.meta.name, "@", g.meta.resource_version));
     };
     h.on_update = [this](const Gateway& o, const Gateway& n) {
-      Push(absl::StrCat("update ", n.name, "@", o.resource_version, "->", n.resource_version));
+      Push(absl::StrCat("update ", n.meta.name, "@", o.meta.resource_version, "->",
+                        n.meta.resource_version));
     };
     h.on_delete = [this](const Gateway& g) {
-      Push(absl::StrCat("delete ", g.name, "@", g.resource_version));
+      Push(absl::StrCat("delete ", g.meta.name, "@", g.meta.resource_version));
     };
     h.on_changed = [this] {
       absl::MutexLock lock(&mu_);
@@ -137,8 +138,8 @@ TEST_F(InformerTest, ListsThenWatchesFromTheListsVersionAndFollowsBookmarks) {
   EXPECT_THAT(watches[1], HasSubstr("&resourceVersion=20&"));  // the last bookmark
   auto snapshot = informer->Snapshot();
   EXPECT_THAT(snapshot, ::testing::SizeIs(2));
-  EXPECT_EQ(snapshot.at("a").resource_version, "12");
-  EXPECT_EQ(snapshot.at("c").resource_version, "11");
+  EXPECT_EQ(snapshot.at("a").meta.resource_version, "12");
+  EXPECT_EQ(snapshot.at("c").meta.resource_version, "11");
   InformerStats stats = informer->Stats();
   EXPECT_EQ(stats.lists, 1u);
   EXPECT_EQ(stats.events, 3u);
@@ -210,7 +211,7 @@ TEST_F(InformerTest, UndecodableObjectsAreSkippedAndTheOldVersionKept) {
               ElementsAre("add a@3", "add b@4", "update b@4->12", "delete a@3"));
   auto snapshot = informer->Snapshot();
   EXPECT_EQ(snapshot.count("bad"), 0u);
-  EXPECT_EQ(snapshot.at("b").resource_version, "12");
+  EXPECT_EQ(snapshot.at("b").meta.resource_version, "12");
   EXPECT_EQ(informer->Stats().decode_failures, 3u);  // bad, a@11, the non-JSON line
   EXPECT_EQ(informer->Stats().resource_version, "14");
 }
@@ -225,7 +226,7 @@ TEST_F(InformerTest, RelistKeepsTheCachedVersionOfAnObjectThatNoLongerDecodes) {
   fake_->QueueWatch({{Bookmark(22)}});
   ASSERT_TRUE(fake_->WaitForRequests(5, absl::Seconds(5)));
   EXPECT_THAT(recorder_.events(), ElementsAre("add a@3"));  // no delete
-  EXPECT_EQ(informer->Snapshot().at("a").resource_version, "3");
+  EXPECT_EQ(informer->Snapshot().at("a").meta.resource_version, "3");
 }
 
 TEST_F(InformerTest, BackoffGrowsWithJitterUpToTheCapAndResetsAfterProgress) {

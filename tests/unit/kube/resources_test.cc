@@ -45,10 +45,11 @@ TEST(NodeTest, DecodesWhatTheAgentReads) {
   EXPECT_EQ(n->meta.name, "edge-1");
   EXPECT_EQ(n->meta.resource_version, "77");
   EXPECT_EQ(n->meta.labels.at("raven.openyurt.io/gateway"), "gw-edge");
-  EXPECT_EQ(n->pod_cidr, "100.64.1.0/24");
-  EXPECT_THAT(n->pod_cidrs, ::testing::ElementsAre("100.64.1.0/24", "fd64:1::/64"));
-  EXPECT_EQ(n->InternalIP(), "100.127.0.11");
-  EXPECT_EQ(n->ExternalIP(), "198.18.0.11");
+  EXPECT_EQ(n->pod_cidr, IpPrefix::Parse("100.64.1.0/24").value());
+  EXPECT_THAT(n->pod_cidrs, ::testing::ElementsAre(IpPrefix::Parse("100.64.1.0/24").value(),
+                                                   IpPrefix::Parse("fd64:1::/64").value()));
+  EXPECT_EQ(n->InternalIP(), IpAddress::Parse("100.127.0.11").value());
+  EXPECT_EQ(n->ExternalIP(), IpAddress::Parse("198.18.0.11").value());
   EXPECT_TRUE(n->IsReady());
   EXPECT_EQ(n->ready_heartbeat, absl::FromUnixSeconds(1714557900));
   EXPECT_EQ(n->meta.creation_timestamp, absl::FromUnixSeconds(1714557600));

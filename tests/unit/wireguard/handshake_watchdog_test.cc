@@ -91,6 +91,9 @@ TEST(HandshakeWatchdogTest, DefaultsKickInitiatorsWithinASecondAndLetRespondersW
   EXPECT_EQ(dog.NextKick(), kT0 + absl::Milliseconds(500));
   EXPECT_EQ(dog.Due(kT0 + absl::Milliseconds(500), {Peer(K(2)), Peer(K(4))}, kInitiateTo2),
             std::vector<Key>{K(2)});
+  // The initiator's second kick (1 s later); the responder still waits.
+  EXPECT_EQ(dog.Due(kT0 + absl::Milliseconds(1900), {Peer(K(2)), Peer(K(4))}, kInitiateTo2),
+            std::vector<Key>{K(2)});
   EXPECT_EQ(dog.Due(kT0 + absl::Seconds(2), {Peer(K(2)), Peer(K(4))}, kInitiateTo2),
             std::vector<Key>{K(4)});
 }

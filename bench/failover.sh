@@ -1,0 +1,76 @@
+#!/bin/bash
+# Failover figures on the lab, as a user sees them: RUNS failovers (default
+# 10), rotating over the three pools. Each stops the active gateway of a pool
+# (agent killed, its link down) while the pod of the node that takes over
+# pings (`ping -D -i 0.1`) a pod of another pool, then brings the stopped node
+# back (link, agent) for the next round. Per run: the longest time between two
+# replies, the largest delay of any reply, the echoes lost; then the median
+# and max of the first two. Brings the lab up (binaries of build/) and down.
+#
+#   bench/failover.sh [RUNS] [--save]     (as root, after ninja -C build)
+set -eo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+runs=10 save=0
+for a in "$@"; do
+  case $a in
+    --save) save=1 ;;
+    [0-9]*) runs=$a ;;
+    *) echo "usage: $0 [RUNS] [--save]" >&2; exit 2 ;;
+  esac
+done
+export RAVEN_AGENT=$root/build/daemon/raven-agent
+export RAVEN_APISERVER=$root/build/lab/apiserver/raven-apiserver
+export RAVEN_CONTROLLER=$root/build/controller/raven-controller
+# shellcheck source=../lab/lab.sh
+source "$root/lab/lab.sh"
+out=$(mktemp -d /tmp/failover-bench.XXXXXX)
+exec 3>>"$out/lab.log"
+# RAVEN_BENCH_KEEP=1 leaves the lab up (and its logs) for a look.
+trap '[[ -n $RAVEN_BENCH_KEEP ]] || "$root/lab/lab.sh" down >/dev/null 2>&1; rm -rf "$out"' EXIT
+"$root/lab/lab.sh" up --no-install --no-build >"$out/up.txt" 2>&1 || { cat "$out/up.txt"; exit 1; }
+lab_plan
+NODE_ORDER=("${LAB_NODES[@]}")
+find_agents
+util=("$PYTHON" "$root/tests/e2e/e2e_util.py")
+declare -A target=([gw-edge-a]=b2p1 [gw-edge-b]=c2p1 [gw-cloud]=a2p1) ip=()
+while read -r _ pod _ _ v4 _; do ip[$pod]=$v4; done <"$RUN_DIR/pods"
+pools=(gw-edge-a gw-edge-b gw-cloud)
+healthy() { [[ $(agent_health "$1" 2>/dev/null) == ok ]]; }
+gaps=() delays=()
+report=$out/report.txt
+for (( i = 0; i < runs; i++ )); do
+  gw=${pools[i % 3]}
+  old=$(active_endpoint "$gw")
+  new=${old:0:1}$(( 3 - ${old:1} ))
+  to=${target[$gw]}
+  nq "${new}p0" ping -D -i 0.1 -c 60 -W 1 "${ip[$to]}" >"$out/ping.txt" 2>&1 &
+  ping_pid=$!
+  wait_for 5 "replies" grep -q icmp_seq "$out/ping.txt"
+  kill -9 "${AGENT_PID[$old]}"
+  wait "${AGENT_PID[$old]}" 2>/dev/null || true  # reaped here, where it says nothing
+  unset "AGENT_PID[$old]"
+  ip -n "$(ns "$old")" link set "$([[ $old == c* ]] && echo ul0 || echo lan0)" down
+  wait "$ping_pid" || true
+  read -r gap delay lost < <("${util[@]}" pinggap "$out/ping.txt" 0.1)
+  printf 'run %2d  %-9s %s -> %s  longest gap %5.2f s  largest delay %5.3f s  lost %d\n' \
+    "$i" "$gw" "$old" "$new" "$gap" "$delay" "$lost" | tee -a "$report"
+  gaps+=("$gap") delays+=("$delay")
+  relink "$old"
+  start_agent "$old"
+  wait_for 20 "$old healthy" healthy "$old"
+  # The ping's target may sit behind a node that was stopped earlier: it is back.
+  wait_for 20 "$to answers ${new}p0 again" ping_ok "${new}p0" "${ip[$to]}"
+done
+python3 - "${gaps[*]}" "${delays[*]}" <<'PY' | tee -a "$report"
+import statistics, sys
+for name, values in (("longest gap", sys.argv[1]), ("largest delay", sys.argv[2])):
+    v = sorted(float(x) for x in values.split())
+    print("%-13s median %.3f s, min %.3f s, max %.3f s over %d runs"
+          % (name, statistics.median(v), v[0], v[-1], len(v)))
+PY
+if (( save )); then
+  mkdir -p "$root/bench/results"
+  f=$root/bench/results/failover-$(date -u +%Y%m%dT%H%M%SZ).txt
+  { echo "# bench/failover.sh $runs at $(git -C "$root" rev-parse --short HEAD), $(date -u)"; cat "$report"; } >"$f"
+  echo "saved $f"
+fi

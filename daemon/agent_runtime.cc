@@ -1,0 +1,201 @@
+#include "daemon/agent_runtime.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/fd.h"
+#include "common/kube/config.h"
+#include "common/logging.h"
+#include "common/raven_annotations.h"
+#include "common/status_macros.h"
+#include "daemon/bpf/bpffs.h"
+#include "daemon/cluster/api_gateway_source.h"
+#include "daemon/gateway_file.h"
+#include "daemon/wireguard/key_file.h"
+
+namespace raven {
+namespace {
+
+absl::Status Errno(absl::string_view what) {
+  return absl::InternalError(absl::StrCat(what, ": ", strerror(errno)));
+}
+
+absl::StatusOr<Fd> OpenSignalFd() {
+  sigset_t mask;
+  sigemptyset(&mask);
+  sigaddset(&mask, SIGTERM);
+  sigaddset(&mask, SIGINT);
+  if (sigprocmask(SIG_BLOCK, &mask, nullptr) != 0) return Errno("block signals");
+  Fd fd(signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC));
+  if (!fd.valid()) return Errno("signalfd");
+  return fd;
+}
+
+// A timer firing every `interval`, or a disarmed one for a zero interval.
+absl::StatusOr<Fd> OpenTimerFd(absl::Duration interval) {
+  Fd fd(timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC));
+  if (!fd.valid()) return Errno("timerfd_create");
+  itimerspec spec{};
+  spec.it_interval = absl::ToTimespec(interval);
+  spec.it_value = spec.it_interval;
+  if (timerfd_settime(fd.get(), 0, &spec, nullptr) != 0) return Errno("timerfd_settime");
+  return fd;
+}
+
+// Fires once, `delay` from now (at least 1 ms); none: disarmed.
+void ArmOnce(const Fd& timer, std::optional<absl::Duration> delay) {
+  itimerspec spec{};
+  if (delay) spec.it_value = absl::ToTimespec(std::max(*delay, absl::Milliseconds(1)));
+  timerfd_settime(timer.get(), 0, &spec, nullptr);
+}
+
+absl::Status ConsumeTimer(const Fd& timer) {
+  uint64_t expirations;
+  if (read(timer.get(), &expirations, sizeof(expirations)) < 0 && errno != EAGAIN) {
+    return Errno("read timer");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<AgentRuntime>> AgentRuntime::Start(const AgentConfig& config) {
+  if (mkdir(config.state_dir.c_str(), 0700) != 0 && errno != EEXIST) {
+    return Errno("create state dir " + config.state_dir);
+  }
+  std::unique_ptr<AgentRuntime> rt(new AgentRuntime(config));
+  ASSIGN_OR_RETURN(rt->keys_, wg::LoadOrCreateKeyFile(config.key_file()));
+  RAVEN_LOG(kInfo, "WireGuard public key ", rt->keys_.public_key.ToBase64());
+  RETURN_IF_ERROR(bpf::EnsurePinDir(config.bpffs_dir));
+  ASSIGN_OR_RETURN(UplinkInfo uplink, FindUplink(config));
+  ASSIGN_OR_RETURN(rt->programs_, bpf::DataplanePrograms::Load(bpf::ProgramOptions{
+                                      config.bpffs_dir, config.wireguard_port, config.vxlan_port,
+                                      config.vxlan_vni, config.tunnel_mark}));
+  ASSIGN_OR_RETURN(rt->wireguard_,
+                   wg::OpenDevice(config.wireguard_device, config.wireguard_backend));
+  RAVEN_LOG(kInfo, "WireGuard backend: ", rt->wireguard_->backend(), "; uplink ", uplink.name,
+            " (MTU ", uplink.mtu, ")");
+  rt->routes_ = std::make_unique<bpf::BpfRouteTable>(rt->programs_->routes4_fd(),
+                                                     rt->programs_->routes6_fd());
+  rt->members_ = std::make_unique<bpf::BpfRelayMembers>(rt->programs_->relay_members_fd());
+  ASSIGN_OR_RETURN(rt->node_,
+                   KernelNode::Open(rt->config_, std::move(uplink), rt->keys_.private_key,
+                                    *rt->programs_, *rt->wireguard_));
+  RETURN_IF_ERROR(rt->ConnectCluster());
+  rt->metrics_ = std::make_unique<AgentMetrics>(
+      rt->registry_, rt->status_, rt->heartbeat_.get(),
+      BpfCounterFds{rt->programs_->peer_stats_fd(), rt->programs_->relay_members_fd(),
+                    rt->programs_->drops_fd()});
+
+  AgentSettings settings;
+  settings.node_name = config.node_name;
+  settings.public_key = rt->keys_.public_key;
+  settings.dataplane = config.dataplane;
+  settings.watch_stale_after = config.watch_stale_after;
+  AgentParts parts{rt->source_.get(),  rt->node_.get(),      rt->routes_.get(),
+                   rt->members_.get(), rt->wireguard_.get(), rt->heartbeat_.get(),
+                   rt->metrics_.get(), &rt->clock_};
+  rt->agent_ = std::make_unique<Agent>(std::move(settings), parts, rt->status_);
+  RETURN_IF_ERROR(rt->agent_->Start());
+  if (rt->heartbeat_) {
+    // The heartbeat starts before the Gateways are listed: a restarted
+    // gateway must renew its Lease before the elector gives up on it.
+    rt->heartbeat_->Start();
+    auto* api = static_cast<ApiGatewaySource*>(rt->source_.get());
+    // A first list within a few seconds lets this Sync use it; later ones
+    // arrive through the source's fd.
+    if (!api->WaitForSync(absl::Seconds(5))) {
+      RAVEN_LOG(kWarning, "Gateways not listed yet; keeping the dataplane as found until they are");
+    }
+    rt->agent_->Sync();
+  }
+  if (!config.metrics_address.empty()) {
+    AgentStatus* status = &rt->status_;
+    ASSIGN_OR_RETURN(rt->http_,
+                     metrics::HttpServer::Start(config.metrics_address, &rt->registry_, [status] {
+                       std::vector<std::string> problems = status->HealthProblems();
+                       return metrics::Health{problems.empty(), absl::StrJoin(problems, "\n")};
+                     }));
+    RAVEN_LOG(kInfo, "serving /metrics and /healthz on ", config.metrics_address);
+  }
+  return rt;
+}
+
+AgentRuntime::~AgentRuntime() = default;
+
+absl::Status AgentRuntime::ConnectCluster() {
+  if (!config_.gateway_file.empty()) {
+    ASSIGN_OR_RETURN(source_, FileGatewaySource::Open(config_.gateway_file));
+    return absl::OkStatus();
+  }
+  ASSIGN_OR_RETURN(kube::ClientConfig client, kube::LoadDefault(config_.kubeconfig));
+  ASSIGN_OR_RETURN(rest_, kube::RestClient::Create(client));
+  RAVEN_LOG(kInfo, "Kubernetes API server ", client.server);
+  ASSIGN_OR_RETURN(source_, ApiGatewaySource::Start(rest_.get(), config_.watch_stale_after));
+  HeartbeatOptions heartbeat;
+  heartbeat.lease_namespace = config_.lease_namespace;
+  heartbeat.node_name = config_.node_name;
+  heartbeat.interval = config_.heartbeat_interval;
+  heartbeat.lease_duration = config_.heartbeat_lease_duration;
+  heartbeat.node_annotations = {{kPublicKeyAnnotation, keys_.public_key.ToBase64()},
+                                {kWireGuardPortAnnotation, absl::StrCat(config_.wireguard_port)}};
+  heartbeat.dataplane_problem = [this] { return status_.DataplaneProblem(); };
+  heartbeat_ = std::make_unique<Heartbeat>(rest_.get(), std::move(heartbeat));
+  return absl::OkStatus();
+}
+
+absl::Status AgentRuntime::Run() {
+  ASSIGN_OR_RETURN(Fd signals, OpenSignalFd());
+  ASSIGN_OR_RETURN(Fd resync, OpenTimerFd(config_.resync_interval));
+  ASSIGN_OR_RETURN(Fd health, OpenTimerFd(config_.health_interval));
+  ASSIGN_OR_RETURN(Fd kick, OpenTimerFd(absl::ZeroDuration()));
+  // Links that appeared between setup and now.
+  RETURN_IF_ERROR(node_->HandleEvents());
+  auto arm_kick = [&](std::optional<absl::Time> at) {
+    ArmOnce(kick, at ? std::optional<absl::Duration>(*at - clock_.Now()) : std::nullopt);
+  };
+  arm_kick(agent_->WatchHandshakes());
+
+  pollfd fds[] = {{signals.get(), POLLIN, 0}, {resync.get(), POLLIN, 0}, {source_->fd(), POLLIN, 0},
+                  {node_->fd(), POLLIN, 0},   {health.get(), POLLIN, 0}, {kick.get(), POLLIN, 0}};
+  for (;;) {
+    if (poll(fds, std::size(fds), -1) < 0) {
+      if (errno == EINTR) continue;
+      return Errno("poll");
+    }
+    if (fds[0].revents & POLLIN) {
+      signalfd_siginfo info;
+      if (read(signals.get(), &info, sizeof(info)) == sizeof(info)) {
+        RAVEN_LOG(kInfo, "signal ", info.ssi_signo, ": exiting, dataplane left in place");
+        return absl::OkStatus();
+      }
+    }
+    if (fds[1].revents & POLLIN) {
+      RETURN_IF_ERROR(ConsumeTimer(resync));
+      agent_->CheckDataplane();
+      agent_->Sync();
+    }
+    if ((fds[2].revents & POLLIN) && source_->Drain()) agent_->Sync();
+    if (fds[3].revents & POLLIN) RETURN_IF_ERROR(node_->HandleEvents());
+    if (fds[4].revents & POLLIN) {
+      RETURN_IF_ERROR(ConsumeTimer(health));
+      agent_->CheckDataplane();
+    }
+    if (fds[5].revents & POLLIN) RETURN_IF_ERROR(ConsumeTimer(kick));
+    // New peers (a Sync) or a kick: the watchdog says when it wants to look again.
+    if ((fds[1].revents | fds[2].revents | fds[4].revents | fds[5].revents) & POLLIN) {
+      arm_kick(agent_->WatchHandshakes());
+    }
+  }
+}
+
+}  // namespace raven
