@@ -76,10 +76,13 @@ TEST_P(DataplaneCaseTest, MatchesExpectation) {
   }
 
   auto run = RunTcProgram(ProgramFd(c.program), c.in, c.mark_in);
-  if (absl::IsInvalidArgument(run.status()) && IpHeaderTruncated(c.in)) {
-    GTEST_SKIP() << "this kernel's BPF_PROG_TEST_RUN refuses IP frames shorter than their IP "
-                    "header, so the program never sees one: "
-                 << run.status();
+  if (!run.ok() && IpHeaderTruncated(c.in)) {
+    // Newer kernels' BPF_PROG_TEST_RUN (6.18 among them) refuses an IPv4/IPv6
+    // frame shorter than its IP header, so there the program can never see
+    // one and the refusal is the outcome. Kernels that deliver such a frame
+    // run it through the checks below like any other.
+    EXPECT_TRUE(absl::IsInvalidArgument(run.status())) << run.status();
+    return;
   }
   ASSERT_TRUE(run.ok()) << run.status();
 
