@@ -5,11 +5,8 @@
 #include <cstdio>
 #include <memory>
 #include <string>
-#include <vector>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
-#include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "common/flag_names.h"
@@ -54,10 +51,9 @@ std::string Hostname() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage("Raven gateway controller: elects gateway endpoints per Gateway");
-  std::vector<std::string> arg_storage;
-  std::vector<char*> args = raven::NormalizeFlagNames(argc, argv, arg_storage);
-  absl::ParseCommandLine(static_cast<int>(args.size()), args.data());
+  raven::ParseFlags(argc, argv,
+                    "Raven gateway controller (elects each Gateway's active endpoints; replicas "
+                    "elect a leader). Usage: raven-controller [--kubeconfig=FILE] [flags]");
 
   raven::LogLevel level;
   if (!raven::ParseLogLevel(absl::GetFlag(FLAGS_log_level), level)) {

@@ -6,11 +6,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
-#include <vector>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
-#include "absl/flags/usage.h"
 #include "absl/strings/str_split.h"
 #include "common/flag_names.h"
 #include "common/logging.h"
@@ -36,7 +33,7 @@ ABSL_FLAG(std::string, metrics_address, "0.0.0.0:10273",
           "host:port of /metrics and /healthz (empty: off)");
 ABSL_FLAG(std::string, pod_interfaces, "",
           "Comma-separated globs of host-side pod interfaces, e.g. 'veth*,cali*'");
-ABSL_FLAG(std::string, uplink, "", "Uplink interface (default: the one holding --node_ip)");
+ABSL_FLAG(std::string, uplink, "", "Uplink interface (default: the one holding --node-ip)");
 ABSL_FLAG(std::string, bpffs_dir, "/sys/fs/bpf/raven", "Where maps and programs are pinned");
 ABSL_FLAG(std::string, state_dir, "/var/lib/raven", "Private key and agent state");
 ABSL_FLAG(std::string, wireguard_device, "raven-wg0", "WireGuard interface name");
@@ -67,10 +64,10 @@ bool ValidPort(int port) { return port > 0 && port < 65536; }
 }  // namespace
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage("Raven node agent: eBPF + WireGuard dataplane between node pools");
-  std::vector<std::string> arg_storage;
-  std::vector<char*> args = raven::NormalizeFlagNames(argc, argv, arg_storage);
-  absl::ParseCommandLine(static_cast<int>(args.size()), args.data());
+  raven::ParseFlags(argc, argv,
+                    "Raven node agent (eBPF + WireGuard dataplane between node pools), one per "
+                    "node. Usage: raven-agent --node-name=NAME --node-ip=IP [--kubeconfig=FILE | "
+                    "--gateway-file=FILE] [flags]");
 
   raven::LogLevel level;
   if (!raven::ParseLogLevel(absl::GetFlag(FLAGS_log_level), level)) {
