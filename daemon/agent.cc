@@ -150,12 +150,12 @@ absl::Status Agent::ConnectCluster() {
       registry_, status_, heartbeat_.get(),
       BpfCounterFds{programs_->peer_stats_fd(), programs_->relay_members_fd(),
                     programs_->drops_fd()});
-  if (!config_.metrics_address.empty()) {
-    ASSIGN_OR_RETURN(http_, metrics::HttpServer::Start(config_.metrics_address, &registry_, [this] {
+  if (config_.http.enabled()) {
+    ASSIGN_OR_RETURN(http_, metrics::HttpServer::Start(config_.http, &registry_, [this] {
                        std::vector<std::string> problems = status_.HealthProblems();
                        return metrics::Health{problems.empty(), absl::StrJoin(problems, "\n")};
                      }));
-    RAVEN_LOG(kInfo, "serving /metrics and /healthz on ", config_.metrics_address);
+    RAVEN_LOG(kInfo, "serving ", http_->Describe());
   }
   return absl::OkStatus();
 }

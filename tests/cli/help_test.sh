@@ -42,7 +42,10 @@ check() {
   log "$name: $(wc -l <<<"$listed") flags"
 }
 
-check "${RAVEN_AGENT:?}" node-name node-ip metrics-address
-check "${RAVEN_CONTROLLER:?}" kubeconfig metrics-address
+check "${RAVEN_AGENT:?}" node-name node-ip metrics-address health-address metrics-tls-cert \
+  metrics-tls-key
+grep -q -- '--metrics-address (default ":10273")' <<<"$("$RAVEN_AGENT" --help)" ||
+  die "raven-agent: the --metrics-address default is not the node IP's :10273"
+check "${RAVEN_CONTROLLER:?}" kubeconfig metrics-address health-address metrics-tls-cert
 check "${RAVEN_APISERVER:?}" bind port tls-cert token-file
 log "ok"
