@@ -3,13 +3,11 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <string>
-#include <vector>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
-#include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "common/flag_names.h"
@@ -36,8 +34,15 @@ ABSL_FLAG(std::string, leader_elect_lease_name, "raven-controller", "Leader-elec
 ABSL_FLAG(std::string, identity, "", "This replica's identity (default: hostname_pid)");
 ABSL_FLAG(absl::Duration, resync_period, absl::Seconds(30),
           "Full reconcile pass at least this often");
-ABSL_FLAG(std::string, metrics_address, "0.0.0.0:10272",
-          "host:port serving /metrics and /healthz; empty disables");
+ABSL_FLAG(std::string, metrics_address, ":10272",
+          "host:port serving /metrics and /healthz; no host: $POD_IP, else 127.0.0.1; empty "
+          "disables");
+ABSL_FLAG(std::string, health_address, "",
+          "host:port serving /healthz alone, plain HTTP, for kubelet probes; no host: $POD_IP, "
+          "else 127.0.0.1; empty disables");
+ABSL_FLAG(std::string, metrics_tls_cert, "",
+          "PEM certificate file: --metrics-address serves HTTPS only (needs --metrics-tls-key)");
+ABSL_FLAG(std::string, metrics_tls_key, "", "PEM private key file of --metrics-tls-cert");
 ABSL_FLAG(std::string, event_namespace, "default", "Namespace of Events about Gateways");
 ABSL_FLAG(absl::Duration, heartbeat_skew_allowance, absl::Seconds(5),
           "At start, a heartbeat Lease renewed longer ago than its duration plus this is stale");
@@ -54,10 +59,9 @@ std::string Hostname() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage("Raven gateway controller: elects gateway endpoints per Gateway");
-  std::vector<std::string> arg_storage;
-  std::vector<char*> args = raven::NormalizeFlagNames(argc, argv, arg_storage);
-  absl::ParseCommandLine(static_cast<int>(args.size()), args.data());
+  raven::ParseFlags(argc, argv,
+                    "Raven gateway controller (elects each Gateway's active endpoints; replicas "
+                    "elect a leader). Usage: raven-controller [--kubeconfig=FILE] [flags]");
 
   raven::LogLevel level;
   if (!raven::ParseLogLevel(absl::GetFlag(FLAGS_log_level), level)) {
@@ -111,17 +115,22 @@ int main(int argc, char** argv) {
     return 2;
   }
   std::unique_ptr<raven::metrics::HttpServer> metrics_server;
-  const std::string metrics_address = absl::GetFlag(FLAGS_metrics_address);
-  if (!metrics_address.empty()) {
+  raven::metrics::ServeOptions serve{.metrics_address = absl::GetFlag(FLAGS_metrics_address),
+                                     .health_address = absl::GetFlag(FLAGS_health_address),
+                                     .tls_cert = absl::GetFlag(FLAGS_metrics_tls_cert),
+                                     .tls_key = absl::GetFlag(FLAGS_metrics_tls_key)};
+  const char* pod_ip = std::getenv("POD_IP");
+  serve.SetDefaultHost(pod_ip != nullptr && *pod_ip != '\0' ? pod_ip : "127.0.0.1");
+  if (serve.enabled()) {
     raven::controller::Controller* c = controller->get();
     absl::StatusOr<std::unique_ptr<raven::metrics::HttpServer>> server =
-        raven::metrics::HttpServer::Start(metrics_address, &registry, [c] { return c->Health(); });
+        raven::metrics::HttpServer::Start(serve, &registry, [c] { return c->Health(); });
     if (!server.ok()) {
       RAVEN_LOG(kError, server.status().message());
       return 1;
     }
     metrics_server = *std::move(server);
-    RAVEN_LOG(kInfo, "serving /metrics and /healthz on port ", metrics_server->port());
+    RAVEN_LOG(kInfo, "serving ", metrics_server->Describe());
   }
   RAVEN_LOG(kInfo, "starting as ", config.election.identity, " (namespace ", config.ns,
             config.leader_elect ? ", leader election on)" : ", leader election off)");

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "common/metrics/http_server.h"
 #include "daemon/model/desired_dataplane.h"
 #include "daemon/wireguard/wireguard_device.h"
 
@@ -23,7 +24,7 @@ struct AgentConfig {
   absl::Duration heartbeat_interval = absl::Seconds(1);
   absl::Duration heartbeat_lease_duration = absl::Seconds(2);
   absl::Duration watch_stale_after = absl::Seconds(10);
-  std::string metrics_address;  // host:port of /metrics and /healthz; empty: off
+  metrics::ServeOptions http;  // /metrics and /healthz; no address: off
   std::vector<std::string> pod_interface_globs;
   std::string uplink;  // empty: the interface holding node_ip
   std::string bpffs_dir = "/sys/fs/bpf/raven";

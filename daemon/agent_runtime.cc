@@ -118,14 +118,13 @@ absl::StatusOr<std::unique_ptr<AgentRuntime>> AgentRuntime::Start(const AgentCon
     }
     rt->agent_->Sync();
   }
-  if (!config.metrics_address.empty()) {
+  if (config.http.enabled()) {
     AgentStatus* status = &rt->status_;
-    ASSIGN_OR_RETURN(rt->http_,
-                     metrics::HttpServer::Start(config.metrics_address, &rt->registry_, [status] {
+    ASSIGN_OR_RETURN(rt->http_, metrics::HttpServer::Start(config.http, &rt->registry_, [status] {
                        std::vector<std::string> problems = status->HealthProblems();
                        return metrics::Health{problems.empty(), absl::StrJoin(problems, "\n")};
                      }));
-    RAVEN_LOG(kInfo, "serving /metrics and /healthz on ", config.metrics_address);
+    RAVEN_LOG(kInfo, "serving ", rt->http_->Describe());
   }
   return rt;
 }

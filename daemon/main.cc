@@ -6,11 +6,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
-#include <vector>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
-#include "absl/flags/usage.h"
 #include "absl/strings/str_split.h"
 #include "common/flag_names.h"
 #include "common/logging.h"
@@ -32,11 +29,17 @@ ABSL_FLAG(absl::Duration, heartbeat_lease_duration, absl::Seconds(2),
           "leaseDurationSeconds of the heartbeat Lease: silence for this long fails the node over");
 ABSL_FLAG(absl::Duration, watch_stale_after, absl::Seconds(10),
           "A Gateway watch failing this long makes /healthz fail (the dataplane is kept)");
-ABSL_FLAG(std::string, metrics_address, "0.0.0.0:10273",
-          "host:port of /metrics and /healthz (empty: off)");
+ABSL_FLAG(std::string, metrics_address, ":10273",
+          "host:port of /metrics and /healthz; no host: the node IP (--node-ip); empty: off");
+ABSL_FLAG(std::string, health_address, "",
+          "host:port of /healthz alone, plain HTTP, for kubelet probes; no host: the node IP; "
+          "empty: off");
+ABSL_FLAG(std::string, metrics_tls_cert, "",
+          "PEM certificate file: --metrics-address serves HTTPS only (needs --metrics-tls-key)");
+ABSL_FLAG(std::string, metrics_tls_key, "", "PEM private key file of --metrics-tls-cert");
 ABSL_FLAG(std::string, pod_interfaces, "",
           "Comma-separated globs of host-side pod interfaces, e.g. 'veth*,cali*'");
-ABSL_FLAG(std::string, uplink, "", "Uplink interface (default: the one holding --node_ip)");
+ABSL_FLAG(std::string, uplink, "", "Uplink interface (default: the one holding --node-ip)");
 ABSL_FLAG(std::string, bpffs_dir, "/sys/fs/bpf/raven", "Where maps and programs are pinned");
 ABSL_FLAG(std::string, state_dir, "/var/lib/raven", "Private key and agent state");
 ABSL_FLAG(std::string, wireguard_device, "raven-wg0", "WireGuard interface name");
@@ -67,10 +70,10 @@ bool ValidPort(int port) { return port > 0 && port < 65536; }
 }  // namespace
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage("Raven node agent: eBPF + WireGuard dataplane between node pools");
-  std::vector<std::string> arg_storage;
-  std::vector<char*> args = raven::NormalizeFlagNames(argc, argv, arg_storage);
-  absl::ParseCommandLine(static_cast<int>(args.size()), args.data());
+  raven::ParseFlags(argc, argv,
+                    "Raven node agent (eBPF + WireGuard dataplane between node pools), one per "
+                    "node. Usage: raven-agent --node-name=NAME --node-ip=IP [--kubeconfig=FILE | "
+                    "--gateway-file=FILE] [flags]");
 
   raven::LogLevel level;
   if (!raven::ParseLogLevel(absl::GetFlag(FLAGS_log_level), level)) {
@@ -89,7 +92,11 @@ int main(int argc, char** argv) {
   config.heartbeat_interval = absl::GetFlag(FLAGS_heartbeat_interval);
   config.heartbeat_lease_duration = absl::GetFlag(FLAGS_heartbeat_lease_duration);
   config.watch_stale_after = absl::GetFlag(FLAGS_watch_stale_after);
-  config.metrics_address = absl::GetFlag(FLAGS_metrics_address);
+  config.http.metrics_address = absl::GetFlag(FLAGS_metrics_address);
+  config.http.health_address = absl::GetFlag(FLAGS_health_address);
+  config.http.tls_cert = absl::GetFlag(FLAGS_metrics_tls_cert);
+  config.http.tls_key = absl::GetFlag(FLAGS_metrics_tls_key);
+  config.http.SetDefaultHost(config.node_ip);
   config.pod_interface_globs =
       absl::StrSplit(absl::GetFlag(FLAGS_pod_interfaces), ',', absl::SkipWhitespace());
   config.uplink = absl::GetFlag(FLAGS_uplink);

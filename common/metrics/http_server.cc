@@ -3,11 +3,33 @@
 #include <httplib.h>
 #include <sys/socket.h>
 
+#include <vector>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
+#include "common/status_macros.h"
 
 namespace raven::metrics {
+namespace {
+
+std::string JoinHostPort(absl::string_view host, absl::string_view port) {
+  if (host.find(':') != absl::string_view::npos) return absl::StrCat("[", host, "]:", port);
+  return absl::StrCat(host, ":", port);
+}
+
+void ServeHealth(const HealthCheck& health, httplib::Response& res) {
+  Health h = health ? health() : Health{};
+  if (h.ok) {
+    res.set_content("ok", "text/plain");
+  } else {
+    res.status = 503;
+    res.set_content(h.message.empty() ? "unhealthy" : h.message, "text/plain");
+  }
+}
+
+}  // namespace
 
 absl::StatusOr<HostPort> ParseHostPort(absl::string_view address) {
   HostPort out;
@@ -34,62 +56,115 @@ absl::StatusOr<HostPort> ParseHostPort(absl::string_view address) {
           absl::StrCat("address \"", address, "\": bracket IPv6 hosts ([::1]:port)"));
     }
   }
-  if (out.host.empty()) out.host = "0.0.0.0";
+  if (out.host.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("address \"", address, "\": no host (0.0.0.0 for all interfaces)"));
+  }
   if (!absl::SimpleAtoi(port, &out.port) || out.port < 0 || out.port > 65535) {
     return absl::InvalidArgumentError(absl::StrCat("address \"", address, "\": bad port"));
   }
   return out;
 }
 
-absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(absl::string_view address,
+void ServeOptions::SetDefaultHost(absl::string_view host) {
+  for (std::string* address : {&metrics_address, &health_address}) {
+    if (!address->empty() && address->front() == ':') {
+      *address = JoinHostPort(host, absl::string_view(*address).substr(1));
+    }
+  }
+}
+
+HttpServer::HttpServer() = default;
+
+absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const ServeOptions& options,
                                                               const Registry* registry,
                                                               HealthCheck health) {
+  if (!options.enabled()) return absl::InvalidArgumentError("metrics: no address to serve");
+  if (options.tls_cert.empty() != options.tls_key.empty()) {
+    return absl::InvalidArgumentError("metrics: TLS needs both a certificate and a key");
+  }
+  const bool tls = !options.tls_cert.empty();
+  if (tls && options.metrics_address.empty()) {
+    return absl::InvalidArgumentError("metrics: a TLS certificate but no metrics address");
+  }
+  std::unique_ptr<HttpServer> s(new HttpServer());
+  if (!options.metrics_address.empty()) {
+    if (tls) {
+      s->metrics_.server =
+          std::make_unique<httplib::SSLServer>(options.tls_cert.c_str(), options.tls_key.c_str());
+      if (!s->metrics_.server->is_valid()) {
+        return absl::InvalidArgumentError(absl::StrCat("metrics: cannot load TLS certificate ",
+                                                       options.tls_cert, " and key ",
+                                                       options.tls_key));
+      }
+    } else {
+      s->metrics_.server = std::make_unique<httplib::Server>();
+    }
+    s->metrics_.server->Get("/metrics",
+                            [registry](const httplib::Request&, httplib::Response& res) {
+                              res.set_content(registry->Render(), kContentType);
+                            });
+    s->metrics_.server->Get("/healthz", [health](const httplib::Request&, httplib::Response& res) {
+      ServeHealth(health, res);
+    });
+    RETURN_IF_ERROR(Listen(options.metrics_address, tls ? "https" : "http", s->metrics_));
+  }
+  if (!options.health_address.empty()) {
+    s->health_.server = std::make_unique<httplib::Server>();
+    s->health_.server->Get("/healthz", [health](const httplib::Request&, httplib::Response& res) {
+      ServeHealth(health, res);
+    });
+    RETURN_IF_ERROR(Listen(options.health_address, "http", s->health_));
+  }
+  return s;
+}
+
+absl::Status HttpServer::Listen(absl::string_view address, absl::string_view scheme,
+                                Listener& listener) {
   absl::StatusOr<HostPort> hp = ParseHostPort(address);
   if (!hp.ok()) return hp.status();
-  std::unique_ptr<HttpServer> s(new HttpServer());
-  s->server_ = std::make_unique<httplib::Server>();
+  httplib::Server* server = listener.server.get();
   // SO_REUSEADDR only: httplib's default adds SO_REUSEPORT, which would let a
   // second process bind the same port silently.
-  s->server_->set_socket_options([](int sock) {
+  server->set_socket_options([](int sock) {
     int yes = 1;
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
   });
-  s->server_->Get("/metrics", [registry](const httplib::Request&, httplib::Response& res) {
-    res.set_content(registry->Render(), kContentType);
-  });
-  s->server_->Get("/healthz", [health](const httplib::Request&, httplib::Response& res) {
-    Health h = health ? health() : Health{};
-    if (h.ok) {
-      res.set_content("ok", "text/plain");
-    } else {
-      res.status = 503;
-      res.set_content(h.message.empty() ? "unhealthy" : h.message, "text/plain");
-    }
-  });
   int port = hp->port;
   if (port == 0) {
-    port = s->server_->bind_to_any_port(hp->host);
-    if (port < 0) port = 0;
-  } else if (!s->server_->bind_to_port(hp->host, port)) {
+    port = server->bind_to_any_port(hp->host);
+  } else if (!server->bind_to_port(hp->host, port)) {
     port = 0;
   }
   if (port <= 0) {
     return absl::UnavailableError(absl::StrCat("metrics: cannot listen on ", address));
   }
-  s->port_ = port;
-  httplib::Server* server = s->server_.get();
-  s->thread_ = std::thread([server] { server->listen_after_bind(); });
+  listener.port = port;
+  listener.url = absl::StrCat(scheme, "://", JoinHostPort(hp->host, absl::StrCat(port)));
+  listener.thread = std::thread([server] { server->listen_after_bind(); });
   // httplib's stop() is a no-op until the loop runs: wait for it, so that a
   // Stop() right after Start() cannot leave the thread serving forever.
   for (int i = 0; i < 5000 && !server->is_running(); ++i) absl::SleepFor(absl::Milliseconds(1));
-  return s;
+  return absl::OkStatus();
+}
+
+std::string HttpServer::Describe() const {
+  std::vector<std::string> parts;
+  if (metrics_.port > 0) parts.push_back(absl::StrCat("/metrics and /healthz on ", metrics_.url));
+  if (health_.port > 0) parts.push_back(absl::StrCat("/healthz on ", health_.url));
+  return absl::StrJoin(parts, ", ");
 }
 
 HttpServer::~HttpServer() { Stop(); }
 
 void HttpServer::Stop() {
-  if (server_) server_->stop();
-  if (thread_.joinable()) thread_.join();
+  Stop(metrics_);
+  Stop(health_);
+}
+
+void HttpServer::Stop(Listener& listener) {
+  if (listener.server) listener.server->stop();
+  if (listener.thread.joinable()) listener.thread.join();
 }
 
 }  // namespace raven::metrics

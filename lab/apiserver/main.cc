@@ -11,11 +11,8 @@
 #include <cstdio>
 #include <fstream>
 #include <string>
-#include <vector>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
-#include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "common/flag_names.h"
@@ -54,10 +51,10 @@ bool WritePortFile(const std::string& path, int port) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage("Kubernetes API server for raven's tests and lab");
-  std::vector<std::string> arg_storage;
-  std::vector<char*> args = raven::NormalizeFlagNames(argc, argv, arg_storage);
-  absl::ParseCommandLine(static_cast<int>(args.size()), args.data());
+  raven::ParseFlags(argc, argv,
+                    "Kubernetes API server for Raven's tests and lab. Usage: raven-apiserver "
+                    "[--bind=ADDR] [--port=N] [--tls-cert=FILE --tls-key=FILE] "
+                    "[--token-file=FILE] [flags]");
 
   // Block the stop signals before any thread starts, then wait for them here.
   sigset_t stop;

@@ -120,8 +120,8 @@ EOF
   --leader-elect-retry-period=250ms --identity=binary-test --resync-period=5s \
   --metrics-address=127.0.0.1:0 --event-namespace=default >"$DIR/controller.log" 2>&1 &
 CONTROLLER_PID=$!
-wait_for 10 "the metrics port" grep -q "serving /metrics and /healthz on port" "$DIR/controller.log"
-MPORT=$(sed -n 's/.*serving \/metrics and \/healthz on port \([0-9]*\).*/\1/p' "$DIR/controller.log")
+wait_for 10 "the metrics port" grep -q "serving /metrics and /healthz on http://" "$DIR/controller.log"
+MPORT=$(sed -n 's/.*serving \/metrics and \/healthz on http:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$DIR/controller.log")
 log "raven-controller pid $CONTROLLER_PID, metrics on 127.0.0.1:$MPORT"
 
 active() { k get gw gw-a -o jsonpath='{.status.activeEndpoints[0].nodeName}'; }

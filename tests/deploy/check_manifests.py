@@ -4,7 +4,11 @@
   - every document is a Kubernetes object (apiVersion, kind, metadata.name);
   - every flag a container passes to raven-agent / raven-controller is one the
     built binary accepts (from its --helpfull);
-  - the agent gets NODE_NAME and NODE_IP from the downward API;
+  - the agent gets NODE_NAME and NODE_IP, the controller POD_IP, from the
+    downward API (their /metrics and /healthz bind to those by default);
+  - no --metrics-address / --health-address binds every interface, and each
+    probe targets a declared container port: the --health-address one when
+    the container passes it;
   - each workload's ServiceAccount exists, and the RBAC rules bound to it
     grant every request the component makes (the table below mirrors
     daemon/cluster/*, daemon/agent.cc and controller/*).
@@ -95,11 +99,37 @@ def main():
             if name == "raven-agent" and (env.get("NODE_NAME") != "spec.nodeName" or
                                           env.get("NODE_IP") != "status.hostIP"):
                 fail("raven-agent: NODE_NAME/NODE_IP must come from spec.nodeName/status.hostIP")
+            if name == "raven-controller" and env.get("POD_IP") != "status.podIP":
+                fail("raven-controller: POD_IP must come from status.podIP")
+            check_listeners(name, c)
         check_rbac(name, ns, spec.get("serviceAccountName"), by_kind)
     if errors:
         print("\n".join("FAIL: " + e for e in errors))
         sys.exit(1)
     print("deploy manifests: %d objects, flags and RBAC consistent" % len(docs))
+
+
+def check_listeners(component, container):
+    addresses = {}
+    for arg in container.get("args", []):
+        flag, _, value = arg.partition("=")
+        flag = flag.lstrip("-").replace("-", "_")
+        if flag in ("metrics_address", "health_address"):
+            addresses[flag] = value
+            host = value.rpartition(":")[0]
+            if host in ("0.0.0.0", "[::]", "::"):
+                fail("%s: --%s=%s listens on every interface" % (component, flag, value))
+    ports = {p.get("name"): p["containerPort"] for p in container.get("ports", [])}
+    for kind in ("livenessProbe", "readinessProbe", "startupProbe"):
+        probe = container.get(kind, {}).get("httpGet")
+        if probe is None:
+            continue
+        port = ports.get(probe["port"], probe["port"])
+        if port not in ports.values():
+            fail("%s: %s port %s is not a container port" % (component, kind, probe["port"]))
+        health = addresses.get("health_address")
+        if health and str(port) != health.rpartition(":")[2]:
+            fail("%s: %s targets port %s, not --health-address=%s" % (component, kind, port, health))
 
 
 def check_rbac(component, ns, account, by_kind):

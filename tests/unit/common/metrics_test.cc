@@ -1,11 +1,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <httplib.h>
 
 #include <cmath>
 #include <limits>
 
-#include "common/metrics/http_server.h"
 #include "common/metrics/registry.h"
 
 namespace raven::metrics {
@@ -103,61 +101,6 @@ TEST(RegistryDeathTest, NamingMistakesAbort) {
   EXPECT_DEATH(r.AddHistogram("h", "h", {1}, {"le"}), "reserved");
   EXPECT_DEATH(r.AddHistogram("h2", "h", {2, 1}), "increase");
   EXPECT_DEATH(r.AddGauge("g", "g", {"a"}).WithLabels({}), "wrong number");
-}
-
-TEST(HostPortTest, Parses) {
-  auto hp = ParseHostPort("0.0.0.0:10272");
-  ASSERT_TRUE(hp.ok());
-  EXPECT_EQ(hp->host, "0.0.0.0");
-  EXPECT_EQ(hp->port, 10272);
-  hp = ParseHostPort("[::1]:0");
-  ASSERT_TRUE(hp.ok());
-  EXPECT_EQ(hp->host, "::1");
-  hp = ParseHostPort(":9090");
-  ASSERT_TRUE(hp.ok());
-  EXPECT_EQ(hp->host, "0.0.0.0");
-  EXPECT_FALSE(ParseHostPort("nohost").ok());
-  EXPECT_FALSE(ParseHostPort("::1:80").ok());
-  EXPECT_FALSE(ParseHostPort("a:70000").ok());
-}
-
-TEST(HttpServerTest, ServesMetricsAndHealth) {
-  Registry r;
-  r.AddCounter("scrapes_total", "x").Get().Inc(3);
-  bool healthy = true;
-  auto server = HttpServer::Start("127.0.0.1:0", &r, [&] {
-    return healthy ? Health{true, ""} : Health{false, "informers not synced"};
-  });
-  ASSERT_TRUE(server.ok()) << server.status();
-  ASSERT_GT((*server)->port(), 0);
-  httplib::Client client("127.0.0.1", (*server)->port());
-  auto res = client.Get("/metrics");
-  ASSERT_TRUE(res);
-  EXPECT_EQ(res->status, 200);
-  EXPECT_EQ(res->get_header_value("Content-Type"), kContentType);
-  EXPECT_THAT(res->body, HasSubstr("scrapes_total 3\n"));
-  res = client.Get("/healthz");
-  ASSERT_TRUE(res);
-  EXPECT_EQ(res->status, 200);
-  EXPECT_EQ(res->body, "ok");
-  healthy = false;
-  res = client.Get("/healthz");
-  ASSERT_TRUE(res);
-  EXPECT_EQ(res->status, 503);
-  EXPECT_EQ(res->body, "informers not synced");
-  res = client.Get("/other");
-  ASSERT_TRUE(res);
-  EXPECT_EQ(res->status, 404);
-  (*server)->Stop();
-  (*server)->Stop();  // idempotent
-}
-
-TEST(HttpServerTest, PortInUseIsAnError) {
-  Registry r;
-  auto first = HttpServer::Start("127.0.0.1:0", &r);
-  ASSERT_TRUE(first.ok());
-  auto second = HttpServer::Start("127.0.0.1:" + std::to_string((*first)->port()), &r);
-  EXPECT_FALSE(second.ok());
 }
 
 }  // namespace
