@@ -1,5 +1,6 @@
 #!/bin/bash
-# Attacks on the lab from places that must never reach into the tunnels:
+# Attacks on the lab from places that must never reach into the tunnels, and
+# claims on another pool's traffic:
 #
 #   vxlan   hand-made VXLAN datagrams (VNI 200, port 4472) carrying an ICMP
 #           echo to a pod of another pool, sent to a gateway from a host on
@@ -9,6 +10,15 @@
 #           target pod stays at 0) and each is counted as relay_foreign on the
 #           node that dropped it. The same datagram from a member of the pool
 #           arrives: the probe can see a delivery.
+#
+#   takeover a new Gateway gw-aaa (first by name, with a healthy fake node whose
+#           Lease the test renews, so it has an active endpoint) whose member
+#           claims edge-b's first pod CIDR, then a /16 over it: edge-b keeps
+#           every echo from the cloud, gw-aaa shows PrefixConflict in
+#           `kubectl get gw`, an Event says why, the controller counts it
+#   forgery  with the controller stopped, gw-aaa's status is patched to claim
+#           the CIDR anyway (kubectl patch --subresource=status): no agent
+#           moves the route, edge-b loses no echo, the agents count and log it
 #
 #                    rvlab-api 198.18.0.2 ──┐ internet        ┌── stranger 100.127.2.99
 #                                           ▼                 ▼
@@ -84,3 +94,98 @@ nq "$edge_member" "${E2E_UTIL[@]}" vxlan "$(agent_ip "$edge_member")" "$(agent_i
   "$VXLAN_PORT" "$VNI" 100.64.22.77 "${POD_IP4[b1p0]}" 3
 wait_for 5 "b1p0 receives the member's 3 packets" test "$(seen b1p0)" -ge 3
 result "vxlan.refused=4 vxlan.member_delivered=$(seen b1p0)"
+
+# ---------------------------------------------------------------- prefix takeover
+victim_node=$(kc get gateway gw-edge-b -o json | "${UTIL[@]}" jsonpath "status.nodes.0.nodeName")
+victim_cidr=$(kc get gateway gw-edge-b -o json | "${UTIL[@]}" jsonpath "status.nodes.0.subnets.0")
+victim_pod=${victim_node}p0
+cloud_gw=$(active_endpoint gw-cloud)
+log "== gw-aaa claims $victim_cidr, the pod CIDR of edge-b's $victim_node"
+fake_key=cGxheWluZyBhIGdhdGV3YXkgdGhhdCBpcyBub3Qgb24=  # 32 bytes: a valid WireGuard key
+# x1: a Node of gw-aaa whose pod CIDR is $victim_cidr (and then more).
+fake_node() {
+  kc apply -f - >&3 <<EOF
+apiVersion: v1
+kind: Node
+metadata:
+  name: x1
+  labels: {raven.openyurt.io/gateway: gw-aaa}
+  annotations: {raven.openyurt.io/public-key: "$fake_key"}
+spec: {podCIDR: "$1", podCIDRs: ["$1"]}
+EOF
+  kc patch node x1 --subresource=status --type=merge -p \
+    '{"status":{"addresses":[{"type":"InternalIP","address":"100.127.9.1"}],"conditions":[{"type":"Ready","status":"True"}]}}' >&3
+}
+fake_node "$victim_cidr"
+kc apply -f - >&3 <<EOF
+apiVersion: raven.openyurt.io/v1beta1
+kind: Gateway
+metadata: {name: gw-aaa}
+spec:
+  exposeType: PublicIP
+  tunnelConfig: {Replicas: 1}
+  endpoints:
+  - {nodeName: x1, type: tunnel, port: 4500, underNAT: false, publicIP: 198.18.0.99}
+EOF
+# x1's "agent": its heartbeat Lease renewed every 0.5 s while the attack lasts (bounded).
+(
+  for (( i = 0; i < 240; i++ )); do
+    kc apply -f - >/dev/null 2>&1 <<EOF
+apiVersion: coordination.k8s.io/v1
+kind: Lease
+metadata: {name: x1, namespace: raven-system}
+spec: {holderIdentity: x1, leaseDurationSeconds: 2, renewTime: "$(date -u +%Y-%m-%dT%H:%M:%S.%6NZ)"}
+EOF
+    sleep 0.5
+  done
+) &
+BG+=($!)
+aaa() { kc get gateway gw-aaa -o json; }
+aaa_has() { aaa | "${UTIL[@]}" jsonpath "$1" 2>/dev/null | grep -q -- "$2"; }
+conflict_published() {
+  aaa_has status.activeEndpoints.0.nodeName x1 && aaa_has status.conditions.0.reason PrefixConflict
+}
+wait_for 10 "gw-aaa is elected and shows a PrefixConflict" conflict_published
+aaa_has status.activeEndpoints.0.config.publicKey "$fake_key" ||
+  die "gw-aaa's endpoint has no key: the agents would ignore it and the attack not be tried"
+kc get gateways >&3
+[[ $(kc get gateway gw-aaa --no-headers -o custom-columns=REASON:.status.conditions[0].reason) == PrefixConflict ]] ||
+  die "kubectl get gw does not show gw-aaa's conflict"
+kc get events -o json | grep -q '"reason": *"PrefixConflict"' || die "no PrefixConflict Event"
+nq api curl -sS "http://$API_IP:10272/metrics" | grep -q '^raven_controller_refused_prefixes [1-9]' ||
+  die "the controller does not count the refused prefix"
+! aaa_has status.nodes.0.subnets "${victim_cidr%/*}" || die "gw-aaa's status publishes $victim_cidr"
+
+# echoes from the cloud to the victim's pod: all answered, or the claim took traffic.
+echoes() {
+  local out
+  out=$(nq "${cloud_gw}p0" ping -c 30 -i 0.1 -W 1 "${POD_IP4[$victim_pod]}" 2>&1) || true
+  grep -o '[0-9]* received' <<<"$out" | cut -d' ' -f1
+}
+got=$(echoes)
+result "takeover.exact.echoes_received=$got/30"
+(( got == 30 )) || die "edge-b lost $(( 30 - got )) of 30 echoes to gw-aaa's claim"
+
+log "== gw-aaa claims 100.64.0.0/16, over edge-b's (and every pool's) pod CIDRs"
+fake_node 100.64.0.0/16
+nested_refused() { aaa_has status.conditions.0.message 100.64.0.0/16; }
+wait_for 10 "gw-aaa's /16 is refused" nested_refused
+got=$(echoes)
+result "takeover.nested.echoes_received=$got/30"
+(( got == 30 )) || die "edge-b lost $(( 30 - got )) of 30 echoes to gw-aaa's nested claim"
+
+log "== with the controller stopped, gw-aaa's status is forged to claim $victim_cidr"
+kill -STOP "${DAEMON_PID[controller]}"
+kc patch gateway gw-aaa --subresource=status --type=merge -p \
+  "{\"status\":{\"nodes\":[{\"nodeName\":\"x1\",\"privateIP\":\"100.127.9.1\",\"subnets\":[\"$victim_cidr\"]}]}}" >&3
+refused_by_agent() {
+  nq "$cloud_gw" curl -sS "http://${NODE_IP[$cloud_gw]}:10273/metrics" |
+    grep -q '^raven_agent_refused_prefixes [1-9]'
+}
+wait_for 10 "$cloud_gw counts the forged claim as refused" refused_by_agent
+got=$(echoes)
+kill -CONT "${DAEMON_PID[controller]}"
+result "forgery.echoes_received=$got/30"
+(( got == 30 )) || die "edge-b lost $(( 30 - got )) of 30 echoes to a forged status"
+grep -q "not routed: $victim_cidr of Gateway gw-aaa overlaps $victim_cidr of Gateway gw-edge-b" \
+  "$LOG_DIR/$cloud_gw.log" || die "$cloud_gw does not say why it refused the forged claim"
