@@ -122,7 +122,10 @@ absl::StatusOr<std::unique_ptr<AgentRuntime>> AgentRuntime::Start(const AgentCon
     AgentStatus* status = &rt->status_;
     ASSIGN_OR_RETURN(rt->http_, metrics::HttpServer::Start(config.http, &rt->registry_, [status] {
                        std::vector<std::string> problems = status->HealthProblems();
-                       return metrics::Health{problems.empty(), absl::StrJoin(problems, "\n")};
+                       if (problems.empty()) {
+                         return metrics::Health{true, absl::StrJoin(status->Warnings(), "\n")};
+                       }
+                       return metrics::Health{false, absl::StrJoin(problems, "\n")};
                      }));
     RAVEN_LOG(kInfo, "serving ", rt->http_->Describe());
   }

@@ -19,10 +19,13 @@ std::string JoinHostPort(absl::string_view host, absl::string_view port) {
   return absl::StrCat(host, ":", port);
 }
 
-void ServeHealth(const HealthCheck& health, httplib::Response& res) {
+void ServeHealth(const HealthCheck& health, const httplib::Request& req,
+                 httplib::Response& res) {
   Health h = health ? health() : Health{};
   if (h.ok) {
-    res.set_content("ok", "text/plain");
+    // Kubernetes components answer a bare "ok"; ?verbose adds the detail.
+    bool verbose = req.has_param("verbose") && !h.message.empty();
+    res.set_content(verbose ? absl::StrCat("ok\n", h.message, "\n") : "ok", "text/plain");
   } else {
     res.status = 503;
     res.set_content(h.message.empty() ? "unhealthy" : h.message, "text/plain");
@@ -104,15 +107,15 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const ServeOptions
                             [registry](const httplib::Request&, httplib::Response& res) {
                               res.set_content(registry->Render(), kContentType);
                             });
-    s->metrics_.server->Get("/healthz", [health](const httplib::Request&, httplib::Response& res) {
-      ServeHealth(health, res);
+    s->metrics_.server->Get("/healthz", [health](const httplib::Request& req, httplib::Response& res) {
+      ServeHealth(health, req, res);
     });
     RETURN_IF_ERROR(Listen(options.metrics_address, tls ? "https" : "http", s->metrics_));
   }
   if (!options.health_address.empty()) {
     s->health_.server = std::make_unique<httplib::Server>();
-    s->health_.server->Get("/healthz", [health](const httplib::Request&, httplib::Response& res) {
-      ServeHealth(health, res);
+    s->health_.server->Get("/healthz", [health](const httplib::Request& req, httplib::Response& res) {
+      ServeHealth(health, req, res);
     });
     RETURN_IF_ERROR(Listen(options.health_address, "http", s->health_));
   }

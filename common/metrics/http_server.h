@@ -1,7 +1,8 @@
 // The HTTP endpoints of a component's metrics and health, on cpp-httplib:
 //
 //   metrics address   GET /metrics  the registry rendered (text/plain; version=0.0.4)
-//                     GET /healthz  the health callback: 200 "ok", or 503 with its message
+//                     GET /healthz  the health callback: 200 "ok" (with ?verbose, "ok" and
+//                                   its message), or 503 with its message
 //                     plain HTTP, or HTTPS only when given a certificate and key
 //   health address    GET /healthz  alone, plain HTTP (for kubelet probes: a port
 //                     that exposes nothing else)
@@ -36,7 +37,7 @@ namespace raven::metrics {
 
 struct Health {
   bool ok = true;
-  std::string message;  // why not ok
+  std::string message;  // why not ok; when ok, what is worth knowing (role, warnings)
 };
 using HealthCheck = std::function<Health()>;
 

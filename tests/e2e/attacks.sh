@@ -183,6 +183,8 @@ refused_by_agent() {
     grep -q '^raven_agent_refused_prefixes [1-9]'
 }
 wait_for 10 "$cloud_gw counts the forged claim as refused" refused_by_agent
+nq "$cloud_gw" curl -sS "http://${NODE_IP[$cloud_gw]}:10273/healthz?verbose" |
+  grep -q "not routed: $victim_cidr of Gateway gw-aaa" || die "$cloud_gw's /healthz?verbose does not show it"
 got=$(echoes)
 kill -CONT "${DAEMON_PID[controller]}"
 result "forgery.echoes_received=$got/30"

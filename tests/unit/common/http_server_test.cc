@@ -79,6 +79,21 @@ TEST(HttpServerTest, ServesMetricsAndHealth) {
   (*server)->Stop();  // idempotent
 }
 
+TEST(HttpServerTest, VerboseHealthShowsWhatIsWorthKnowingWhenOk) {
+  Registry r;
+  auto server = HttpServer::Start({.metrics_address = "127.0.0.1:0"}, &r,
+                                  [] { return Health{true, "standby (leader: replica-1)"}; });
+  ASSERT_TRUE(server.ok()) << server.status();
+  httplib::Client client("127.0.0.1", (*server)->port());
+  auto res = client.Get("/healthz");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->body, "ok");  // probes and scripts see a bare ok
+  res = client.Get("/healthz?verbose");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_EQ(res->body, "ok\nstandby (leader: replica-1)\n");
+}
+
 TEST(HttpServerTest, HealthListenerServesOnlyHealthz) {
   Registry r;
   r.AddCounter("scrapes_total", "x").Get().Inc(3);
