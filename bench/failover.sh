@@ -7,7 +7,8 @@
 # replies, the largest delay of any reply, the echoes lost; then the median
 # and max of the first two. Brings the lab up (binaries of build/) and down.
 #
-#   bench/failover.sh [RUNS] [--save]     (as root, after ninja -C build)
+#   bench/failover.sh [RUNS] [--save]     (as root, after ninja -C build; $RAVEN_AGENT,
+#                                          $RAVEN_CONTROLLER, $RAVEN_APISERVER pick other binaries)
 set -eo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 runs=10 save=0
@@ -18,9 +19,9 @@ for a in "$@"; do
     *) echo "usage: $0 [RUNS] [--save]" >&2; exit 2 ;;
   esac
 done
-export RAVEN_AGENT=$root/build/daemon/raven-agent
-export RAVEN_APISERVER=$root/build/lab/apiserver/raven-apiserver
-export RAVEN_CONTROLLER=$root/build/controller/raven-controller
+export RAVEN_AGENT=${RAVEN_AGENT:-$root/build/daemon/raven-agent}
+export RAVEN_APISERVER=${RAVEN_APISERVER:-$root/build/lab/apiserver/raven-apiserver}
+export RAVEN_CONTROLLER=${RAVEN_CONTROLLER:-$root/build/controller/raven-controller}
 # shellcheck source=../lab/lab.sh
 source "$root/lab/lab.sh"
 out=$(mktemp -d /tmp/failover-bench.XXXXXX)

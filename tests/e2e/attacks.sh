@@ -46,8 +46,9 @@ EOF2
 seen() { nq "$1" nft list chain ip attack in | awk '/counter packets/ { print $(NF - 2) }'; }
 agent_ip() { printf '%s' "${NODE_IP[$1]}"; }
 
-# inject FROM_NS SRC DST INNER_SRC POD: three datagrams; waits until DST's agent counted them
-# as relay_foreign, then checks that POD saw nothing.
+# inject FROM_NS SRC DST INNER_SRC POD: three datagrams; once they are delivered or counted
+# as dropped by DST's agent, checks that POD saw none and that they were counted as
+# relay_foreign.
 inject_refused() {
   local from=$1 src=$2 dst=$3 inner=$4 pod=$5 node before
   node=$(node_at "$dst")
@@ -55,10 +56,12 @@ inject_refused() {
   before=$(drop_count "$node" relay_foreign)
   log "[$from] VXLAN $src -> $dst:$VXLAN_PORT carrying $inner -> ${POD_IP4[$pod]} ($pod)"
   nq "$from" "${E2E_UTIL[@]}" vxlan "$src" "$dst" "$VXLAN_PORT" "$VNI" "$inner" "${POD_IP4[$pod]}" 3
-  wait_for 5 "[$node] 3 more relay_foreign drops" dropped_since "$node" "$before" 3
+  wait_for 5 "the datagrams reach $pod or are dropped by $node" delivered_or_dropped "$pod" "$node" "$before"
   [[ $(seen "$pod") == 0 ]] || die "$pod received $(seen "$pod") injected packets"
+  dropped_since "$node" "$before" 3 || die "[$node] did not count them as relay_foreign"
   nq "$pod" nft delete table ip attack
 }
+delivered_or_dropped() { (( $(seen "$1") > 0 )) || dropped_since "$2" "$3" 3; }
 dropped_since() { (( $(drop_count "$1" relay_foreign) >= $2 + $3 )); }
 # node_at IP: the lab node whose node IP or public address is IP.
 node_at() {

@@ -64,8 +64,11 @@ lab_test_up() {
     die "want 6 agents, the API server and the controller running"
 }
 
-# drops NODE REASON: the node's BPF drop counter for REASON (see bpf/raven_abi.h).
+# drop_count NODE REASON: the node's BPF drop counter for REASON (see bpf/raven_abi.h);
+# 0 when the node has no such counter.
 drop_count() {
-  bpftool map dump pinned "$(pinned "$1" raven_drops_v2)" -j | "${UTIL[@]}" drops |
-    tr ' ' '\n' | awk -F= -v r="$2" '$1 == r { print $2; found = 1 } END { if (!found) print 0 }'
+  local dump
+  dump=$(bpftool map dump pinned "$(pinned "$1" raven_drops_v2)" -j 2>/dev/null) || dump='[]'
+  "${UTIL[@]}" drops <<<"$dump" | tr ' ' '\n' |
+    awk -F= -v r="$2" '$1 == r { print $2; found = 1 } END { if (!found) print 0 }'
 }
