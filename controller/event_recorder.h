@@ -32,6 +32,7 @@ inline constexpr char kEventLost[] = "ActiveEndpointLost";
 inline constexpr char kEventNoActiveEndpoint[] = "NoActiveEndpoint";
 inline constexpr char kEventInvalidGateway[] = "InvalidGateway";
 inline constexpr char kEventPrefixConflict[] = "PrefixConflict";
+inline constexpr char kEventInvalidStatus[] = "InvalidStatus";
 
 // Longer messages are cut (Events are for people, and a hostile object must
 // not make them, or the log lines that echo them, large).

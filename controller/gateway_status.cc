@@ -156,7 +156,7 @@ GatewayOutcome ComputeOutcome(const kube::Gateway& gateway,
     }
   }
   SetCondition(out.status.conditions, std::move(ready));
-  out.changed = !(out.status == gateway.status);
+  out.changed = !(out.status == gateway.status) || !gateway.invalid_status.empty();
   return out;
 }
 

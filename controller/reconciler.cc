@@ -50,13 +50,14 @@ PassResult Reconciler::ReconcileAll(const std::map<std::string, kube::Gateway>& 
   for (auto it = written_.begin(); it != written_.end();) {
     it = gateways.count(it->first) ? std::next(it) : written_.erase(it);
   }
-  std::map<std::string, std::map<std::string, NodeView>> by_gateway =
-      NodesByGateway(gateways, nodes);
+  const std::optional<std::map<std::string, kube::Gateway>> restored = WithLastGoodStatus(gateways);
+  const auto& basis = restored ? *restored : gateways;
+  std::map<std::string, std::map<std::string, NodeView>> by_gateway = NodesByGateway(basis, nodes);
   std::map<std::string, std::vector<RefusedPrefix>> refused =
-      ResolvePrefixOwnership(gateways, by_gateway);
+      ResolvePrefixOwnership(basis, by_gateway);
   int without = 0;
   size_t refused_total = 0;
-  for (const auto& [name, gateway] : gateways) {
+  for (const auto& [name, gateway] : basis) {
     GatewayResult r = ReconcileOne(gateway, by_gateway[name], refused[name], health_changes);
     without += r.without_active_endpoint;
     refused_total += r.refused_prefixes;
@@ -72,6 +73,32 @@ PassResult Reconciler::ReconcileAll(const std::map<std::string, kube::Gateway>& 
     metrics_->reconcile_passes.Inc();
   }
   return pass;
+}
+
+std::optional<std::map<std::string, kube::Gateway>> Reconciler::WithLastGoodStatus(
+    const std::map<std::string, kube::Gateway>& gateways) {
+  for (auto it = last_good_status_.begin(); it != last_good_status_.end();) {
+    it = gateways.count(it->first) ? std::next(it) : last_good_status_.erase(it);
+  }
+  bool any_invalid = false;
+  for (const auto& [name, gateway] : gateways) {
+    if (!gateway.invalid_status.empty()) {
+      any_invalid = true;
+      continue;
+    }
+    kube::GatewayStatus& last = last_good_status_[name];
+    if (!(last == gateway.status)) last = gateway.status;
+  }
+  if (!any_invalid) return std::nullopt;
+  std::map<std::string, kube::Gateway> restored = gateways;
+  for (auto& [name, gateway] : restored) RestoreStatus(gateway);
+  return restored;
+}
+
+void Reconciler::RestoreStatus(kube::Gateway& gateway) const {
+  if (gateway.invalid_status.empty()) return;
+  auto it = last_good_status_.find(gateway.meta.name);
+  if (it != last_good_status_.end()) gateway.status = it->second;
 }
 
 GatewayResult Reconciler::ReconcileOne(const kube::Gateway& cached,
@@ -110,6 +137,7 @@ GatewayResult Reconciler::ReconcileOne(const kube::Gateway& cached,
     written = client_->UpdateStatusWithRetry(name, [&](kube::Gateway& fresh) -> absl::Status {
       if (!may_write_()) return absl::FailedPreconditionError("no longer the leader");
       based_on = fresh.meta.resource_version;
+      RestoreStatus(fresh);
       outcome = ComputeOutcome(fresh, nodes, refused, clock_->Now());
       fresh.status = outcome.status;
       mutated = outcome.changed;
@@ -125,6 +153,14 @@ GatewayResult Reconciler::ReconcileOne(const kube::Gateway& cached,
     return result;
   }
   result.wrote = true;
+  if (!current->invalid_status.empty()) {
+    const std::string why = current->invalid_status.substr(0, kMaxMessageBytes);
+    RAVEN_LOG(kWarning, "gateway/", name, ": status did not decode (", why, "); rewritten");
+    if (events_) {
+      events_->Record(*written, kube::kEventTypeWarning, kEventInvalidStatus,
+                      absl::StrCat("status did not decode, rewritten: ", why));
+    }
+  }
   written_[name] = Written{*written, based_on};
   result.reflected = AfterWrite(*written, outcome, nodes, health_changes);
   return result;

@@ -7,11 +7,15 @@
 // "Current" is the informer's copy, except right after our own write, before
 // the informer has seen it: then the object the write returned, so a pass
 // that runs before the watch event does not write the same status again.
+// A status that did not decode (kube::Gateway::invalid_status) is rewritten;
+// the election and prefix ownership then start from the last good status
+// seen, so that forging one cannot move an active endpoint or a prefix.
 #ifndef RAVEN_CONTROLLER_RECONCILER_H_
 #define RAVEN_CONTROLLER_RECONCILER_H_
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -71,6 +75,12 @@ class Reconciler {
                              const std::map<std::string, NodeView>& nodes,
                              const std::vector<RefusedPrefix>& refused,
                              const std::map<std::string, absl::Time>& health_changes);
+  // Remembers every good status; when a status did not decode, a copy of the
+  // Gateways in which that Gateway has its last good status back (keeping
+  // invalid_status, so that it is rewritten).
+  std::optional<std::map<std::string, kube::Gateway>> WithLastGoodStatus(
+      const std::map<std::string, kube::Gateway>& gateways);
+  void RestoreStatus(kube::Gateway& gateway) const;
   // Events and metrics of a write; returns the nodes whose health it reflected.
   std::vector<std::string> AfterWrite(const kube::Gateway& written, const GatewayOutcome& outcome,
                                       const std::map<std::string, NodeView>& nodes,
@@ -82,6 +92,7 @@ class Reconciler {
   kube::Clock* const clock_;
   const std::function<bool()> may_write_;
   std::map<std::string, Written> written_;
+  std::map<std::string, kube::GatewayStatus> last_good_status_;
 };
 
 }  // namespace raven::controller

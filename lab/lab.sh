@@ -71,7 +71,7 @@
 # command run by up and down).
 # RAVEN_LAB_LOG_LEVEL=debug makes the agents chattier (default info).
 #
-# Sourcing this file (tests/e2e/failover.sh does) defines the functions without
+# Sourcing this file (tests/e2e/lab_lib.sh and bench/failover.sh do) defines the functions without
 # running a command.
 # Nothing is routed from the root namespace; no lab packet leaves the lab's
 # namespaces.

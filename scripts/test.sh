@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Sets up and runs every test: installs dependencies, builds with warnings as
-# errors, runs the unit, Kubernetes-client, fuzz, BPF and end-to-end suites,
-# then the userspace unit and client tests again under ASan+UBSan. Ends with
-# "N passed, N failed".
+# Sets up and runs every test: installs dependencies, builds once with
+# warnings as errors and ASan+UBSan, and runs the unit, Kubernetes-client,
+# fuzz, BPF and end-to-end suites on that build (the agents, controller and
+# API server of the end-to-end tests run sanitized too). Ends with
+# "N passed, N failed". --no-sanitize builds without the sanitizers (faster
+# binaries; build/) instead.
 # Usage (as root, from a clone): scripts/test.sh [--no-install] [--no-sanitize]
 set -euo pipefail
 
@@ -18,24 +20,16 @@ done
 
 if ((install)); then scripts/install-deps.sh; fi
 
-run_suites() {  # build dir, meson setup args..., then -- and suites
-  local dir=$1; shift
-  local setup=() suites=()
-  while (($#)) && [[ $1 != -- ]]; do setup+=("$1"); shift; done
-  shift
-  suites=("$@")
-  if [[ ! -f $dir/build.ninja ]]; then meson setup "$dir" "${setup[@]}"; fi
-  ninja -C "$dir"
-  local args=()
-  for s in "${suites[@]}"; do args+=(--suite "$s"); done
-  # Keep going past failures: the summary below counts them.
-  meson test -C "$dir" --print-errorlogs "${args[@]}" || true
-}
-
-run_suites build -- unit kube fuzz bpf e2e
 if ((sanitize)); then
-  run_suites build-sanitize -Db_sanitize=address,undefined -Db_lundef=false -- unit kube
+  dir=build-test
+  setup=(--buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false)
+else
+  dir=build
+  setup=(--buildtype=debugoptimized)
 fi
-
-python3 scripts/test_summary.py build/meson-logs/testlog.json \
-  $( ((sanitize)) && echo build-sanitize/meson-logs/testlog.json )
+if [[ ! -f $dir/build.ninja ]]; then meson setup "$dir" "${setup[@]}"; fi
+ninja -C "$dir"
+# Keep going past failures: the summary below counts them.
+meson test -C "$dir" --print-errorlogs \
+  --suite unit --suite kube --suite fuzz --suite bpf --suite e2e || true
+python3 scripts/test_summary.py "$dir/meson-logs/testlog.json"

@@ -19,8 +19,7 @@ std::string JoinHostPort(absl::string_view host, absl::string_view port) {
   return absl::StrCat(host, ":", port);
 }
 
-void ServeHealth(const HealthCheck& health, const httplib::Request& req,
-                 httplib::Response& res) {
+void ServeHealth(const HealthCheck& health, const httplib::Request& req, httplib::Response& res) {
   Health h = health ? health() : Health{};
   if (h.ok) {
     // Kubernetes components answer a bare "ok"; ?verbose adds the detail.
@@ -107,16 +106,18 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const ServeOptions
                             [registry](const httplib::Request&, httplib::Response& res) {
                               res.set_content(registry->Render(), kContentType);
                             });
-    s->metrics_.server->Get("/healthz", [health](const httplib::Request& req, httplib::Response& res) {
-      ServeHealth(health, req, res);
-    });
+    s->metrics_.server->Get("/healthz",
+                            [health](const httplib::Request& req, httplib::Response& res) {
+                              ServeHealth(health, req, res);
+                            });
     RETURN_IF_ERROR(Listen(options.metrics_address, tls ? "https" : "http", s->metrics_));
   }
   if (!options.health_address.empty()) {
     s->health_.server = std::make_unique<httplib::Server>();
-    s->health_.server->Get("/healthz", [health](const httplib::Request& req, httplib::Response& res) {
-      ServeHealth(health, req, res);
-    });
+    s->health_.server->Get("/healthz",
+                           [health](const httplib::Request& req, httplib::Response& res) {
+                             ServeHealth(health, req, res);
+                           });
     RETURN_IF_ERROR(Listen(options.health_address, "http", s->health_));
   }
   return s;

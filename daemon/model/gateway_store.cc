@@ -5,9 +5,11 @@
 namespace raven {
 namespace {
 
-// What the dataplane needs of a Gateway beyond decoding: a remote pool's
-// active tunnel endpoint must carry the key its peer is configured with.
+// What the dataplane needs of a Gateway beyond decoding: a status that
+// decoded, and a remote pool's active tunnel endpoint must carry the key its
+// peer is configured with.
 absl::Status CheckUsable(const kube::Gateway& gw, const std::string& node_name) {
+  if (!gw.invalid_status.empty()) return absl::InvalidArgumentError(gw.invalid_status);
   if (kube::FindGatewayNode(gw, node_name)) return absl::OkStatus();
   for (size_t i = 0; i < gw.status.active_endpoints.size(); ++i) {
     const kube::GatewayEndpoint& ep = gw.status.active_endpoints[i];

@@ -19,6 +19,11 @@
 #   forgery  with the controller stopped, gw-aaa's status is patched to claim
 #           the CIDR anyway (kubectl patch --subresource=status): no agent
 #           moves the route, edge-b loses no echo, the agents count and log it
+#   corrupt  gw-edge-b's status is patched with a subnet that the API's `cidr`
+#           format accepts but Raven refuses (host bits set): the agents keep
+#           edge-b's last good version, the controller rewrites the status
+#           from the last good one (same active endpoint) with an Event, and
+#           edge-b loses no echo
 #
 #                    rvlab-api 198.18.0.2 ──┐ internet        ┌── stranger 100.127.2.99
 #                                           ▼                 ▼
@@ -194,3 +199,27 @@ result "forgery.echoes_received=$got/30"
 (( got == 30 )) || die "edge-b lost $(( 30 - got )) of 30 echoes to a forged status"
 grep -q "not routed: $victim_cidr of Gateway gw-aaa overlaps $victim_cidr of Gateway gw-edge-b" \
   "$LOG_DIR/$cloud_gw.log" || die "$cloud_gw does not say why it refused the forged claim"
+
+log "== gw-edge-b's status is corrupted: $victim_node's subnet with host bits set"
+edge_b_active=$(active_endpoint gw-edge-b)
+victim_ip=$(kc get gateway gw-edge-b -o json | "${UTIL[@]}" jsonpath "status.nodes.0.privateIP")
+bad_cidr=${victim_cidr/.0\//.5/}
+[[ $bad_cidr != "$victim_cidr" ]] || die "cannot corrupt $victim_cidr"
+echoes >"$OUT/corrupt-echoes" &
+pinger=$!
+kc patch gateway gw-edge-b --subresource=status --type=merge -p \
+  "{\"status\":{\"nodes\":[{\"nodeName\":\"$victim_node\",\"privateIP\":\"$victim_ip\",\"subnets\":[\"$bad_cidr\"]}]}}" >&3
+rewritten() {
+  kc get gateway gw-edge-b -o json | "${UTIL[@]}" jsonpath "status.nodes.0.subnets.0" |
+    grep -qx -- "$victim_cidr"
+}
+wait_for 10 "the controller rewrites gw-edge-b's status" rewritten
+wait "$pinger"
+got=$(<"$OUT/corrupt-echoes")
+result "corrupt.echoes_received=$got/30"
+(( got == 30 )) || die "edge-b lost $(( 30 - got )) of 30 echoes to a corrupted status"
+[[ $(active_endpoint gw-edge-b) == "$edge_b_active" ]] ||
+  die "the rewrite moved gw-edge-b's active endpoint from $edge_b_active to $(active_endpoint gw-edge-b)"
+kc get events -o json | grep -q '"reason": *"InvalidStatus"' || die "no InvalidStatus Event"
+grep -q "Gateway gw-edge-b rejected: status.nodes\[0\].subnets\[0\]: invalid CIDR \"$bad_cidr\"" \
+  "$LOG_DIR/$cloud_gw.log" || die "$cloud_gw does not say why it kept gw-edge-b's last good version"

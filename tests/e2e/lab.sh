@@ -2,7 +2,8 @@
 # The lab works: `scripts/lab.sh up --no-install` brings up three pools (cloud,
 # two edge pools behind NAT) and every pod reaches every other pod, IPv4 and
 # IPv6, as its matrix says and as plain pings confirm; nothing is routed from
-# the root namespace; a second `up` refuses, `up --recreate` starts over;
+# the root namespace; the API token is in 0600 files and on no command
+# line; a second `up` refuses, `up --recreate` starts over;
 # `status` reports six healthy agents; `down` leaves nothing named rvlab- or
 # raven-lab behind (namespaces, processes, mounts, pins, sockets, state), and a
 # second `down` is a no-op.
@@ -91,6 +92,18 @@ log "RESULT lab.up_ms=$(ms_since "$t0")"
 check_matrix "$OUT/up.txt"
 grep -q '^lab is up after ' "$OUT/up.txt" || die "no 'lab is up' line"
 grep -q 'scripts/lab.sh down' "$OUT/up.txt" || die "no 'where to look' section"
+
+log "== the API token is in 0600 files only, on no command line"
+cluster=/var/lib/raven-lab/cluster
+token=$(<"$cluster/token") || die "no token file"
+[[ ${#token} -ge 32 ]] || die "token too short: ${#token} characters"
+for f in "$cluster/token" "$cluster/kubeconfig"; do
+  [[ $(stat -c %a "$f") == 600 ]] || die "$f has mode $(stat -c %a "$f"), want 600"
+done
+for p in /proc/[0-9]*; do
+  args=$(tr '\0' ' ' 2>/dev/null <"$p/cmdline") || continue
+  [[ $args != *"$token"* ]] || die "the token is on the command line of process ${p#/proc/}: ${args:0:80}"
+done
 
 log "== the root namespace routes nothing of the lab"
 routes=$(ip -4 route show table all; ip -6 route show table all)

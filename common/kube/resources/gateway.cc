@@ -278,8 +278,12 @@ absl::StatusOr<Gateway> DecodeGateway(const rapidjson::Value& object) {
   Gateway gw;
   RETURN_IF_ERROR(DecodeObjectMeta(in, gw.meta));
   RETURN_IF_ERROR(in.Object("spec", [&](const FieldReader& s) { return DecodeSpec(s, gw.spec); }));
-  RETURN_IF_ERROR(
-      in.Object("status", [&](const FieldReader& s) { return DecodeStatus(s, gw.status); }));
+  absl::Status status =
+      in.Object("status", [&](const FieldReader& s) { return DecodeStatus(s, gw.status); });
+  if (!status.ok()) {
+    gw.status = {};
+    gw.invalid_status = std::string(status.message());
+  }
   return gw;
 }
 

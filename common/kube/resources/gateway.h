@@ -95,6 +95,10 @@ struct Gateway {
   ObjectMeta meta;
   GatewaySpec spec;
   GatewayStatus status;
+  // Why the status did not decode (it is then empty). A bad status does not
+  // make the object undecodable: the controller must still see the Gateway to
+  // rewrite its status, while agents refuse it and keep its last good version.
+  std::string invalid_status;
 
   bool operator==(const Gateway&) const = default;
 };
@@ -105,7 +109,8 @@ const GatewayEndpoint* ActiveTunnelEndpoint(const Gateway& gateway);
 const GatewayNode* FindGatewayNode(const Gateway& gateway, const std::string& node_name);
 
 // Unknown fields are ignored (forward compatibility); a known field of the
-// wrong type or with an invalid value is an error naming its path.
+// wrong type or with an invalid value is an error naming its path, except in
+// the status, which is left empty with the error in invalid_status.
 absl::StatusOr<Gateway> DecodeGateway(const rapidjson::Value& object);
 absl::StatusOr<Gateway> DecodeGatewayJson(absl::string_view json);
 // With apiVersion and kind; empty optional fields are omitted.

@@ -81,8 +81,9 @@ TEST(HttpServerTest, ServesMetricsAndHealth) {
 
 TEST(HttpServerTest, VerboseHealthShowsWhatIsWorthKnowingWhenOk) {
   Registry r;
-  auto server = HttpServer::Start({.metrics_address = "127.0.0.1:0"}, &r,
-                                  [] { return Health{true, "standby (leader: replica-1)"}; });
+  auto server = HttpServer::Start({.metrics_address = "127.0.0.1:0"}, &r, [] {
+    return Health{true, "standby (leader: replica-1)"};
+  });
   ASSERT_TRUE(server.ok()) << server.status();
   httplib::Client client("127.0.0.1", (*server)->port());
   auto res = client.Get("/healthz");

@@ -269,6 +269,33 @@ TEST_F(ReconcilerTest, InvalidGatewayGetsEventAndCountsAsWithoutEndpoint) {
   EXPECT_THAT(events_.reasons, ElementsAre("InvalidGateway"));
 }
 
+// A status that did not decode (forged, say) reads as empty. It is rewritten
+// from the last good status: the active endpoint stays where it was (no
+// take-back of a1 after a failover to a2) and no election happens.
+TEST_F(ReconcilerTest, UndecodableStatusIsRewrittenFromTheLastGoodOne) {
+  Pass();
+  informer_copy_ = client_.stored;
+  nodes_["a1"].lease_fresh = false;
+  Pass();  // fails over to a2
+  informer_copy_ = client_.stored;
+  nodes_["a1"].lease_fresh = true;
+  EXPECT_FALSE(Pass().wrote);
+  const GatewayStatus good = client_.stored.status;
+  ASSERT_THAT(Active(good), ElementsAre("a2"));
+  events_.reasons.clear();
+
+  for (Gateway* g : {&informer_copy_, &client_.stored}) {
+    g->invalid_status = "status.nodes[0].subnets[0]: invalid CIDR";
+    g->status = {};
+  }
+  GatewayResult s = Pass();
+  EXPECT_TRUE(s.error.ok()) << s.error;
+  EXPECT_TRUE(s.wrote);
+  EXPECT_THAT(Active(client_.stored.status), ElementsAre("a2"));
+  EXPECT_EQ(client_.stored.status.nodes, good.nodes);
+  EXPECT_THAT(events_.reasons, ElementsAre("InvalidStatus"));
+}
+
 // Prefix ownership across Gateways: the one publishing a prefix keeps it.
 class PrefixOwnershipTest : public ::testing::Test {
  protected:
