@@ -102,6 +102,11 @@ void Agent::CheckDataplane() {
   if (!problems.empty()) {
     if (absl::Status st = EnsureNode(); !st.ok()) {
       RAVEN_LOG(kError, "repair failed (will retry): ", st.message());
+    } else if (applied_known_) {
+      // Re-created devices have new ifindexes, and a new WireGuard device no
+      // peers: apply the Gateways to them now, not at the next resync (the
+      // heartbeat resumes at the next check).
+      Apply();
     }
   }
 }
@@ -118,11 +123,18 @@ void Agent::Sync() {
     return;
   }
   last_read_error_.clear();
+  std::vector<std::string> rejected;
   for (const auto& r : store_.ReplaceAll(*std::move(snapshot))) {
-    RAVEN_LOG(kError, "Gateway ", r.name.empty() ? "<unnamed>" : r.name, " rejected: ", r.reason,
-              r.kept_last_good ? "; keeping its last good version" : "; ignored");
+    rejected.push_back(
+        absl::StrCat("Gateway ", r.name.empty() ? "<unnamed>" : r.name, " rejected: ", r.reason,
+                     r.kept_last_good ? "; keeping its last good version" : "; ignored"));
+    RAVEN_LOG(kError, rejected.back());
   }
+  rejected_ = std::move(rejected);
+  Apply();
+}
 
+void Agent::Apply() {
   DataplaneInput input{
       settings_.node_name, settings_.public_key, devices_, settings_.dataplane, {}};
   if (applied_known_) {
@@ -140,7 +152,8 @@ void Agent::Sync() {
   const absl::Time start = parts_.clock->MonotonicNow();
   DesiredDataplane desired = ComputeDesiredDataplane(store_.gateways(), input);
   if (desired.role != applied_.role || !applied_known_) {
-    RAVEN_LOG(kInfo, "role ", NodeRoleName(applied_.role), " -> ", NodeRoleName(desired.role),
+    RAVEN_LOG(kInfo, "role ", applied_known_ ? NodeRoleName(applied_.role) : "",
+              applied_known_ ? " -> " : "", NodeRoleName(desired.role),
               desired.local_gateway.empty() ? "" : " in Gateway ", desired.local_gateway,
               desired.reason.empty() ? "" : ": ", desired.reason);
   }
@@ -178,6 +191,7 @@ void Agent::Sync() {
     s.peer_names = desired.peer_names;
     s.member_names = desired.relay_members;
     s.refused_prefixes = std::move(refused);
+    s.rejected_gateways = rejected_;
     s.source_problem = source_problem;
     s.reconcile_error = stats.ok() ? "" : std::string(stats.status().message());
   });

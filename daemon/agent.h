@@ -79,6 +79,8 @@ class Agent {
 
  private:
   absl::Status EnsureNode();
+  // Computes the desired dataplane from the Gateways kept and applies it.
+  void Apply();
   std::vector<wg::PeerStatus> ReadPeers(std::vector<std::string>& problems);
   std::optional<absl::Time> Watch(const std::vector<wg::PeerStatus>& peers);
   std::string SourceProblem(bool dataplane_ok) const;
@@ -95,6 +97,7 @@ class Agent {
   DesiredDataplane applied_;    // the last desired dataplane applied
   bool applied_known_ = false;  // applied_ holds something (else: what the kernel has)
   std::string last_read_error_;
+  std::vector<std::string> rejected_;  // the Gateways the last Read gave that were rejected
 };
 
 }  // namespace raven

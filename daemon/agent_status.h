@@ -37,6 +37,9 @@ struct AgentSnapshot {
   // Remote prefixes not routed: they overlap the local pool's or another
   // Gateway's (a warning, not a failure of this node).
   std::vector<std::string> refused_prefixes;
+  // Gateways the source gave that were rejected (their last good version is
+  // kept, if any): the Gateways are bad, not this node (a warning too).
+  std::vector<std::string> rejected_gateways;
 };
 
 class AgentStatus {
@@ -54,7 +57,8 @@ class AgentStatus {
   std::string DataplaneProblem() const;
   // ok, or every reason it is not (dataplane, Gateways, reconcile).
   std::vector<std::string> HealthProblems() const;
-  // What is worth knowing although the node is healthy (refused prefixes).
+  // What is worth knowing although the node is healthy (refused prefixes,
+  // rejected Gateways).
   std::vector<std::string> Warnings() const;
 
  private:

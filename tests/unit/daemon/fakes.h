@@ -1,15 +1,20 @@
 // In-memory stand-ins for the BPF route table, the relay members and the
 // WireGuard device that count writes, so tests can assert that unchanged
-// state is not touched.
+// state is not touched; and for the agent's Gateway source and node
+// (devices, program attachments), scripted by the test.
 #ifndef RAVEN_TESTS_UNIT_DAEMON_FAKES_H_
 #define RAVEN_TESTS_UNIT_DAEMON_FAKES_H_
 
 #include <map>
 #include <set>
+#include <string>
 #include <vector>
 
+#include "common/kube/resources/gateway.h"
 #include "daemon/bpf/relay_members.h"
 #include "daemon/bpf/route_table.h"
+#include "daemon/dataplane_node.h"
+#include "daemon/gateway_source.h"
 #include "daemon/wireguard/wireguard_device.h"
 
 namespace raven::testing {
@@ -58,6 +63,7 @@ class FakeWireGuardDevice : public wg::WireGuardDevice {
   absl::Status Ensure(const wg::DeviceConfig&) override { return absl::OkStatus(); }
   bool Exists() override { return true; }
   absl::StatusOr<std::vector<wg::PeerStatus>> GetPeers() override {
+    if (!get_peers_error.ok()) return get_peers_error;
     std::vector<wg::PeerStatus> out;
     for (const auto& [key, config] : peers) {
       auto handshake = handshakes.find(key);
@@ -73,6 +79,7 @@ class FakeWireGuardDevice : public wg::WireGuardDevice {
   }
   absl::Status RemovePeers(const std::vector<wg::Key>& keys) override {
     for (const auto& k : keys) peers.erase(k);
+    removed_keys.insert(removed_keys.end(), keys.begin(), keys.end());
     removed += static_cast<int>(keys.size());
     return absl::OkStatus();
   }
@@ -82,7 +89,52 @@ class FakeWireGuardDevice : public wg::WireGuardDevice {
   std::map<wg::Key, int64_t> handshakes;  // last handshake, Unix nanoseconds
   int upserted = 0;
   int removed = 0;
+  std::vector<wg::Key> removed_keys;  // every RemovePeers, in order
   bool fail_upserts = false;
+  absl::Status get_peers_error;  // not ok: GetPeers() fails with it
+};
+
+// Returns `gateways` (or `error`) from Read(); never wakes anyone.
+class FakeGatewaySource : public GatewaySource {
+ public:
+  int fd() const override { return -1; }
+  bool Drain() override { return true; }
+  absl::StatusOr<std::vector<kube::DecodedGateway>> Read() override {
+    ++reads;
+    if (!error.ok()) return error;
+    return gateways;
+  }
+  std::string Staleness() const override { return staleness; }
+
+  void Set(const std::vector<kube::Gateway>& list) {
+    gateways.clear();
+    for (const auto& gw : list) gateways.push_back({gw.meta.name, gw});
+  }
+
+  std::vector<kube::DecodedGateway> gateways;
+  absl::Status error;     // not ok: Read() fails with it
+  std::string staleness;  // what Staleness() says
+  int reads = 0;
+};
+
+// A node whose problems the test sets; Ensure() repairs them all (and
+// returns `devices`) unless `repair_error` is set.
+class FakeDataplaneNode : public DataplaneNode {
+ public:
+  absl::StatusOr<DataplaneDevices> Ensure() override {
+    ++ensures;
+    if (!repair_error.ok()) return repair_error;
+    problems.clear();
+    return devices;
+  }
+  std::vector<std::string> Problems() override { return problems; }
+  int fd() const override { return -1; }
+  absl::Status HandleEvents() override { return absl::OkStatus(); }
+
+  DataplaneDevices devices{.wireguard_ifindex = 7, .vxlan_ifindex = 9, .path_mtu = 1420};
+  std::vector<std::string> problems;  // what is detached or missing now
+  absl::Status repair_error;          // not ok: Ensure() fails with it, repairing nothing
+  int ensures = 0;                    // Ensure() calls (setup and repairs)
 };
 
 }  // namespace raven::testing
