@@ -97,8 +97,7 @@ TEST(GatewayCodecTest, ConditionsRoundTripWithEveryRequiredField) {
       R"({"metadata":{"name":"g"},"status":{"conditions":[{"observedGeneration":"x"}]}})");
   ASSERT_TRUE(bad.ok()) << bad.status();
   EXPECT_TRUE(bad->status.conditions.empty());
-  EXPECT_NE(bad->invalid_status.find("status.conditions[0].observedGeneration"),
-            std::string::npos)
+  EXPECT_NE(bad->invalid_status.find("status.conditions[0].observedGeneration"), std::string::npos)
       << bad->invalid_status;
 }
 

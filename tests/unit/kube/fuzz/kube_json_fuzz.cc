@@ -1,10 +1,12 @@
 // libFuzzer target: the decoders of Kubernetes JSON the agent and the
 // controller read from the API (Node, Lease, Event, Gateway, watch events).
 // The first byte picks the decoder. What decodes must encode and decode back
-// to the same object.
+// to the same object (a Gateway's undecodable status was dropped: it encodes
+// as the empty status it decoded to, and the error is not encoded).
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <type_traits>
 
 #include "absl/strings/string_view.h"
 #include "common/kube/resources/event.h"
@@ -19,6 +21,7 @@ template <typename T, typename Decode, typename Encode>
 void RoundTrip(absl::string_view json, Decode decode, Encode encode) {
   absl::StatusOr<T> first = decode(json);
   if (!first.ok()) return;
+  if constexpr (std::is_same_v<T, raven::kube::Gateway>) first->invalid_status.clear();
   absl::StatusOr<T> second = decode(encode(*first));
   if (!second.ok() || !(*second == *first)) std::abort();
 }
