@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
+#include "common/poll.h"
 #include "common/status_macros.h"
 
 namespace raven::metrics {
@@ -19,8 +20,7 @@ std::string JoinHostPort(absl::string_view host, absl::string_view port) {
   return absl::StrCat(host, ":", port);
 }
 
-void ServeHealth(const HealthCheck& health, const httplib::Request& req,
-                 httplib::Response& res) {
+void ServeHealth(const HealthCheck& health, const httplib::Request& req, httplib::Response& res) {
   Health h = health ? health() : Health{};
   if (h.ok) {
     // Kubernetes components answer a bare "ok"; ?verbose adds the detail.
@@ -107,16 +107,18 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const ServeOptions
                             [registry](const httplib::Request&, httplib::Response& res) {
                               res.set_content(registry->Render(), kContentType);
                             });
-    s->metrics_.server->Get("/healthz", [health](const httplib::Request& req, httplib::Response& res) {
-      ServeHealth(health, req, res);
-    });
+    s->metrics_.server->Get("/healthz",
+                            [health](const httplib::Request& req, httplib::Response& res) {
+                              ServeHealth(health, req, res);
+                            });
     RETURN_IF_ERROR(Listen(options.metrics_address, tls ? "https" : "http", s->metrics_));
   }
   if (!options.health_address.empty()) {
     s->health_.server = std::make_unique<httplib::Server>();
-    s->health_.server->Get("/healthz", [health](const httplib::Request& req, httplib::Response& res) {
-      ServeHealth(health, req, res);
-    });
+    s->health_.server->Get("/healthz",
+                           [health](const httplib::Request& req, httplib::Response& res) {
+                             ServeHealth(health, req, res);
+                           });
     RETURN_IF_ERROR(Listen(options.health_address, "http", s->health_));
   }
   return s;
@@ -147,7 +149,7 @@ absl::Status HttpServer::Listen(absl::string_view address, absl::string_view sch
   listener.thread = std::thread([server] { server->listen_after_bind(); });
   // httplib's stop() is a no-op until the loop runs: wait for it, so that a
   // Stop() right after Start() cannot leave the thread serving forever.
-  for (int i = 0; i < 5000 && !server->is_running(); ++i) absl::SleepFor(absl::Milliseconds(1));
+  PollUntil([&] { return server->is_running(); }, absl::Seconds(5), absl::Milliseconds(1));
   return absl::OkStatus();
 }
 

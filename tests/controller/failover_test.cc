@@ -11,6 +11,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/poll.h"
 #include "controller/controller.h"
 #include "tests/controller/cluster.h"
 #include "tests/controller/test_controller.h"
@@ -46,12 +47,8 @@ class ControllerTest : public testing::ClusterTest {
   }
 
   // Events and metrics follow the status write by a few milliseconds.
-  bool Eventually(const std::function<bool()>& pred) {
-    for (int i = 0; i < 200; ++i) {
-      if (pred()) return true;
-      absl::SleepFor(absl::Milliseconds(10));
-    }
-    return pred();
+  static bool Eventually(const std::function<bool()>& pred) {
+    return PollUntil(pred, absl::Seconds(2));
   }
   bool EventSeen(const std::string& text) {
     return Eventually([&] { return absl::StrContains(Events(), text); });

@@ -14,6 +14,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/poll.h"
 #include "controller/controller.h"
 #include "tests/controller/cluster.h"
 #include "tests/controller/test_controller.h"
@@ -49,10 +50,7 @@ bool WaitLeader(TestController& r, absl::Duration timeout) {
 
 // The test sees a write on the server a moment before the writer's
 // transport has recorded the answer: wait for the record.
-bool Eventually(const std::function<bool()>& pred) {
-  for (int i = 0; i < 400 && !pred(); ++i) absl::SleepFor(absl::Milliseconds(5));
-  return pred();
-}
+bool Eventually(const std::function<bool()>& pred) { return PollUntil(pred, absl::Seconds(2)); }
 
 // Successful status writes on the wire.
 std::vector<WireWrite> Successful(const std::vector<WireWrite>& writes) {
