@@ -46,6 +46,19 @@ class ControllerTest : public testing::ClusterTest {
     return json.ok() ? *json : "";
   }
 
+  // A controller whose resync passes come every 200 ms, so that "nothing is
+  // written" can be checked over a number of passes instead of a fixed time.
+  void StartResyncingController() {
+    StartController([](ControllerConfig& c) { c.resync_period = kFastResync; });
+  }
+  // Waits (bounded) until `n` more reconcile passes have run.
+  bool PassesRun(uint64_t n) {
+    uint64_t target = controller_->controller->passes() + n;
+    return PollUntil([&] { return controller_->controller->passes() >= target; },
+                     kFastResync * (n + 10));
+  }
+  static constexpr absl::Duration kFastResync = absl::Milliseconds(200);
+
   // Events and metrics follow the status write by a few milliseconds.
   static bool Eventually(const std::function<bool()>& pred) {
     return PollUntil(pred, absl::Seconds(2));
@@ -73,7 +86,7 @@ TEST_F(ControllerTest, PublishesMembersAndActiveEndpointWithAgentAnnotations) {
   NodeSpec stranger = MemberNode(2, 1);  // another pool's node
   ASSERT_THAT(cluster_->AddNode(stranger), IsOk());
   ASSERT_THAT(cluster_->AddGateway(TestGateway(1, 2)), IsOk());
-  StartController();
+  StartResyncingController();
 
   WaitActive("gw-1", {"g1-n1"});
   auto gw = cluster_->GetGateway("gw-1");
@@ -98,15 +111,16 @@ TEST_F(ControllerTest, PublishesMembersAndActiveEndpointWithAgentAnnotations) {
   EXPECT_FALSE(absl::StrContains(Events(), "NoActiveEndpoint")) << Events();
 
   // Nothing changes: no more writes, whatever the heartbeats and resyncs do.
+  // Six passes span more than a heartbeat round (1 s).
   size_t writes = wire_->status_writes().size();
-  absl::SleepFor(absl::Milliseconds(2500));
+  ASSERT_TRUE(PassesRun(6));
   EXPECT_EQ(wire_->status_writes().size(), writes);
 }
 
 TEST_F(ControllerTest, FailsOverWithinThreeSecondsAndNeverTakesTheRoleBack) {
   AddPool(1, 3, 2);
   AddPool(2, 2, 2);
-  StartController();
+  StartResyncingController();
   WaitActive("gw-1", {"g1-n1"});
   WaitActive("gw-2", {"g2-n1"});
 
@@ -135,7 +149,7 @@ TEST_F(ControllerTest, FailsOverWithinThreeSecondsAndNeverTakesTheRoleBack) {
   // The agent comes back: g1-n2 keeps the role, and nothing is written.
   size_t writes = wire_->status_writes().size();
   ASSERT_THAT(cluster_->ResumeHeartbeat("g1-n1"), IsOk());
-  absl::SleepFor(absl::Milliseconds(2500));
+  ASSERT_TRUE(PassesRun(5));
   auto gw = cluster_->GetGateway("gw-1");
   ASSERT_THAT(gw, IsOk());
   EXPECT_THAT(ActiveNodes(*gw), ElementsAre("g1-n2"));
@@ -146,7 +160,7 @@ TEST_F(ControllerTest, FailsOverWithinThreeSecondsAndNeverTakesTheRoleBack) {
   ASSERT_THAT(cluster_->SetNodeReady("g1-n2", false), IsOk());
   WaitActive("gw-1", {"g1-n1"}, absl::Seconds(2));
   ASSERT_THAT(cluster_->SetNodeReady("g1-n2", true), IsOk());
-  absl::SleepFor(absl::Milliseconds(1500));
+  ASSERT_TRUE(PassesRun(5));
   gw = cluster_->GetGateway("gw-1");
   ASSERT_THAT(gw, IsOk());
   EXPECT_THAT(ActiveNodes(*gw), ElementsAre("g1-n1"));

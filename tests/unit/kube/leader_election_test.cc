@@ -194,17 +194,17 @@ class LeaderSampler {
   std::thread thread_;
 };
 
-// a leads; b is the standby and has seen a's renewals.
-#define START_A_THEN_B(a, b)                                                        \
-  std::unique_ptr<Candidate> a = MakeCandidate(Config(#a));                         \
-  std::unique_ptr<Candidate> b = MakeCandidate(Config(#b));                         \
-  LeaderSampler sampler({a.get(), b.get()});                                        \
-  a->elector->Start();                                                              \
-  ASSERT_TRUE(PollUntil([&] { return a->elector->IsLeader(); }, absl::Seconds(5))); \
-  b->elector->Start();                                                              \
-  absl::SleepFor(absl::Seconds(1));                                                 \
-  ASSERT_TRUE(a->elector->IsLeader());                                              \
-  ASSERT_FALSE(b->elector->IsLeader());                                             \
+// a leads; b is the standby and has seen a's lease.
+#define START_A_THEN_B(a, b)                                                                   \
+  std::unique_ptr<Candidate> a = MakeCandidate(Config(#a));                                    \
+  std::unique_ptr<Candidate> b = MakeCandidate(Config(#b));                                    \
+  LeaderSampler sampler({a.get(), b.get()});                                                   \
+  a->elector->Start();                                                                         \
+  ASSERT_TRUE(PollUntil([&] { return a->elector->IsLeader(); }, absl::Seconds(5)));            \
+  b->elector->Start();                                                                         \
+  ASSERT_TRUE(PollUntil([&] { return b->elector->CurrentLeader() == #a; }, absl::Seconds(5))); \
+  ASSERT_TRUE(a->elector->IsLeader());                                                         \
+  ASSERT_FALSE(b->elector->IsLeader());                                                        \
   ASSERT_EQ(b->elector->CurrentLeader(), #a)
 
 TEST_F(LeaderElectionTest, PartitionedLeaderStepsDownBeforeTheStandbyLeads) {
@@ -221,7 +221,7 @@ TEST_F(LeaderElectionTest, PartitionedLeaderStepsDownBeforeTheStandbyLeads) {
   EXPECT_LE(stepped_down, Config("x").renew_deadline + absl::Milliseconds(300));
   // Healed, a stays standby behind b.
   a->transport->set_partitioned(false);
-  absl::SleepFor(absl::Milliseconds(600));
+  ASSERT_TRUE(PollUntil([&] { return a->elector->CurrentLeader() == "b"; }, absl::Seconds(5)));
   EXPECT_FALSE(a->elector->IsLeader());
   EXPECT_EQ(a->elector->CurrentLeader(), "b");
   sampler.Finish();
@@ -258,7 +258,7 @@ TEST_F(LeaderElectionTest, StandbyWaitsOutTheLeaseOfACrashedLeader) {
   a->elector->Start();
   ASSERT_TRUE(PollUntil([&] { return a->elector->IsLeader(); }, absl::Seconds(5)));
   b->elector->Start();
-  absl::SleepFor(absl::Seconds(1));
+  ASSERT_TRUE(PollUntil([&] { return b->elector->CurrentLeader() == "a"; }, absl::Seconds(5)));
   absl::Time crash = absl::Now();
   a->elector->Stop();  // no release: the lease must expire
   ASSERT_TRUE(PollUntil([&] { return b->Started() > crash; }, absl::Seconds(10)));
