@@ -51,13 +51,6 @@ class ControllerTest : public testing::ClusterTest {
   void StartResyncingController() {
     StartController([](ControllerConfig& c) { c.resync_period = kFastResync; });
   }
-  // Waits (bounded) until `n` more reconcile passes have run.
-  bool PassesRun(uint64_t n) {
-    uint64_t target = controller_->controller->passes() + n;
-    return PollUntil([&] { return controller_->controller->passes() >= target; },
-                     kFastResync * (n + 10));
-  }
-  static constexpr absl::Duration kFastResync = absl::Milliseconds(200);
 
   // Events and metrics follow the status write by a few milliseconds.
   static bool Eventually(const std::function<bool()>& pred) {

@@ -58,6 +58,12 @@ void ClusterTest::StartController(const std::function<void(ControllerConfig&)>& 
   wire_ = controller_->wire;
 }
 
+bool ClusterTest::PassesRun(uint64_t n) {
+  const uint64_t target = controller_->controller->passes() + n;
+  return PollUntil([&] { return controller_->controller->passes() >= target; },
+                   kFastResync * static_cast<int64_t>(n + 10));
+}
+
 void ClusterTest::AddPool(int g, int members, int candidates) {
   for (int i = 1; i <= members; ++i) {
     ASSERT_TRUE(cluster_->AddNode(MemberNode(g, i)).ok());
