@@ -17,19 +17,16 @@ absl::StatusOr<std::unique_ptr<FileGatewaySource>> FileGatewaySource::Open(
   size_t slash = path.rfind('/');
   std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
   std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
-  int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-  if (fd < 0) return absl::InternalError(absl::StrCat("inotify_init1: ", strerror(errno)));
+  Fd fd(inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
+  if (!fd.valid()) return absl::InternalError(absl::StrCat("inotify_init1: ", strerror(errno)));
   // Watch the directory: editors and atomic writers replace the file by rename.
-  if (inotify_add_watch(fd, dir.c_str(), IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE) <
-      0) {
-    int err = errno;
-    close(fd);
-    return absl::InternalError(absl::StrCat("watch ", dir, ": ", strerror(err)));
+  if (inotify_add_watch(fd.get(), dir.c_str(),
+                        IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE) < 0) {
+    return absl::InternalError(absl::StrCat("watch ", dir, ": ", strerror(errno)));
   }
-  return std::unique_ptr<FileGatewaySource>(new FileGatewaySource(fd, path, std::move(name)));
+  return std::unique_ptr<FileGatewaySource>(
+      new FileGatewaySource(std::move(fd), path, std::move(name)));
 }
-
-FileGatewaySource::~FileGatewaySource() { close(inotify_fd_); }
 
 absl::StatusOr<std::vector<kube::DecodedGateway>> FileGatewaySource::Read() {
   std::ifstream in(path_);
@@ -47,7 +44,7 @@ bool FileGatewaySource::Drain() {
   alignas(inotify_event) char buf[4096];
   bool relevant = false;
   for (;;) {
-    ssize_t n = read(inotify_fd_, buf, sizeof(buf));
+    ssize_t n = read(inotify_fd_.get(), buf, sizeof(buf));
     if (n <= 0) return relevant;
     for (char* p = buf; p < buf + n;) {
       auto* event = reinterpret_cast<inotify_event*>(p);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/fd.h"
 #include "daemon/gateway_source.h"
 
 namespace raven {
@@ -16,19 +17,18 @@ namespace raven {
 class FileGatewaySource : public GatewaySource {
  public:
   static absl::StatusOr<std::unique_ptr<FileGatewaySource>> Open(const std::string& path);
-  ~FileGatewaySource() override;
   FileGatewaySource(const FileGatewaySource&) = delete;
   FileGatewaySource& operator=(const FileGatewaySource&) = delete;
 
-  int fd() const override { return inotify_fd_; }
+  int fd() const override { return inotify_fd_.get(); }
   bool Drain() override;
   absl::StatusOr<std::vector<kube::DecodedGateway>> Read() override;
   std::string Staleness() const override { return ""; }
 
  private:
-  FileGatewaySource(int inotify_fd, std::string path, std::string name)
-      : inotify_fd_(inotify_fd), path_(std::move(path)), name_(std::move(name)) {}
-  int inotify_fd_;
+  FileGatewaySource(Fd inotify_fd, std::string path, std::string name)
+      : inotify_fd_(std::move(inotify_fd)), path_(std::move(path)), name_(std::move(name)) {}
+  Fd inotify_fd_;
   std::string path_;
   std::string name_;  // the file's name within its directory
 };

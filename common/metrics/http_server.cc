@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
+#include "common/poll.h"
 #include "common/status_macros.h"
 
 namespace raven::metrics {
@@ -148,7 +149,7 @@ absl::Status HttpServer::Listen(absl::string_view address, absl::string_view sch
   listener.thread = std::thread([server] { server->listen_after_bind(); });
   // httplib's stop() is a no-op until the loop runs: wait for it, so that a
   // Stop() right after Start() cannot leave the thread serving forever.
-  for (int i = 0; i < 5000 && !server->is_running(); ++i) absl::SleepFor(absl::Milliseconds(1));
+  PollUntil([&] { return server->is_running(); }, absl::Seconds(5), absl::Milliseconds(1));
   return absl::OkStatus();
 }
 

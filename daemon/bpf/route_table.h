@@ -11,6 +11,8 @@
 
 namespace raven::bpf {
 
+// enum raven_action (bpf/raven_abi.h), value for value: route_table.cc
+// static_asserts it. RAVEN_ACTION_NONE has no counterpart: it is never stored.
 enum class RouteAction : uint8_t { kWireGuard = 1, kVxlan = 2 };
 
 struct RouteValue {

@@ -3,11 +3,13 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/logging.h"
+#include "common/poll.h"
 #include "common/status_macros.h"
 #include "daemon/netlink/link.h"
 #include "daemon/wireguard/uapi_client.h"
@@ -38,16 +40,19 @@ absl::Status UserspaceDevice::Start() {
   RETURN_IF_ERROR(LaunchWireGuardGo(options_.wireguard_go, name_, timeout_));
   // The launcher creates the listening socket before it exits, so this poll
   // normally succeeds at once; it also covers a launcher we could not reap.
-  absl::Time deadline = start + timeout_;
-  while (true) {
-    ASSIGN_OR_RETURN(uapi::SocketState state, uapi::ProbeSocket(socket_path_));
-    if (state == uapi::SocketState::kListening) break;
-    if (absl::Now() >= deadline) {
-      return absl::DeadlineExceededError(
-          absl::StrCat(options_.wireguard_go, " started but ", socket_path_,
-                       " did not accept connections within ", absl::FormatDuration(timeout_)));
-    }
-    absl::SleepFor(kPollInterval);
+  absl::Status probe;
+  bool listening = PollUntil(
+      [&] {
+        absl::StatusOr<uapi::SocketState> state = uapi::ProbeSocket(socket_path_);
+        probe = state.status();
+        return !state.ok() || *state == uapi::SocketState::kListening;
+      },
+      std::max(start + timeout_ - absl::Now(), absl::ZeroDuration()), kPollInterval);
+  RETURN_IF_ERROR(probe);
+  if (!listening) {
+    return absl::DeadlineExceededError(
+        absl::StrCat(options_.wireguard_go, " started but ", socket_path_,
+                     " did not accept connections within ", absl::FormatDuration(timeout_)));
   }
   RAVEN_LOG(kInfo, "started ", options_.wireguard_go, " for ", name_, "; UAPI socket ready after ",
             absl::FormatDuration(absl::Now() - start));
@@ -127,16 +132,21 @@ absl::Status UserspaceDevice::Destroy() {
   // Without the link, removing the socket is the other documented way to
   // make wireguard-go exit; it also clears a stale socket.
   if (!deleted) RETURN_IF_ERROR(RemoveStaleSocket(socket_path_));
-  absl::Time deadline = absl::Now() + timeout_;
-  while (true) {
-    ASSIGN_OR_RETURN(uapi::SocketState state, uapi::ProbeSocket(socket_path_));
-    if (state == uapi::SocketState::kStale) RETURN_IF_ERROR(RemoveStaleSocket(socket_path_));
-    if (state != uapi::SocketState::kListening && WaitForExit(pids, absl::ZeroDuration())) {
-      return absl::OkStatus();
-    }
-    if (absl::Now() >= deadline) break;
-    absl::SleepFor(kPollInterval);
-  }
+  absl::Status probe;
+  bool exited = PollUntil(
+      [&] {
+        absl::StatusOr<uapi::SocketState> state = uapi::ProbeSocket(socket_path_);
+        if (state.ok() && *state == uapi::SocketState::kStale) {
+          probe = RemoveStaleSocket(socket_path_);
+        } else {
+          probe = state.status();
+        }
+        if (!probe.ok()) return true;
+        return *state != uapi::SocketState::kListening && WaitForExit(pids, absl::ZeroDuration());
+      },
+      timeout_, kPollInterval);
+  RETURN_IF_ERROR(probe);
+  if (exited) return absl::OkStatus();
   RAVEN_LOG(kWarning, "wireguard-go for ", name_, " did not exit within ",
             absl::FormatDuration(timeout_), "; sending SIGKILL");
   for (pid_t pid : pids) kill(pid, SIGKILL);

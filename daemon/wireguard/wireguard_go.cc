@@ -17,6 +17,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "common/poll.h"
 
 extern char** environ;
 
@@ -191,14 +192,14 @@ std::vector<pid_t> FindWireGuardGo(const std::string& binary, const std::string&
 }
 
 bool WaitForExit(const std::vector<pid_t>& pids, absl::Duration timeout) {
-  absl::Time deadline = absl::Now() + timeout;
-  while (true) {
-    bool all_gone = true;
-    for (pid_t pid : pids) all_gone = all_gone && ProcessGone(pid);
-    if (all_gone) return true;
-    if (absl::Now() >= deadline) return false;
-    absl::SleepFor(absl::Milliseconds(10));
-  }
+  return PollUntil(
+      [&] {
+        for (pid_t pid : pids) {
+          if (!ProcessGone(pid)) return false;
+        }
+        return true;
+      },
+      timeout, absl::Milliseconds(10));
 }
 
 }  // namespace raven::wg

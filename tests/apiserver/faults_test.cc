@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/poll.h"
 #include "rapidjson/pointer.h"
 #include "tests/apiserver/test_util.h"
 
@@ -56,7 +57,7 @@ TEST(FaultsTest, AdminEndpoints) {
     EXPECT_EQ(code->GetInt(), 410);
   }
   WatchReader watch(*server, "/api/v1/nodes?watch=1");
-  ASSERT_TRUE(WaitFor([&] { return server->watch_count() == 1; }));
+  ASSERT_TRUE(PollUntil([&] { return server->watch_count() == 1; }, absl::Seconds(5)));
   EXPECT_EQ(client.Post("/debug/faults/drop-watches", "").code, 200);
   EXPECT_TRUE(watch.WaitEnded());
 

@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
+#include "common/fd.h"
 #include "rapidjson/pointer.h"
 #include "tests/apiserver/test_util.h"
 
@@ -39,22 +40,20 @@ struct RawReply {
 class RawConnection {
  public:
   explicit RawConnection(const ApiServer& server) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    fd_ = Fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
     timeval tv = absl::ToTimeval(kReadTimeout);
-    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    ::setsockopt(fd_.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(static_cast<uint16_t>(server.port()));
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+    connected_ = ::connect(fd_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
   }
-  ~RawConnection() { ::close(fd_); }
-
   bool connected() const { return connected_; }
 
   // Sends `request` as it is and reads one response.
   RawReply RoundTrip(const std::string& request) {
-    if (::send(fd_, request.data(), request.size(), MSG_NOSIGNAL) !=
+    if (::send(fd_.get(), request.data(), request.size(), MSG_NOSIGNAL) !=
         static_cast<ssize_t>(request.size())) {
       return {};
     }
@@ -85,13 +84,13 @@ class RawConnection {
  private:
   bool Receive() {
     char chunk[4096];
-    ssize_t n = ::recv(fd_, chunk, sizeof(chunk), 0);
+    ssize_t n = ::recv(fd_.get(), chunk, sizeof(chunk), 0);
     if (n <= 0) return false;  // closed, or nothing within kReadTimeout
     buffer_.append(chunk, static_cast<size_t>(n));
     return true;
   }
 
-  int fd_ = -1;
+  Fd fd_;
   bool connected_ = false;
   std::string buffer_;
 };

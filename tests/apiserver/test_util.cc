@@ -163,15 +163,6 @@ std::unique_ptr<ApiServer> StartServer(ApiServerOptions options) {
   return *std::move(server);
 }
 
-bool WaitFor(const std::function<bool()>& condition, absl::Duration timeout) {
-  absl::Time deadline = absl::Now() + timeout;
-  while (!condition()) {
-    if (absl::Now() > deadline) return false;
-    absl::SleepFor(absl::Milliseconds(5));
-  }
-  return true;
-}
-
 std::string GatewayCrdJson() {
   const char* path = std::getenv("RAVEN_CRD_JSON");
   if (path == nullptr) return "";

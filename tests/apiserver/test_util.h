@@ -80,9 +80,6 @@ class WatchReader {
 // Starts a plain-HTTP server with kToken and a fast bookmark interval.
 std::unique_ptr<ApiServer> StartServer(ApiServerOptions options = {});
 
-// Waits until `condition` holds (polling), up to `timeout`.
-bool WaitFor(const std::function<bool()>& condition, absl::Duration timeout = absl::Seconds(5));
-
 // The Gateway CRD of crd/ (path from $RAVEN_CRD, else relative to the
 // source tree), as JSON.
 std::string GatewayCrdJson();

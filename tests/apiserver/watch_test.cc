@@ -4,6 +4,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/poll.h"
 #include "rapidjson/pointer.h"
 #include "tests/apiserver/test_util.h"
 
@@ -73,7 +74,7 @@ TEST_F(WatchTest, FromNowAndInitialState) {
   client_->Post("/api/v1/nodes", Node("old"));
   {
     WatchReader watch(*server_, "/api/v1/nodes?watch=1&resourceVersion=0");
-    ASSERT_TRUE(WaitFor([&] { return server_->watch_count() == 1; }));
+    ASSERT_TRUE(PollUntil([&] { return server_->watch_count() == 1; }, absl::Seconds(5)));
     client_->Post("/api/v1/nodes", Node("new"));
     EXPECT_EQ(At(watch.Next(), "/object/metadata/name"), "new");
   }
@@ -98,7 +99,8 @@ TEST_F(WatchTest, BookmarksCarryTheCurrentVersion) {
   client_->Post("/api/v1/namespaces", Node("ns1"));
   std::string after = Version();
   EXPECT_TRUE(
-      WaitFor([&] { return At(watch.Next(), "/object/metadata/resourceVersion") == after; }));
+      PollUntil([&] { return At(watch.Next(), "/object/metadata/resourceVersion") == after; },
+                absl::Seconds(5)));
 }
 
 TEST_F(WatchTest, SelectorsTurnChangesIntoAddedAndDeleted) {
@@ -130,7 +132,7 @@ TEST_F(WatchTest, TimeoutEndsTheStreamCleanly) {
   EXPECT_TRUE(watch.WaitEnded(absl::Seconds(5)));
   EXPECT_EQ(watch.error(), httplib::Error::Success);
   EXPECT_EQ(watch.status(), 200);
-  EXPECT_TRUE(WaitFor([&] { return server_->watch_count() == 0; }));
+  EXPECT_TRUE(PollUntil([&] { return server_->watch_count() == 0; }, absl::Seconds(5)));
 }
 
 TEST_F(WatchTest, CompactedVersionsGetExpired) {
@@ -171,7 +173,7 @@ TEST_F(WatchTest, BoundedHistoryExpiresOldVersions) {
 TEST_F(WatchTest, DropAllWatchesCutsStreams) {
   WatchReader a(*server_, "/api/v1/nodes?watch=true");
   WatchReader b(*server_, "/apis/coordination.k8s.io/v1/leases?watch=true");
-  ASSERT_TRUE(WaitFor([&] { return server_->watch_count() == 2; }));
+  ASSERT_TRUE(PollUntil([&] { return server_->watch_count() == 2; }, absl::Seconds(5)));
   server_->DropAllWatches();
   EXPECT_TRUE(a.WaitEnded());
   EXPECT_TRUE(b.WaitEnded());
@@ -179,7 +181,7 @@ TEST_F(WatchTest, DropAllWatchesCutsStreams) {
   EXPECT_EQ(server_->watch_count(), 0u);
   // New watches work.
   WatchReader c(*server_, "/api/v1/nodes?watch=true");
-  ASSERT_TRUE(WaitFor([&] { return server_->watch_count() == 1; }));
+  ASSERT_TRUE(PollUntil([&] { return server_->watch_count() == 1; }, absl::Seconds(5)));
   client_->Post("/api/v1/nodes", Node("n1"));
   EXPECT_EQ(At(c.Next(), "/object/metadata/name"), "n1");
 }

@@ -35,6 +35,7 @@ class ApiFaultsTest : public testing::ClusterTest {
     StartController([](ControllerConfig& config) {
       config.informer.backoff = {absl::Milliseconds(20), absl::Milliseconds(500), 2.0, 0.5};
       config.retry_max = absl::Milliseconds(500);
+      config.resync_period = kFastResync;
     });
     ASSERT_THAT(WaitForGateway(
                     *cluster_, "gw-1", [](const Gateway& g) { return ActiveNodes(g).size() == 1; },
@@ -117,10 +118,11 @@ TEST_F(ApiFaultsTest, ConflictingWritersConverge) {
   EXPECT_EQ(raced.load() > 0, true);
   EXPECT_EQ(WritesWithCode(409), 1u);
   EXPECT_EQ(controller_->controller->metrics().reconcile_errors.value(), 0);
-  // Settled: the next passes find nothing to write.
-  absl::SleepFor(absl::Milliseconds(500));
+  // Settled: the next passes find nothing to write (the first two may have
+  // started before the switch was written).
+  ASSERT_TRUE(PassesRun(2));
   size_t writes = wire_->status_writes().size();
-  absl::SleepFor(absl::Milliseconds(1500));
+  ASSERT_TRUE(PassesRun(5));
   EXPECT_EQ(wire_->status_writes().size(), writes);
   auto gw = cluster_->GetGateway("gw-1");
   ASSERT_THAT(gw, IsOk());

@@ -7,6 +7,7 @@
 #include "absl/time/clock.h"
 #include "common/kube/resources/k8s_time.h"
 #include "common/kube/resources/object_meta.h"
+#include "common/poll.h"
 #include "common/raven_annotations.h"
 #include "common/status_macros.h"
 #include "rapidjson/document.h"
@@ -225,21 +226,21 @@ void Cluster::Loop() {
 absl::StatusOr<absl::Time> WaitForGateway(Cluster& cluster, const std::string& name,
                                           const std::function<bool(const Gateway&)>& pred,
                                           absl::Duration timeout, absl::Duration poll) {
-  absl::Time deadline = absl::Now() + timeout;
   std::string last = "(not found)";
-  while (true) {
-    absl::StatusOr<Gateway> gw = cluster.GetGateway(name);
-    absl::Time now = absl::Now();
-    if (gw.ok()) {
-      if (pred(*gw)) return now;
-      last = kube::EncodeGatewayJson(*gw);
-    }
-    if (now > deadline) {
-      return absl::DeadlineExceededError(
-          absl::StrCat("gateway ", name, " never matched; last: ", last));
-    }
-    absl::SleepFor(poll);
-  }
+  absl::Time matched;
+  bool ok = PollUntil(
+      [&] {
+        absl::StatusOr<Gateway> gw = cluster.GetGateway(name);
+        matched = absl::Now();
+        if (!gw.ok()) return false;
+        if (pred(*gw)) return true;
+        last = kube::EncodeGatewayJson(*gw);
+        return false;
+      },
+      timeout, poll);
+  if (ok) return matched;
+  return absl::DeadlineExceededError(
+      absl::StrCat("gateway ", name, " never matched; last: ", last));
 }
 
 std::vector<std::string> ActiveNodes(const Gateway& gateway) {

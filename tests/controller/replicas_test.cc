@@ -12,8 +12,10 @@
 #include <functional>
 #include <memory>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/poll.h"
 #include "controller/controller.h"
 #include "tests/controller/cluster.h"
 #include "tests/controller/test_controller.h"
@@ -49,10 +51,7 @@ bool WaitLeader(TestController& r, absl::Duration timeout) {
 
 // The test sees a write on the server a moment before the writer's
 // transport has recorded the answer: wait for the record.
-bool Eventually(const std::function<bool()>& pred) {
-  for (int i = 0; i < 400 && !pred(); ++i) absl::SleepFor(absl::Milliseconds(5));
-  return pred();
-}
+bool Eventually(const std::function<bool()>& pred) { return PollUntil(pred, absl::Seconds(2)); }
 
 // Successful status writes on the wire.
 std::vector<WireWrite> Successful(const std::vector<WireWrite>& writes) {
@@ -96,8 +95,7 @@ TEST(ReplicasTest, OneWriterAtATimeAndTakeoverWithinOneLeaseDuration) {
   a->wire->set_election_blocked(true);
   absl::Time stalled = absl::Now();
   cluster.StopHeartbeat("g1-n1");
-  for (int i = 0; i < 400 && a->controller->IsLeader(); ++i) absl::SleepFor(absl::Milliseconds(5));
-  ASSERT_FALSE(a->controller->IsLeader());
+  ASSERT_TRUE(PollUntil([&] { return !a->controller->IsLeader(); }, kRenewDeadline * 2));
   cluster.StopHeartbeat("g3-n1");
   ASSERT_TRUE(WaitLeader(*b, absl::Seconds(6)));
   double takeover = absl::ToDoubleSeconds(absl::Now() - stalled);
@@ -136,7 +134,11 @@ TEST(ReplicasTest, OneWriterAtATimeAndTakeoverWithinOneLeaseDuration) {
   // while a failover is due. A takes over within a lease duration of B's
   // last renewal and applies it.
   a->wire->set_election_blocked(false);
-  absl::SleepFor(absl::Milliseconds(600));  // A observes B's lease again
+  // A observes B's lease again.
+  ASSERT_TRUE(PollUntil(
+      [&] { return absl::StrContains(a->controller->Health().message, "(leader: replica-b)"); },
+      absl::Seconds(5)))
+      << a->controller->Health().message;
   ASSERT_FALSE(a->controller->IsLeader());
   size_t a_before = Successful(a->wire->status_writes()).size();
   b->controller->Stop();
@@ -173,7 +175,9 @@ TEST(ReplicasTest, OneWriterAtATimeAndTakeoverWithinOneLeaseDuration) {
   }
   a->controller->Stop();
   auto single = StartReplica(**env, "single", /*leader_elect=*/false);
-  absl::SleepFor(absl::Milliseconds(1500));
+  // Its first pass, a full election over what it listed, writes nothing.
+  ASSERT_TRUE(
+      PollUntil([&] { return single->controller->first_pass().has_value(); }, absl::Seconds(5)));
   EXPECT_TRUE(Successful(single->wire->status_writes()).empty());
   for (const auto& [name, gw] : before) {
     auto now = cluster.GetGateway(name);

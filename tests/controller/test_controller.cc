@@ -2,6 +2,7 @@
 
 #include "absl/time/clock.h"
 #include "common/kube/http_transport.h"
+#include "common/poll.h"
 #include "common/status_macros.h"
 
 namespace raven::controller::testing {
@@ -34,12 +35,7 @@ absl::StatusOr<std::unique_ptr<TestController>> StartTestController(
 }
 
 bool WaitLeader(const Controller& c, absl::Duration timeout) {
-  absl::Time deadline = absl::Now() + timeout;
-  while (absl::Now() < deadline) {
-    if (c.IsLeader()) return true;
-    absl::SleepFor(absl::Milliseconds(5));
-  }
-  return c.IsLeader();
+  return PollUntil([&] { return c.IsLeader(); }, timeout);
 }
 
 void ClusterTest::SetUp() {
@@ -60,6 +56,12 @@ void ClusterTest::StartController(const std::function<void(ControllerConfig&)>& 
   ASSERT_TRUE(c.ok()) << c.status();
   controller_ = *std::move(c);
   wire_ = controller_->wire;
+}
+
+bool ClusterTest::PassesRun(uint64_t n) {
+  const uint64_t target = controller_->controller->passes() + n;
+  return PollUntil([&] { return controller_->controller->passes() >= target; },
+                   kFastResync * static_cast<int64_t>(n + 10));
 }
 
 void ClusterTest::AddPool(int g, int members, int candidates) {

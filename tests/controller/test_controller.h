@@ -52,6 +52,11 @@ class ClusterTest : public ::testing::Test {
   // Gateway gw-<g> with `members` member nodes (heartbeats running), the
   // first `candidates` of them its tunnel candidates.
   void AddPool(int g, int members, int candidates);
+  // Waits (bounded) until the controller has run `n` more reconcile passes:
+  // with a short resync_period (kFastResync), "nothing is written" can be
+  // checked over passes rather than over a fixed sleep.
+  bool PassesRun(uint64_t n);
+  static constexpr absl::Duration kFastResync = absl::Milliseconds(200);
 
   std::unique_ptr<kube::testing::ApiServerEnv> env_;
   std::unique_ptr<Cluster> cluster_;

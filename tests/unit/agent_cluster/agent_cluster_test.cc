@@ -18,6 +18,7 @@
 #include "common/kube/resources/gateway.h"
 #include "common/kube/resources/lease.h"
 #include "common/kube/resources/node.h"
+#include "common/poll.h"
 #include "daemon/cluster/api_gateway_source.h"
 #include "daemon/cluster/heartbeat.h"
 #include "daemon/cluster/node_annotations.h"
@@ -25,15 +26,6 @@
 
 namespace raven {
 namespace {
-
-bool WaitFor(const std::function<bool()>& condition, absl::Duration timeout = absl::Seconds(5)) {
-  absl::Time deadline = absl::Now() + timeout;
-  while (!condition()) {
-    if (absl::Now() > deadline) return false;
-    absl::SleepFor(absl::Milliseconds(10));
-  }
-  return true;
-}
 
 using kube::testing::ApiServerEnv;
 
@@ -135,7 +127,7 @@ TEST_F(AgentClusterTest, AnnotationsAreMergedAndRepublished) {
     auto node = nodes.Get("n1");
     return node.ok() && node->meta.annotations.count("raven.openyurt.io/public-key") == 1;
   };
-  ASSERT_TRUE(WaitFor(published));
+  ASSERT_TRUE(PollUntil(published, absl::Seconds(5)));
   auto node = nodes.Get("n1");
   ASSERT_TRUE(node.ok());
   EXPECT_EQ(node->meta.annotations.at("raven.openyurt.io/wireguard-port"), "4500");
@@ -145,7 +137,7 @@ TEST_F(AgentClusterTest, AnnotationsAreMergedAndRepublished) {
       nodes
           .MergePatch("n1", R"({"metadata":{"annotations":{"raven.openyurt.io/public-key":null}}})")
           .ok());
-  EXPECT_TRUE(WaitFor(published));
+  EXPECT_TRUE(PollUntil(published, absl::Seconds(5)));
   beat.Stop();
 }
 
@@ -193,11 +185,11 @@ TEST_F(AgentClusterTest, ApiSourceListsWakesAndReportsStaleness) {
   // Watches cut and every request failing: stale after 300 ms, last state kept.
   env_->server().FailNext(1000, 500);
   env_->server().DropAllWatches();
-  EXPECT_TRUE(WaitFor([&] { return !(*source)->Staleness().empty(); }));
+  EXPECT_TRUE(PollUntil([&] { return !(*source)->Staleness().empty(); }, absl::Seconds(5)));
   EXPECT_THAT((*source)->Staleness(), ::testing::HasSubstr("Gateway watch failing"));
   EXPECT_EQ((*source)->Read()->size(), 2u);
   env_->server().ResetFaults();
-  EXPECT_TRUE(WaitFor([&] { return (*source)->Staleness().empty(); }, absl::Seconds(10)));
+  EXPECT_TRUE(PollUntil([&] { return (*source)->Staleness().empty(); }, absl::Seconds(10)));
 }
 
 TEST_F(AgentClusterTest, ApiSourceRefusesToReadBeforeTheFirstList) {

@@ -14,6 +14,7 @@
 #include "common/kube/resource_client.h"
 #include "common/kube/resources/gateway.h"
 #include "common/kube/resources/node.h"
+#include "common/poll.h"
 #include "tests/unit/kube/apiserver_env.h"
 
 namespace raven::kube {
@@ -103,24 +104,23 @@ class InformerIntegrationTest : public ::testing::Test {
   std::map<std::string, T> AwaitConvergence(Informer<T>& informer, absl::Duration timeout) {
     ResourceClient<T> client(writer_rest_.get());
     std::map<std::string, T> server;
-    absl::Time deadline = absl::Now() + timeout;
-    while (absl::Now() < deadline) {
-      absl::StatusOr<ObjectList<T>> list = client.List();
-      if (list.ok()) {
-        server.clear();
-        for (T& obj : list->items) server.emplace(KeyOf(obj), std::move(obj));
-        std::map<std::string, T> cache = informer.Snapshot();
-        bool same = cache.size() == server.size();
-        for (auto it = cache.begin(); same && it != cache.end(); ++it) {
-          auto s = server.find(it->first);
-          same = s != server.end() && ResourceTraits<T>::ResourceVersion(s->second) ==
-                                          ResourceTraits<T>::ResourceVersion(it->second);
-        }
-        if (same) return server;
-      }
-      absl::SleepFor(absl::Milliseconds(50));
-    }
-    ADD_FAILURE() << "the informer did not converge";
+    bool converged = PollUntil(
+        [&] {
+          absl::StatusOr<ObjectList<T>> list = client.List();
+          if (!list.ok()) return false;
+          server.clear();
+          for (T& obj : list->items) server.emplace(KeyOf(obj), std::move(obj));
+          std::map<std::string, T> cache = informer.Snapshot();
+          bool same = cache.size() == server.size();
+          for (auto it = cache.begin(); same && it != cache.end(); ++it) {
+            auto s = server.find(it->first);
+            same = s != server.end() && ResourceTraits<T>::ResourceVersion(s->second) ==
+                                            ResourceTraits<T>::ResourceVersion(it->second);
+          }
+          return same;
+        },
+        timeout, absl::Milliseconds(50));
+    if (!converged) ADD_FAILURE() << "the informer did not converge";
     return server;
   }
 
@@ -276,8 +276,7 @@ TEST_F(InformerIntegrationTest, MalformedObjectsAreReportedAndSkipped) {
   ASSERT_THAT(api.CreateJson(nodes, node("bad-later", R"({"podCIDR":"not a cidr"})")), IsOk());
   ASSERT_THAT(api.PatchJson(nodes + "/good-2", R"({"metadata":{"labels":{"x":"y"}}})"), IsOk());
   ASSERT_THAT(api.CreateJson(nodes, node("good-3", "{}")), IsOk());
-  absl::Time deadline = absl::Now() + absl::Seconds(10);
-  while (!informer.Get("good-3") && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(10));
+  ASSERT_TRUE(PollUntil([&] { return informer.Get("good-3").has_value(); }, absl::Seconds(10)));
   EXPECT_THAT(keys(), ::testing::ElementsAre("good-1", "good-2", "good-3"));
   EXPECT_EQ(informer.Get("good-1")->meta.resource_version, good1_rv);
   EXPECT_EQ(informer.Get("good-2")->meta.labels.at("x"), "y");
@@ -286,8 +285,7 @@ TEST_F(InformerIntegrationTest, MalformedObjectsAreReportedAndSkipped) {
   // that went bad removes it.
   ASSERT_THAT(api.Delete(nodes + "/bad-cidr"), IsOk());
   ASSERT_THAT(api.Delete(nodes + "/good-1"), IsOk());
-  deadline = absl::Now() + absl::Seconds(10);
-  while (informer.Get("good-1") && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(10));
+  ASSERT_TRUE(PollUntil([&] { return !informer.Get("good-1").has_value(); }, absl::Seconds(10)));
   EXPECT_THAT(keys(), ::testing::ElementsAre("good-2", "good-3"));
   EXPECT_EQ(shadow.violations(), 0);
   EXPECT_EQ(shadow.objects(), informer.Snapshot());

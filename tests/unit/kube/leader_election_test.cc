@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/poll.h"
 #include "tests/unit/kube/apiserver_env.h"
 #include "tests/unit/kube/fakes.h"
 
@@ -112,15 +113,6 @@ class LeaderElectionTest : public ::testing::Test {
     return c;
   }
 
-  static bool WaitUntil(const std::function<bool()>& cond, absl::Duration timeout) {
-    absl::Time deadline = absl::Now() + timeout;
-    while (!cond()) {
-      if (absl::Now() > deadline) return false;
-      absl::SleepFor(absl::Milliseconds(2));
-    }
-    return true;
-  }
-
   std::unique_ptr<ApiServerEnv> env_;
 };
 
@@ -202,17 +194,17 @@ class LeaderSampler {
   std::thread thread_;
 };
 
-// a leads; b is the standby and has seen a's renewals.
-#define START_A_THEN_B(a, b)                                                        \
-  std::unique_ptr<Candidate> a = MakeCandidate(Config(#a));                         \
-  std::unique_ptr<Candidate> b = MakeCandidate(Config(#b));                         \
-  LeaderSampler sampler({a.get(), b.get()});                                        \
-  a->elector->Start();                                                              \
-  ASSERT_TRUE(WaitUntil([&] { return a->elector->IsLeader(); }, absl::Seconds(5))); \
-  b->elector->Start();                                                              \
-  absl::SleepFor(absl::Seconds(1));                                                 \
-  ASSERT_TRUE(a->elector->IsLeader());                                              \
-  ASSERT_FALSE(b->elector->IsLeader());                                             \
+// a leads; b is the standby and has seen a's lease.
+#define START_A_THEN_B(a, b)                                                                   \
+  std::unique_ptr<Candidate> a = MakeCandidate(Config(#a));                                    \
+  std::unique_ptr<Candidate> b = MakeCandidate(Config(#b));                                    \
+  LeaderSampler sampler({a.get(), b.get()});                                                   \
+  a->elector->Start();                                                                         \
+  ASSERT_TRUE(PollUntil([&] { return a->elector->IsLeader(); }, absl::Seconds(5)));            \
+  b->elector->Start();                                                                         \
+  ASSERT_TRUE(PollUntil([&] { return b->elector->CurrentLeader() == #a; }, absl::Seconds(5))); \
+  ASSERT_TRUE(a->elector->IsLeader());                                                         \
+  ASSERT_FALSE(b->elector->IsLeader());                                                        \
   ASSERT_EQ(b->elector->CurrentLeader(), #a)
 
 TEST_F(LeaderElectionTest, PartitionedLeaderStepsDownBeforeTheStandbyLeads) {
@@ -220,8 +212,8 @@ TEST_F(LeaderElectionTest, PartitionedLeaderStepsDownBeforeTheStandbyLeads) {
   absl::Time cut = absl::Now();
   a->transport->set_partitioned(true);
   // IsLeader() turns true just before on_started_leading records the time.
-  ASSERT_TRUE(WaitUntil([&] { return b->Started() > cut; }, absl::Seconds(10)));
-  ASSERT_TRUE(WaitUntil([&] { return a->Stopped() > cut; }, absl::Seconds(5)));
+  ASSERT_TRUE(PollUntil([&] { return b->Started() > cut; }, absl::Seconds(10)));
+  ASSERT_TRUE(PollUntil([&] { return a->Stopped() > cut; }, absl::Seconds(5)));
   EXPECT_FALSE(a->elector->IsLeader());
   EXPECT_LT(a->Stopped(), b->Started());
   absl::Duration stepped_down = a->Stopped() - cut;
@@ -229,7 +221,7 @@ TEST_F(LeaderElectionTest, PartitionedLeaderStepsDownBeforeTheStandbyLeads) {
   EXPECT_LE(stepped_down, Config("x").renew_deadline + absl::Milliseconds(300));
   // Healed, a stays standby behind b.
   a->transport->set_partitioned(false);
-  absl::SleepFor(absl::Milliseconds(600));
+  ASSERT_TRUE(PollUntil([&] { return a->elector->CurrentLeader() == "b"; }, absl::Seconds(5)));
   EXPECT_FALSE(a->elector->IsLeader());
   EXPECT_EQ(a->elector->CurrentLeader(), "b");
   sampler.Finish();
@@ -245,7 +237,7 @@ TEST_F(LeaderElectionTest, StandbyTakesOverQuicklyWhenTheLeaderReleases) {
   START_A_THEN_B(a, b);
   absl::Time stop = absl::Now();
   a->elector->Stop();  // steps down, then releases
-  ASSERT_TRUE(WaitUntil([&] { return b->Started() > stop; }, absl::Seconds(5)));
+  ASSERT_TRUE(PollUntil([&] { return b->Started() > stop; }, absl::Seconds(5)));
   absl::Duration takeover = b->Started() - stop;
   EXPECT_LT(a->Stopped(), b->Started());
   EXPECT_LT(takeover, Config("x").lease_duration);
@@ -264,12 +256,12 @@ TEST_F(LeaderElectionTest, StandbyWaitsOutTheLeaseOfACrashedLeader) {
   std::unique_ptr<Candidate> b = MakeCandidate(Config("b"));
   LeaderSampler sampler({a.get(), b.get()});
   a->elector->Start();
-  ASSERT_TRUE(WaitUntil([&] { return a->elector->IsLeader(); }, absl::Seconds(5)));
+  ASSERT_TRUE(PollUntil([&] { return a->elector->IsLeader(); }, absl::Seconds(5)));
   b->elector->Start();
-  absl::SleepFor(absl::Seconds(1));
+  ASSERT_TRUE(PollUntil([&] { return b->elector->CurrentLeader() == "a"; }, absl::Seconds(5)));
   absl::Time crash = absl::Now();
   a->elector->Stop();  // no release: the lease must expire
-  ASSERT_TRUE(WaitUntil([&] { return b->Started() > crash; }, absl::Seconds(10)));
+  ASSERT_TRUE(PollUntil([&] { return b->Started() > crash; }, absl::Seconds(10)));
   absl::Duration takeover = b->Started() - crash;
   LeaderElectionConfig c = Config("x");
   // The standby saw the last renewal up to one retry period (×1.2 jitter)

@@ -6,10 +6,12 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/unit/netlink/netns_fixture.h"
+#include "tests/support/netns.h"
 
 namespace raven::nl {
 namespace {
+
+using test_support::NetnsTest;
 
 class AddressTest : public NetnsTest {
  protected:

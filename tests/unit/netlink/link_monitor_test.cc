@@ -10,10 +10,12 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/unit/netlink/netns_fixture.h"
+#include "tests/support/netns.h"
 
 namespace raven::nl {
 namespace {
+
+using test_support::NetnsTest;
 
 using ::testing::AllOf;
 using ::testing::Contains;

@@ -5,10 +5,12 @@
 #include "daemon/netlink/link.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/unit/netlink/netns_fixture.h"
+#include "tests/support/netns.h"
 
 namespace raven::nl {
 namespace {
+
+using test_support::NetnsTest;
 
 using ::testing::HasSubstr;
 using ::testing::Not;

@@ -11,7 +11,8 @@
 #include "daemon/wireguard/wireguard_go.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/unit/wireguard/test_netns.h"
+#include "tests/support/netns.h"
+#include "tests/unit/wireguard/kill_wireguard_go.h"
 
 namespace raven::wg {
 namespace {
@@ -49,8 +50,8 @@ class AutoBackendTest : public ::testing::Test {
   void SetUp() override {
     if (geteuid() != 0) GTEST_SKIP() << "needs root for network namespaces";
     name_ = absl::StrCat("rwgb", getpid() % 10000);
-    absl::StatusOr<std::unique_ptr<test_util::ScopedNetns>> netns =
-        test_util::ScopedNetns::Create(absl::StrCat("raven-wgtest-", getpid(), "-auto"));
+    absl::StatusOr<std::unique_ptr<test_support::ScopedNetns>> netns =
+        test_support::ScopedNetns::Create();
     ASSERT_TRUE(netns.ok()) << netns.status();
     netns_ = std::move(*netns);
   }
@@ -73,7 +74,7 @@ class AutoBackendTest : public ::testing::Test {
   }
 
   std::string name_;
-  std::unique_ptr<test_util::ScopedNetns> netns_;
+  std::unique_ptr<test_support::ScopedNetns> netns_;
   std::unique_ptr<WireGuardDevice> device_;
 };
 

@@ -11,6 +11,7 @@
 #include <string>
 #include <thread>
 
+#include "common/fd.h"
 #include "daemon/wireguard/uapi_device.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -25,22 +26,21 @@ using ::testing::HasSubstr;
 class FakeServer {
  public:
   explicit FakeServer(const std::string& path) {
-    fd_ = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    fd_ = Fd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
     std::strncpy(addr.sun_path, path.c_str(), sizeof(addr.sun_path) - 1);
-    EXPECT_EQ(bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-    EXPECT_EQ(listen(fd_, 4), 0);
+    EXPECT_EQ(bind(fd_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+    EXPECT_EQ(listen(fd_.get(), 4), 0);
   }
   ~FakeServer() {
     if (thread_.joinable()) thread_.join();
-    close(fd_);
   }
   void Serve(std::string response) {
     thread_ = std::thread([this, response] {
       // Connections that send nothing (Exists() probes) are skipped.
       while (request_.empty()) {
-        int conn = accept(fd_, nullptr, nullptr);
+        int conn = accept(fd_.get(), nullptr, nullptr);
         if (conn < 0) return;
         char buf[4096];
         ssize_t n;
@@ -63,7 +63,7 @@ class FakeServer {
   }
 
  private:
-  int fd_ = -1;
+  Fd fd_;
   std::thread thread_;
   std::string request_;
 };

@@ -2,7 +2,7 @@
 // namespace of its own:
 //
 //   root netns (untouched)
-//   └── raven-wgtest-<pid>-<n>      created and deleted by the test
+//   └── an anonymous netns          unshare()d by the test, freed after it
 //       └── rwgt<pid%10000>         wireguard-go TUN device, or kernel
 //                                   wireguard link where the kernel has it
 //
@@ -24,13 +24,14 @@
 #include "daemon/wireguard/wireguard_go.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/unit/wireguard/test_netns.h"
+#include "tests/support/netns.h"
+#include "tests/unit/wireguard/kill_wireguard_go.h"
 
 namespace raven::wg {
 namespace {
 
+using test_support::ScopedNetns;
 using test_util::KillWireGuardGo;
-using test_util::ScopedNetns;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
@@ -65,10 +66,8 @@ class WireGuardDeviceTest : public ::testing::TestWithParam<std::string> {
     if (GetParam() == "userspace" && access(kWireGuardGo, X_OK) != 0) {
       GTEST_SKIP() << kWireGuardGo << " not installed";
     }
-    static int counter = 0;
     name_ = absl::StrCat("rwgt", getpid() % 10000);
-    absl::StatusOr<std::unique_ptr<ScopedNetns>> netns =
-        ScopedNetns::Create(absl::StrCat("raven-wgtest-", getpid(), "-", ++counter));
+    absl::StatusOr<std::unique_ptr<ScopedNetns>> netns = ScopedNetns::Create();
     ASSERT_TRUE(netns.ok()) << netns.status();
     netns_ = std::move(*netns);
     if (GetParam() == "kernel") {
@@ -121,7 +120,7 @@ class WireGuardDeviceTest : public ::testing::TestWithParam<std::string> {
   // `wg show <name> dump`, one vector of tab-separated fields per line.
   std::vector<std::vector<std::string>> WgDump() {
     std::string out;
-    EXPECT_EQ(test_util::Run({"wg", "show", name_, "dump"}, &out), 0);
+    EXPECT_EQ(test_support::Run(absl::StrCat("wg show ", name_, " dump"), &out), 0);
     std::vector<std::vector<std::string>> lines;
     for (absl::string_view line : absl::StrSplit(out, '\n', absl::SkipEmpty())) {
       lines.push_back(absl::StrSplit(line, '\t'));
