@@ -351,7 +351,7 @@ up_failed() {
 }
 
 lab_up() {
-  local install=1 build=1 recreate=0 arg t0 t_build t_topo t_agents t_conv node
+  local install=1 build=1 recreate=0 arg t0 t_build t_topo t_cluster t_agents t_conv node
   for arg in "$@"; do
     case $arg in
       --no-install) install=0 ;;
@@ -409,6 +409,7 @@ lab_up() {
 
   say "== starting the API server and controller in rvlab-api ($API_IP)"
   start_cluster
+  t_cluster=$(ms_since "$t0")
   say "== starting agents ($RAVEN_AGENT)"
   for node in "${NODE_ORDER[@]}"; do start_agent "$node"; done
   for node in "${NODE_ORDER[@]}"; do wait_log "$node" 0 '\] dataplane updated' 20; done
@@ -427,7 +428,7 @@ lab_up() {
   where_to_look
   echo
   local timing
-  timing="install+build $(secs "$t_build") s, topology $(secs $((t_topo - t_build))) s, agents $(secs $((t_agents - t_topo))) s, convergence $(secs $((t_conv - t_agents))) s"
+  timing="install+build $(secs "$t_build") s, topology $(secs $((t_topo - t_build))) s, API server and controller $(secs $((t_cluster - t_topo))) s, agents until their dataplane is applied $(secs $((t_agents - t_cluster))) s, convergence $(secs $((t_conv - t_agents))) s"
   if (( converged && rc == 0 )); then
     say "lab is up after $(secs "$t_conv") s ($timing)"
     return 0

@@ -455,6 +455,9 @@ teardown() {
 diagnostics() {
   local node
   log "---- diagnostics"
+  log "controller: $(ip netns exec "$(ns api)" curl -s -m 2 "http://$API_IP:10272/healthz?verbose" 2>&1)"
+  ip netns exec "$(ns api)" curl -s -m 2 "http://$API_IP:10272/metrics" 2>&1 |
+    grep -E '^raven_controller_(is_leader|heartbeat_hold|reconcile)' | sed 's/^/    /' >&3
   for node in "${NODE_ORDER[@]}"; do
     if [[ -d $BPF_ROOT/$node ]]; then
       log "[$node] drops: $(bpftool map dump pinned "$BPF_ROOT/$node/raven_drops_v2" -j 2>/dev/null | "${UTIL[@]}" drops 2>&1)"

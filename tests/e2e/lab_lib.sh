@@ -39,6 +39,7 @@ lab_test_finish() {
   (( ${#BG[@]} == 0 )) || kill "${BG[@]}" 2>/dev/null
   [[ -z ${DAEMON_PID[apiserver]} ]] || kill -CONT "${DAEMON_PID[apiserver]}" 2>/dev/null
   if (( rc != 0 )); then
+    grep -A 8 -e '---- diagnostics' "$LAB_LOG" 2>/dev/null | head -n 10
     log "---- controller log (last 30 lines)"
     tail -n 30 "$LOG_DIR/controller.log"
     for f in "$LOG_DIR"/[a-z][0-9].log; do echo "== $f"; tail -n 12 "$f"; done
