@@ -10,7 +10,7 @@
 #   scripts/lab.sh down
 #
 # up: installs the Debian packages (scripts/install-deps.sh; not with
-# --no-install), builds (meson setup build, ninja -C build; not with --no-build,
+# --no-install), builds (meson setup with scripts/clang.ini, ninja -C build; not with --no-build,
 # which takes $RAVEN_AGENT, $RAVEN_APISERVER, $RAVEN_CONTROLLER or build/'s as
 # they are), creates the namespaces below, starts raven-apiserver (HTTPS, token)
 # in namespace rvlab-api at 198.18.0.2:6443, applies the CRD, creates the six
@@ -370,7 +370,7 @@ lab_up() {
   if (( install )); then say "== installing packages (scripts/install-deps.sh)"; scripts/install-deps.sh; fi
   if (( build )); then
     say "== building"
-    [[ -f build/build.ninja ]] || meson setup build
+    [[ -f build/build.ninja ]] || meson setup --native-file scripts/clang.ini build
     ninja -C build
   fi
   binaries "$build"

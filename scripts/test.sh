@@ -27,7 +27,7 @@ else
   dir=build
   setup=(--buildtype=debugoptimized)
 fi
-if [[ ! -f $dir/build.ninja ]]; then meson setup "$dir" "${setup[@]}"; fi
+if [[ ! -f $dir/build.ninja ]]; then meson setup --native-file scripts/clang.ini "$dir" "${setup[@]}"; fi
 ninja -C "$dir"
 # Keep going past failures: the summary below counts them.
 meson test -C "$dir" --print-errorlogs \
