@@ -11,6 +11,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/poll.h"
 #include "controller/controller.h"
 #include "tests/controller/cluster.h"
 #include "tests/controller/test_controller.h"
@@ -127,6 +128,33 @@ TEST_F(ApiFaultsTest, ConflictingWritersConverge) {
   auto gw = cluster_->GetGateway("gw-1");
   ASSERT_THAT(gw, IsOk());
   EXPECT_THAT(ActiveNodes(*gw), ::testing::ElementsAre("g1-n2"));
+}
+
+// /healthz says what the controller is ("leader"; standby: replicas_test),
+// fails once the API server has been unreachable for api_stale_after, saying
+// so, and is ok again when the API server is back.
+class ControllerHealthTest : public testing::ClusterTest {};
+
+TEST_F(ControllerHealthTest, FailsWhileTheApiServerIsUnreachableAndRecovers) {
+  AddPool(1, 2, 2);
+  StartController([](ControllerConfig& config) {
+    config.informer.backoff = {absl::Milliseconds(20), absl::Milliseconds(200), 2.0, 0.5};
+    config.api_stale_after = absl::Milliseconds(500);
+  });
+  ASSERT_TRUE(controller_->controller->Health().ok);
+  EXPECT_EQ(controller_->controller->Health().message, "leader");
+
+  env_->server().FailNext(1 << 20, 503);
+  env_->server().DropAllWatches();
+  const absl::Time cut = absl::Now();
+  ASSERT_TRUE(PollUntil([&] { return !controller_->controller->Health().ok; }, absl::Seconds(10)));
+  EXPECT_GE(absl::Now() - cut, absl::Milliseconds(500));
+  EXPECT_THAT(controller_->controller->Health().message,
+              ::testing::StartsWith("leader: the API server is unreachable"));
+
+  env_->server().ResetFaults();
+  EXPECT_TRUE(PollUntil([&] { return controller_->controller->Health().ok; }, absl::Seconds(10)))
+      << controller_->controller->Health().message;
 }
 
 }  // namespace
