@@ -47,7 +47,7 @@
 #include "controller/gateway_status.h"
 #include "controller/node_view.h"
 #include "lab/apiserver/apiserver.h"
-#include "tests/controller/cluster.h"
+#include "lab/cluster/cluster.h"
 
 ABSL_FLAG(std::string, role, "cluster", "cluster (API server + agents) or controller");
 ABSL_FLAG(std::string, server, "", "controller role: the API server's URL");
@@ -62,7 +62,7 @@ extern char** environ;
 namespace raven::controller::bench {
 namespace {
 
-using testing::Cluster;
+using lab::Cluster;
 
 constexpr double kUpstreamGraceSeconds = 40;  // kube-controller-manager node-monitor-grace-period
 
@@ -123,7 +123,7 @@ absl::Status RunController() {
   // 2. The controller itself.
   metrics::Registry registry;
   ControllerConfig cc;
-  cc.ns = testing::kNamespace;
+  cc.ns = lab::kNamespace;
   cc.leader_elect = true;
   cc.election.identity = "bench";
   cc.election.lease_name = "raven-controller";
@@ -183,7 +183,7 @@ absl::Status InstallCrd(apiserver::ApiServer& server) {
   RETURN_IF_ERROR(
       server.CreateJson("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", json).status());
   for (int i = 0; i < 200; ++i) {
-    if (server.GetJson(testing::kGatewaysPath).ok()) return absl::OkStatus();
+    if (server.GetJson(lab::kGatewaysPath).ok()) return absl::OkStatus();
     absl::SleepFor(absl::Milliseconds(10));
   }
   return absl::DeadlineExceededError("CRD never served");
@@ -232,11 +232,11 @@ absl::Status RunCluster(const char* self) {
   absl::Time t0 = absl::Now();
   for (int g = 1; g <= gateways; ++g) {
     for (int i = 1; i <= members; ++i) {
-      testing::NodeSpec n = testing::MemberNode(g, i);
+      lab::NodeSpec n = lab::MemberNode(g, i);
       RETURN_IF_ERROR(cluster.AddNode(n));
       RETURN_IF_ERROR(cluster.StartHeartbeat(n.name));
     }
-    RETURN_IF_ERROR(cluster.AddGateway(testing::TestGateway(g, candidates)));
+    RETURN_IF_ERROR(cluster.AddGateway(lab::TestGateway(g, candidates)));
   }
   std::printf(
       "controller_bench: %d gateways x %d nodes (%d candidates each) = %d nodes and "
@@ -260,22 +260,19 @@ absl::Status RunCluster(const char* self) {
     std::string gw = absl::StrCat("gw-", g);
     std::string active = absl::StrCat("g", g, "-n1");
     std::string next = absl::StrCat("g", g, "-n2");
-    absl::StatusOr<absl::Time> ready = testing::WaitForGateway(
+    absl::StatusOr<absl::Time> ready = lab::WaitForGateway(
         cluster, gw,
-        [&](const Gateway& o) {
-          return testing::ActiveNodes(o) == std::vector<std::string>{active};
-        },
+        [&](const Gateway& o) { return lab::ActiveNodes(o) == std::vector<std::string>{active}; },
         absl::Seconds(30));
     RETURN_IF_ERROR(ready.status());
     absl::Time stop = absl::Now();
     absl::Time last = cluster.StopHeartbeat(active);
-    ASSIGN_OR_RETURN(absl::Time switched, testing::WaitForGateway(
-                                              cluster, gw,
-                                              [&](const Gateway& o) {
-                                                return testing::ActiveNodes(o) ==
-                                                       std::vector<std::string>{next};
-                                              },
-                                              absl::Seconds(30), absl::Milliseconds(2)));
+    ASSIGN_OR_RETURN(
+        absl::Time switched,
+        lab::WaitForGateway(
+            cluster, gw,
+            [&](const Gateway& o) { return lab::ActiveNodes(o) == std::vector<std::string>{next}; },
+            absl::Seconds(30), absl::Milliseconds(2)));
     from_renewal.push_back(absl::ToDoubleSeconds(switched - last));
     from_stop.push_back(absl::ToDoubleSeconds(switched - stop));
     std::printf(

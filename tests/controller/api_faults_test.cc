@@ -13,7 +13,7 @@
 #include "absl/time/clock.h"
 #include "common/poll.h"
 #include "controller/controller.h"
-#include "tests/controller/cluster.h"
+#include "lab/cluster/cluster.h"
 #include "tests/controller/test_controller.h"
 #include "tests/unit/kube/apiserver_env.h"
 
@@ -21,11 +21,11 @@ namespace raven::controller {
 namespace {
 
 using kube::testing::IsOk;
-using testing::ActiveNodes;
-using testing::Cluster;
-using testing::MemberNode;
-using testing::TestGateway;
-using testing::WaitForGateway;
+using lab::ActiveNodes;
+using lab::Cluster;
+using lab::MemberNode;
+using lab::TestGateway;
+using lab::WaitForGateway;
 
 class ApiFaultsTest : public testing::ClusterTest {
  protected:
@@ -105,7 +105,7 @@ TEST_F(ApiFaultsTest, ConflictingWritersConverge) {
     stale->status.active_endpoints[0].public_ip =
         IpAddress::Parse("198.18.1.99").value();  // a real change: a new version
     ASSERT_THAT(env_->server()
-                    .UpdateJson(absl::StrCat(testing::kGatewaysPath, "/gw-1/status"),
+                    .UpdateJson(absl::StrCat(lab::kGatewaysPath, "/gw-1/status"),
                                 kube::EncodeGatewayJson(*stale))
                     .status(),
                 IsOk());

@@ -13,7 +13,7 @@
 #include "absl/time/clock.h"
 #include "common/poll.h"
 #include "controller/controller.h"
-#include "tests/controller/cluster.h"
+#include "lab/cluster/cluster.h"
 #include "tests/controller/test_controller.h"
 #include "tests/unit/kube/apiserver_env.h"
 
@@ -21,15 +21,15 @@ namespace raven::controller {
 namespace {
 
 using kube::testing::IsOk;
-using testing::ActiveNodes;
-using testing::Cluster;
+using lab::ActiveNodes;
+using lab::Cluster;
+using lab::MemberNode;
+using lab::NodeSpec;
+using lab::TestGateway;
+using lab::TestKey;
+using lab::WaitForGateway;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-using testing::MemberNode;
-using testing::NodeSpec;
-using testing::TestGateway;
-using testing::TestKey;
-using testing::WaitForGateway;
 
 class ControllerTest : public testing::ClusterTest {
  protected:

@@ -17,7 +17,7 @@
 #include "absl/time/clock.h"
 #include "common/poll.h"
 #include "controller/controller.h"
-#include "tests/controller/cluster.h"
+#include "lab/cluster/cluster.h"
 #include "tests/controller/test_controller.h"
 #include "tests/unit/kube/apiserver_env.h"
 
@@ -26,12 +26,12 @@ namespace {
 
 using kube::testing::ApiServerEnv;
 using kube::testing::IsOk;
-using testing::ActiveNodes;
-using testing::Cluster;
-using testing::MemberNode;
+using lab::ActiveNodes;
+using lab::Cluster;
+using lab::MemberNode;
+using lab::TestGateway;
+using lab::WaitForGateway;
 using testing::TestController;
-using testing::TestGateway;
-using testing::WaitForGateway;
 using testing::WireWrite;
 
 constexpr absl::Duration kLeaseDuration = absl::Seconds(2);  // StartTestController's timings

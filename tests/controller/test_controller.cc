@@ -17,7 +17,7 @@ absl::StatusOr<std::unique_ptr<TestController>> StartTestController(
   t->wire = transport.get();
   t->rest = std::make_unique<kube::RestClient>(std::move(transport));
   ControllerConfig config;
-  config.ns = kNamespace;
+  config.ns = lab::kNamespace;
   config.leader_elect = leader_elect;
   config.election.lease_name = kElectionLease;
   config.election.identity = identity;
@@ -42,7 +42,7 @@ void ClusterTest::SetUp() {
   auto env = kube::testing::ApiServerEnv::Start();
   ASSERT_TRUE(env.ok()) << env.status();
   env_ = *std::move(env);
-  cluster_ = std::make_unique<Cluster>(&env_->server());
+  cluster_ = std::make_unique<lab::Cluster>(&env_->server());
 }
 
 void ClusterTest::TearDown() {
@@ -66,10 +66,10 @@ bool ClusterTest::PassesRun(uint64_t n) {
 
 void ClusterTest::AddPool(int g, int members, int candidates) {
   for (int i = 1; i <= members; ++i) {
-    ASSERT_TRUE(cluster_->AddNode(MemberNode(g, i)).ok());
-    ASSERT_TRUE(cluster_->StartHeartbeat(MemberNode(g, i).name).ok());
+    ASSERT_TRUE(cluster_->AddNode(lab::MemberNode(g, i)).ok());
+    ASSERT_TRUE(cluster_->StartHeartbeat(lab::MemberNode(g, i).name).ok());
   }
-  ASSERT_TRUE(cluster_->AddGateway(TestGateway(g, candidates)).ok());
+  ASSERT_TRUE(cluster_->AddGateway(lab::TestGateway(g, candidates)).ok());
 }
 
 }  // namespace raven::controller::testing

@@ -16,7 +16,7 @@
 #include "common/kube/rest_client.h"
 #include "common/metrics/registry.h"
 #include "controller/controller.h"
-#include "tests/controller/cluster.h"
+#include "lab/cluster/cluster.h"
 #include "tests/controller/recording_transport.h"
 #include "tests/unit/kube/apiserver_env.h"
 
@@ -32,7 +32,7 @@ struct TestController {
   std::unique_ptr<Controller> controller;
 };
 
-// Heartbeats in kNamespace. With leader election the timings are short
+// Heartbeats in lab::kNamespace. With leader election the timings are short
 // (2 s / 1.5 s / 0.25 s) and Stop() does not release the lease (a crash).
 // `tweak` may adjust the config before the controller is created.
 absl::StatusOr<std::unique_ptr<TestController>> StartTestController(
@@ -41,7 +41,7 @@ absl::StatusOr<std::unique_ptr<TestController>> StartTestController(
 
 bool WaitLeader(const Controller& c, absl::Duration timeout);
 
-// A fixture: the API server over HTTPS with the CRD, a Cluster on it, and
+// A fixture: the API server over HTTPS with the CRD, a lab::Cluster on it, and
 // (after StartController) one recorded controller, stopped in TearDown.
 class ClusterTest : public ::testing::Test {
  protected:
@@ -59,7 +59,7 @@ class ClusterTest : public ::testing::Test {
   static constexpr absl::Duration kFastResync = absl::Milliseconds(200);
 
   std::unique_ptr<kube::testing::ApiServerEnv> env_;
-  std::unique_ptr<Cluster> cluster_;
+  std::unique_ptr<lab::Cluster> cluster_;
   RecordingTransport* wire_ = nullptr;
   std::unique_ptr<TestController> controller_;
 };

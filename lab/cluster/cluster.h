@@ -1,11 +1,11 @@
-// A small cluster for the controller's integration tests and benchmark, on
+// A simulated cluster for the controller's integration tests and benchmark, on
 // the project's API server: Nodes (Ready, InternalIP, pod CIDRs, gateway
 // label, agent annotations), Gateways, and the agents' heartbeat Leases,
 // renewed every second by a thread standing in for the agents (renewal of
 // any node can be paused, as if its agent died). Objects are written
 // in-process (ApiServer::CreateJson & co.): no faults, no latency.
-#ifndef RAVEN_TESTS_CONTROLLER_CLUSTER_H_
-#define RAVEN_TESTS_CONTROLLER_CLUSTER_H_
+#ifndef RAVEN_LAB_CLUSTER_CLUSTER_H_
+#define RAVEN_LAB_CLUSTER_CLUSTER_H_
 
 #include <atomic>
 #include <map>
@@ -19,10 +19,13 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/kube/resources/gateway.h"
-#include "controller/election.h"
 #include "lab/apiserver/apiserver.h"
 
-namespace raven::controller::testing {
+namespace raven::lab {
+
+using kube::Gateway;
+using kube::GatewayEndpoint;
+using kube::GatewaySpec;
 
 inline constexpr char kNamespace[] = "raven-system";
 inline constexpr char kGatewaysPath[] = "/apis/raven.openyurt.io/v1beta1/gateways";
@@ -96,6 +99,6 @@ absl::StatusOr<absl::Time> WaitForGateway(Cluster& cluster, const std::string& n
 // Names of the active endpoints, in order.
 std::vector<std::string> ActiveNodes(const Gateway& gateway);
 
-}  // namespace raven::controller::testing
+}  // namespace raven::lab
 
-#endif  // RAVEN_TESTS_CONTROLLER_CLUSTER_H_
+#endif  // RAVEN_LAB_CLUSTER_CLUSTER_H_

@@ -1,4 +1,4 @@
-#include "tests/controller/cluster.h"
+#include "lab/cluster/cluster.h"
 
 #include <string>
 
@@ -12,7 +12,7 @@
 #include "common/status_macros.h"
 #include "rapidjson/document.h"
 
-namespace raven::controller::testing {
+namespace raven::lab {
 namespace {
 
 using Alloc = rapidjson::Document::AllocatorType;
@@ -249,4 +249,4 @@ std::vector<std::string> ActiveNodes(const Gateway& gateway) {
   return out;
 }
 
-}  // namespace raven::controller::testing
+}  // namespace raven::lab
