@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/logging.h"
+#include "common/poll.h"
 #include "common/status_macros.h"
 #include "lab/apiserver/api_status.h"
 #include "lab/apiserver/faults.h"
@@ -121,10 +122,9 @@ absl::Status ApiServer::Listen() {
   thread_ = std::thread([this] { server_->listen_after_bind(); });
   // httplib's stop() is a no-op until the accept loop runs: wait for it, so
   // that a server destroyed right away still stops.
-  absl::Time deadline = absl::Now() + absl::Seconds(10);
-  while (!server_->is_running()) {
-    if (absl::Now() > deadline) return absl::InternalError("the HTTP server did not start");
-    absl::SleepFor(absl::Milliseconds(1));
+  if (!PollUntil([this] { return server_->is_running(); }, absl::Seconds(10),
+                 absl::Milliseconds(1))) {
+    return absl::InternalError("the HTTP server did not start");
   }
   RAVEN_LOG(kInfo, "raven-apiserver serving ", base_url());
   return absl::OkStatus();

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/kube/file_util.h"
+#include "common/poll.h"
 #include "common/status_macros.h"
 
 namespace raven::kube::testing {
@@ -48,11 +49,10 @@ absl::Status ApiServerEnv::InstallGatewayCrd() {
   ASSIGN_OR_RETURN(
       std::string created,
       server_->CreateJson("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", json));
-  for (int i = 0; i < 100; ++i) {
-    if (server_->GetJson("/apis/raven.openyurt.io/v1beta1/gateways").ok()) {
-      return absl::OkStatus();
-    }
-    absl::SleepFor(absl::Milliseconds(10));
+  if (PollUntil(
+          [this] { return server_->GetJson("/apis/raven.openyurt.io/v1beta1/gateways").ok(); },
+          absl::Seconds(1), absl::Milliseconds(10))) {
+    return absl::OkStatus();
   }
   return absl::DeadlineExceededError("the Gateway CRD was never served");
 }
