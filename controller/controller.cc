@@ -286,7 +286,11 @@ void Controller::Run() {
     if (!IsLeader()) {
       absl::MutexLock lock(&mu_);
       health_changes_.clear();  // nothing of ours reflects them; the next leader measures anew
-      retry_at = absl::InfiniteFuture();
+      // Keep the pass and look again soon: a new term wakes the loop, but a
+      // leader whose acquisition or renewal came back late counts as no
+      // leader until its next renewal, which wakes nothing.
+      need_pass = true;
+      retry_at = clock_->MonotonicNow() + retry.Next();
       continue;
     }
     if (Pass(now)) {

@@ -1,8 +1,9 @@
 // A Transport decorator for the controller's integration tests: records every
 // Gateway status write that went on the wire (start, end, HTTP code) and
 // every leader-election Lease write; can cut this client off from the
-// leader-election Lease (as if its renewals stalled) while its other
-// requests still go through, and can run a hook before each status write.
+// leader-election Lease (as if its renewals stalled) or slow its requests
+// for that Lease down, while its other requests still go through, and can
+// run a hook before each status write.
 #ifndef RAVEN_TESTS_CONTROLLER_RECORDING_TRANSPORT_H_
 #define RAVEN_TESTS_CONTROLLER_RECORDING_TRANSPORT_H_
 
@@ -32,6 +33,11 @@ class RecordingTransport final : public kube::Transport {
       : inner_(std::move(inner)), election_lease_(std::move(election_lease)) {}
 
   void set_election_blocked(bool blocked) { election_blocked_ = blocked; }
+  // Each request for the election Lease waits this long before it goes out.
+  void set_election_latency(absl::Duration latency) {
+    absl::MutexLock lock(&mu_);
+    election_latency_ = latency;
+  }
   // Runs before each status write is sent (e.g. to race it with another writer).
   void set_before_status_write(std::function<void(const kube::Request&)> hook) {
     absl::MutexLock lock(&mu_);
@@ -44,6 +50,14 @@ class RecordingTransport final : public kube::Transport {
     if (election && election_blocked_) {
       absl::SleepFor(absl::Milliseconds(20));
       return absl::UnavailableError("election lease blocked by the test");
+    }
+    if (election) {
+      absl::Duration latency;
+      {
+        absl::MutexLock lock(&mu_);
+        latency = election_latency_;
+      }
+      absl::SleepFor(latency);
     }
     bool status_write = r.method == "PUT" && absl::StrContains(r.target, "/gateways/") &&
                         absl::EndsWith(r.target, "/status");
@@ -87,6 +101,7 @@ class RecordingTransport final : public kube::Transport {
   std::vector<WireWrite> status_writes_ ABSL_GUARDED_BY(mu_);
   std::vector<WireWrite> election_writes_ ABSL_GUARDED_BY(mu_);
   std::function<void(const kube::Request&)> before_status_write_ ABSL_GUARDED_BY(mu_);
+  absl::Duration election_latency_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace raven::controller::testing

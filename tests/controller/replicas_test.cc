@@ -190,5 +190,37 @@ TEST(ReplicasTest, OneWriterAtATimeAndTakeoverWithinOneLeaseDuration) {
   single->controller->Stop();
 }
 
+// A leader whose acquisition came back after its renew deadline counts as no
+// leader until its next renewal, and the pass its new term asked for is put
+// off, not dropped: the Gateways are elected without waiting for a resync.
+TEST(ReplicasTest, ALateAcquisitionStillElectsWithoutAResync) {
+  auto env = ApiServerEnv::Start();
+  ASSERT_THAT(env, IsOk());
+  Cluster cluster(&(*env)->server());
+  for (int i = 1; i <= 2; ++i) {
+    ASSERT_THAT(cluster.AddNode(MemberNode(1, i)), IsOk());
+    ASSERT_THAT(cluster.StartHeartbeat(MemberNode(1, i).name), IsOk());
+  }
+  ASSERT_THAT(cluster.AddGateway(TestGateway(1, 2)), IsOk());
+
+  // Get and Create of the election Lease take 1.2 s each: 2.4 s in all,
+  // past the 1.5 s renew deadline.
+  auto late = testing::StartTestController(
+      (*env)->config(), "late", true,
+      [](ControllerConfig& config) { config.resync_period = absl::Hours(1); },
+      [](testing::RecordingTransport& wire) {
+        wire.set_election_latency(absl::Milliseconds(1200));
+      });
+  ASSERT_THAT(late, IsOk());
+  TestController& c = **late;
+  ASSERT_TRUE(
+      PollUntil([&] { return c.controller->metrics().is_leader.value() == 1; }, absl::Seconds(10)));
+  c.wire->set_election_latency(absl::ZeroDuration());
+  EXPECT_THAT(WaitForGateway(
+                  cluster, "gw-1", [](const Gateway& gw) { return ActiveNodes(gw).size() == 1; },
+                  absl::Seconds(5)),
+              IsOk());
+}
+
 }  // namespace
 }  // namespace raven::controller

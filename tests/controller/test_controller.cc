@@ -9,7 +9,8 @@ namespace raven::controller::testing {
 
 absl::StatusOr<std::unique_ptr<TestController>> StartTestController(
     const kube::ClientConfig& api, const std::string& identity, bool leader_elect,
-    const std::function<void(ControllerConfig&)>& tweak) {
+    const std::function<void(ControllerConfig&)>& tweak,
+    const std::function<void(RecordingTransport&)>& wire) {
   auto t = std::make_unique<TestController>();
   t->identity = identity;
   ASSIGN_OR_RETURN(std::unique_ptr<kube::HttpTransport> http, kube::HttpTransport::Create(api));
@@ -27,6 +28,7 @@ absl::StatusOr<std::unique_ptr<TestController>> StartTestController(
   config.election.release_on_stop = false;
   if (tweak) tweak(config);
   ASSIGN_OR_RETURN(t->controller, Controller::Create(t->rest.get(), config, &t->registry));
+  if (wire) wire(*t->wire);
   t->controller->Start();
   if (!t->controller->WaitForSync(absl::Seconds(10))) {
     return absl::DeadlineExceededError("controller informers never synced");

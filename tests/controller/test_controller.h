@@ -34,10 +34,12 @@ struct TestController {
 
 // Heartbeats in lab::kNamespace. With leader election the timings are short
 // (2 s / 1.5 s / 0.25 s) and Stop() does not release the lease (a crash).
-// `tweak` may adjust the config before the controller is created.
+// `tweak` may adjust the config before the controller is created, `wire`
+// its transport before it starts.
 absl::StatusOr<std::unique_ptr<TestController>> StartTestController(
     const kube::ClientConfig& api, const std::string& identity, bool leader_elect,
-    const std::function<void(ControllerConfig&)>& tweak = nullptr);
+    const std::function<void(ControllerConfig&)>& tweak = nullptr,
+    const std::function<void(RecordingTransport&)>& wire = nullptr);
 
 bool WaitLeader(const Controller& c, absl::Duration timeout);
 
