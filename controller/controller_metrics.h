@@ -1,9 +1,9 @@
 // raven-controller's Prometheus metrics (all prefixed raven_controller_):
 //
 //   elections_total                           counter   endpoints elected (a node becoming active)
-//   failovers_total                           counter   a Gateway type whose active endpoint was
-//   lost
-//                                                       and replaced in the same status write
+//   failovers_total                           counter   a Gateway type whose active endpoint
+//                                                       was lost and replaced in the same
+//                                                       status write
 //   health_change_to_status_write_seconds     histogram from a candidate's health change (Lease
 //                                                       expiry instant, NotReady seen, Lease
 //                                                       renewed again) to the status write it
