@@ -263,7 +263,8 @@ def _setns(fd):
         raise OSError(err, "setns: " + os.strerror(err))
 
 
-def _icmp4_checksum(data):
+def internet_checksum(data):
+    """The RFC 1071 checksum of IPv4 and ICMPv4 headers."""
     if len(data) % 2:
         data += b"\0"
     total = sum(struct.unpack("!%dH" % (len(data) // 2), data))
@@ -347,7 +348,7 @@ def pingmatrix(argv):
         payload = b"raven-lab" + bytes(23)
         if fam == 4:
             hdr = struct.pack("!BBHHH", 8, 0, 0, ident, seq)
-            hdr = struct.pack("!BBHHH", 8, 0, _icmp4_checksum(hdr + payload), ident, seq)
+            hdr = struct.pack("!BBHHH", 8, 0, internet_checksum(hdr + payload), ident, seq)
             dest = (pods[j]["addr"][4], 0)
         else:  # the kernel fills in the ICMPv6 checksum
             hdr = struct.pack("!BBHHH", 128, 0, 0, ident, seq)

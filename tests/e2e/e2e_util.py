@@ -14,10 +14,14 @@ Subcommands:
                            ICMP echo request INNER_SRC -> INNER_DST (IPv4), as an attacker would
 """
 import ipaddress
+import os
 import socket
 import struct
 import sys
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "lab"))
+from labutil import internet_checksum  # noqa: E402  (the lab is on the path above)
 
 
 def tcpecho(argv):
@@ -163,22 +167,13 @@ def pcap(argv):
 
 
 # ---------------------------------------------------------------- vxlan
-def _ip_checksum(data):
-    if len(data) % 2:
-        data += b"\0"
-    total = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    total = (total >> 16) + (total & 0xFFFF)
-    total += total >> 16
-    return ~total & 0xFFFF
-
-
 def vxlan(argv):
     src, dst, port, vni, inner_src, inner_dst, count = argv
     icmp = struct.pack("!BBHHH", 8, 0, 0, 0x5256, 1) + b"raven-e2e"
-    icmp = icmp[:2] + struct.pack("!H", _ip_checksum(icmp)) + icmp[4:]
+    icmp = icmp[:2] + struct.pack("!H", internet_checksum(icmp)) + icmp[4:]
     ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(icmp), 1, 0, 64, 1, 0,
                      socket.inet_aton(inner_src), socket.inet_aton(inner_dst))
-    ip = ip[:10] + struct.pack("!H", _ip_checksum(ip)) + ip[12:]
+    ip = ip[:10] + struct.pack("!H", internet_checksum(ip)) + ip[12:]
     eth = b"\x02\x00\x00\x00\x00\x01" + b"\x02\x00\x00\x00\x00\x02" + b"\x08\x00"
     header = struct.pack("!BBBBI", 0x08, 0, 0, 0, int(vni) << 8)
     family = socket.AF_INET6 if ":" in dst else socket.AF_INET
