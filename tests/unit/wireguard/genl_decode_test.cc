@@ -7,27 +7,16 @@
 
 #include "daemon/wireguard/genl_messages.h"
 #include "gtest/gtest.h"
+#include "tests/unit/wireguard/genl_test_util.h"
 
 namespace raven::wg::genl {
 namespace {
 
-constexpr uint16_t kFamily = 0x1234;
-const std::string kIfname = "raven-wg0";
-
-Key KeyOf(uint8_t fill) {
-  Key key;
-  key.bytes.fill(fill);
-  return key;
-}
-
-IpPrefix P(const std::string& text) { return IpPrefix::Parse(text).value(); }
-
-Device Decode(const nl::Request& msg) {
-  Device device;
-  absl::Status status = DecodeDeviceMessage(*msg.nlh(), device);
-  EXPECT_TRUE(status.ok()) << status;
-  return device;
-}
+using testing::Decode;
+using testing::KeyOf;
+using testing::kFamily;
+using testing::kIfname;
+using testing::P;
 
 TEST(GenlDecodeTest, DumpPeersContinueAcrossMessagesOnlyWhenFirst) {
   Device device;
