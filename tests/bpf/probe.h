@@ -3,6 +3,9 @@
 #ifndef RAVEN_TESTS_BPF_PROBE_H_
 #define RAVEN_TESTS_BPF_PROBE_H_
 
+#include <gtest/gtest.h>
+#include <unistd.h>
+
 #include <cstdint>
 #include <memory>
 
@@ -20,6 +23,20 @@ using ProbeSkeleton = std::unique_ptr<tunnel_key_probe, ProbeDestroyer>;
 
 // Loads the probes with vxlan_vni = kProbeVni and nothing pinned.
 absl::StatusOr<ProbeSkeleton> LoadProbe();
+
+// A parameterised test over the probes, loaded afresh for each case.
+template <typename Case>
+class ProbeTest : public ::testing::TestWithParam<Case> {
+ protected:
+  void SetUp() override {
+    if (geteuid() != 0) GTEST_SKIP() << "BPF_PROG_TEST_RUN needs root (CAP_BPF + CAP_NET_ADMIN)";
+    auto probe = LoadProbe();
+    ASSERT_TRUE(probe.ok()) << probe.status();
+    probe_ = std::move(*probe);
+  }
+
+  ProbeSkeleton probe_;
+};
 
 }  // namespace raven::bpf::testing
 

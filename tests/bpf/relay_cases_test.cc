@@ -4,7 +4,6 @@
 // gives each frame the tunnel metadata a VXLAN device attaches on receive.
 #include <bpf/libbpf.h>
 #include <linux/pkt_cls.h>
-#include <unistd.h>
 
 #include <optional>
 #include <string>
@@ -134,17 +133,7 @@ std::vector<RelayCase> RelayCases() {
   };
 }
 
-class RelayCaseTest : public ::testing::TestWithParam<RelayCase> {
- protected:
-  void SetUp() override {
-    if (geteuid() != 0) GTEST_SKIP() << "BPF_PROG_TEST_RUN needs root (CAP_BPF + CAP_NET_ADMIN)";
-    auto probe = LoadProbe();
-    ASSERT_TRUE(probe.ok()) << probe.status();
-    probe_ = std::move(*probe);
-  }
-
-  ProbeSkeleton probe_;
-};
+using RelayCaseTest = ProbeTest<RelayCase>;
 
 TEST_P(RelayCaseTest, MatchesExpectation) {
   const RelayCase& c = GetParam();

@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <linux/pkt_cls.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <memory>
 #include <string>
@@ -44,17 +43,7 @@ std::vector<TunnelKeyCase> TunnelKeyCases() {
   };
 }
 
-class TunnelKeyTest : public ::testing::TestWithParam<TunnelKeyCase> {
- protected:
-  void SetUp() override {
-    if (geteuid() != 0) GTEST_SKIP() << "BPF_PROG_TEST_RUN needs root (CAP_BPF + CAP_NET_ADMIN)";
-    auto probe = LoadProbe();
-    ASSERT_TRUE(probe.ok()) << probe.status();
-    probe_ = std::move(*probe);
-  }
-
-  ProbeSkeleton probe_;
-};
+using TunnelKeyTest = ProbeTest<TunnelKeyCase>;
 
 TEST_P(TunnelKeyTest, ClassifierSetsGatewayAndVni) {
   const TunnelKeyCase& c = GetParam();
