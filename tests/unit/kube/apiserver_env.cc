@@ -57,4 +57,13 @@ absl::Status ApiServerEnv::InstallGatewayCrd() {
   return absl::DeadlineExceededError("the Gateway CRD was never served");
 }
 
+void ApiServerTest::SetUp() {
+  absl::StatusOr<std::unique_ptr<ApiServerEnv>> env = ApiServerEnv::Start();
+  ASSERT_TRUE(env.ok()) << env.status();
+  env_ = std::move(*env);
+  absl::StatusOr<std::unique_ptr<RestClient>> rest = env_->NewClient();
+  ASSERT_TRUE(rest.ok()) << rest.status();
+  rest_ = std::move(*rest);
+}
+
 }  // namespace raven::kube::testing

@@ -1,12 +1,13 @@
 // The project's API server (lab/apiserver) started in-process over HTTPS
 // with a throwaway CA and a bearer token, the Gateway CRD installed, and
-// RestClients configured for it.
+// RestClients configured for it; and a test fixture around one.
 #ifndef RAVEN_TESTS_UNIT_KUBE_APISERVER_ENV_H_
 #define RAVEN_TESTS_UNIT_KUBE_APISERVER_ENV_H_
 
 #include <memory>
 #include <string>
 
+#include <gtest/gtest.h>
 #include "absl/status/statusor.h"
 #include "common/kube/config.h"
 #include "common/kube/rest_client.h"
@@ -35,6 +36,15 @@ class ApiServerEnv {
   ScratchDir dir_;
   std::unique_ptr<apiserver::ApiServer> server_;
   ClientConfig config_;
+};
+
+// A fixture: a started ApiServerEnv and a RestClient for it.
+class ApiServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override;
+
+  std::unique_ptr<ApiServerEnv> env_;
+  std::unique_ptr<RestClient> rest_;
 };
 
 }  // namespace raven::kube::testing

@@ -23,17 +23,8 @@ using testing::ApiServerEnv;
 using testing::IsOk;
 using testing::StatusIs;
 
-class CrudIntegrationTest : public ::testing::Test {
+class CrudIntegrationTest : public testing::ApiServerTest {
  protected:
-  void SetUp() override {
-    absl::StatusOr<std::unique_ptr<ApiServerEnv>> env = ApiServerEnv::Start();
-    ASSERT_THAT(env, IsOk());
-    env_ = std::move(*env);
-    absl::StatusOr<std::unique_ptr<RestClient>> rest = env_->NewClient();
-    ASSERT_THAT(rest, IsOk());
-    rest_ = std::move(*rest);
-  }
-
   static Gateway MakeGateway(const std::string& name) {
     Gateway gw;
     gw.meta.name = name;
@@ -46,9 +37,6 @@ class CrudIntegrationTest : public ::testing::Test {
     gw.spec.tunnel_replicas = 1;
     return gw;
   }
-
-  std::unique_ptr<ApiServerEnv> env_;
-  std::unique_ptr<RestClient> rest_;
 };
 
 TEST_F(CrudIntegrationTest, GatewayLifecycle) {

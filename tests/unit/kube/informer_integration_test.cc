@@ -84,16 +84,12 @@ InformerOptions FastOptions() {
   return o;
 }
 
-class InformerIntegrationTest : public ::testing::Test {
+class InformerIntegrationTest : public testing::ApiServerTest {
  protected:
   void SetUp() override {
-    absl::StatusOr<std::unique_ptr<ApiServerEnv>> env = ApiServerEnv::Start();
-    ASSERT_THAT(env, IsOk());
-    env_ = std::move(*env);
+    testing::ApiServerTest::SetUp();
+    if (HasFatalFailure()) return;
     absl::StatusOr<std::unique_ptr<RestClient>> rest = env_->NewClient();
-    ASSERT_THAT(rest, IsOk());
-    rest_ = std::move(*rest);
-    rest = env_->NewClient();
     ASSERT_THAT(rest, IsOk());
     writer_rest_ = std::move(*rest);
   }
@@ -124,8 +120,7 @@ class InformerIntegrationTest : public ::testing::Test {
     return server;
   }
 
-  std::unique_ptr<ApiServerEnv> env_;
-  std::unique_ptr<RestClient> rest_;         // the informer's
+  // rest_ is the informer's.
   std::unique_ptr<RestClient> writer_rest_;  // the workload's
 };
 
