@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Sets up and runs every test: installs dependencies, builds once with
-# warnings as errors and ASan+UBSan, and runs the unit, Kubernetes-client,
-# fuzz, BPF and end-to-end suites on that build (the agents, controller and
-# API server of the end-to-end tests run sanitized too). Ends with
-# "N passed, N failed". --no-sanitize builds without the sanitizers (faster
-# binaries; build/) instead.
+# Sets up and runs every test: installs dependencies, builds once (clang,
+# scripts/clang.ini) with warnings as errors and ASan+UBSan, and runs the
+# unit, Kubernetes-client, fuzz, BPF and end-to-end suites on that build (the
+# agents, controller and API server of the end-to-end tests run sanitized
+# too). Ends with "N passed, N failed". --no-sanitize builds without the
+# sanitizers (faster binaries; build/) instead.
 # Usage (as root, from a clone): scripts/test.sh [--no-install] [--no-sanitize]
 set -euo pipefail
 
