@@ -5,10 +5,8 @@
 //
 //   informer_bench [--changes=10000] [--naive_changes=2000] [--writers=8]
 //                  [--names=500] [--tls] [--crd=crd/gateways.raven.openyurt.io.yaml]
-#include <algorithm>
 #include <atomic>
 #include <cstdio>
-#include <deque>
 #include <fstream>
 #include <map>
 #include <random>
@@ -25,6 +23,8 @@
 #include "absl/synchronization/barrier.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "bench/latencies.h"
+#include "bench/naive_relister.h"
 #include "common/kube/informer.h"
 #include "common/kube/resource_client.h"
 #include "common/kube/resources/gateway.h"
@@ -72,68 +72,6 @@ std::string ProcStatus(const char* field) {
     }
   }
   return "?";
-}
-
-// Write start times and handler times, matched by (kind, name, version).
-class Latencies {
- public:
-  void Wrote(const std::string& key, absl::Time t) {
-    absl::MutexLock l(&mu_);
-    written_[key] = t;
-    first_ = std::min(first_, t);
-  }
-  void Delivered(const std::string& key, absl::Time t) {
-    absl::MutexLock l(&mu_);
-    delivered_[key] = t;
-    last_ = std::max(last_, t);
-    ++events_;
-  }
-  int64_t events() {
-    absl::MutexLock l(&mu_);
-    return events_;
-  }
-  struct Summary {
-    double events_per_second = 0;
-    absl::Duration p50, p99, max;
-    size_t matched = 0;
-  };
-  absl::Time first_write() {
-    absl::MutexLock l(&mu_);
-    return first_;
-  }
-  // Throughput over [first write, done]; `done` defaults to the last delivery.
-  Summary Summarize(int64_t changes, absl::Time done = absl::InfinitePast()) {
-    absl::MutexLock l(&mu_);
-    std::vector<absl::Duration> d;
-    for (const auto& [key, t] : written_) {
-      auto it = delivered_.find(key);
-      if (it != delivered_.end()) d.push_back(it->second - t);
-    }
-    std::sort(d.begin(), d.end());
-    Summary s;
-    s.matched = d.size();
-    if (!d.empty()) {
-      s.p50 = d[d.size() / 2];
-      s.p99 = d[std::min(d.size() - 1, d.size() * 99 / 100)];
-      s.max = d.back();
-    }
-    if (done == absl::InfinitePast()) done = last_;
-    double secs = absl::ToDoubleSeconds(done - first_);
-    s.events_per_second = secs > 0 ? static_cast<double>(changes) / secs : 0;
-    return s;
-  }
-
- private:
-  absl::Mutex mu_;
-  std::map<std::string, absl::Time> written_ ABSL_GUARDED_BY(mu_);
-  std::map<std::string, absl::Time> delivered_ ABSL_GUARDED_BY(mu_);
-  absl::Time first_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
-  absl::Time last_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
-  int64_t events_ ABSL_GUARDED_BY(mu_) = 0;
-};
-
-std::string Key(const char* kind, const std::string& name, const std::string& rv) {
-  return absl::StrCat(kind, "/", name, "@", rv);
 }
 
 // Writers: each owns the names i ≡ w (mod writers), so writes never conflict.
@@ -257,85 +195,6 @@ InformerHandlers<T> Record(const char* kind, Latencies& lat, std::map<std::strin
   };
   return h;
 }
-
-// The alternative: on every change, list the changed kind and diff it
-// against what it holds.
-class NaiveRelister {
- public:
-  NaiveRelister(RestClient* rest, Latencies& lat) : gateways_(rest), nodes_(rest), lat_(lat) {}
-
-  void Notify(const char* kind) {
-    absl::MutexLock l(&mu_);
-    pending_.push_back(kind);
-  }
-  void Start() {
-    thread_ = std::thread([this] { Run(); });
-  }
-  void StopWhenDrained() {
-    {
-      absl::MutexLock l(&mu_);
-      draining_ = true;
-    }
-    thread_.join();
-  }
-  int64_t lists() const { return lists_; }
-  int64_t objects_decoded() const { return items_; }
-
- private:
-  void Run() {
-    while (true) {
-      std::string kind;
-      {
-        absl::MutexLock l(&mu_);
-        auto ready = [this]()
-                         ABSL_SHARED_LOCKS_REQUIRED(mu_) { return !pending_.empty() || draining_; };
-        mu_.Await(absl::Condition(&ready));
-        if (pending_.empty()) return;
-        kind = pending_.front();
-        pending_.pop_front();
-      }
-      if (kind == "Gateway") {
-        Diff("Gateway", gateways_, gateway_cache_);
-      } else {
-        Diff("Node", nodes_, node_cache_);
-      }
-    }
-  }
-  template <typename T>
-  void Diff(const char* kind, ResourceClient<T>& client,
-            std::map<std::string, std::string>& cache) {
-    absl::StatusOr<ObjectList<T>> list = client.List();
-    ++lists_;
-    if (!list.ok()) return;
-    items_ += static_cast<int64_t>(list->items.size());
-    absl::Time now = absl::Now();
-    std::map<std::string, std::string> fresh;
-    for (const T& o : list->items) {
-      std::string name = ResourceTraits<T>::Name(o), rv = ResourceTraits<T>::ResourceVersion(o);
-      fresh[name] = rv;
-      auto it = cache.find(name);
-      if (it == cache.end() || it->second != rv) lat_.Delivered(Key(kind, name, rv), now);
-    }
-    for (const auto& [name, rv] : cache) {
-      if (!fresh.count(name)) {
-        std::string id = absl::StrCat(kind, "/", name);
-        lat_.Delivered(Key(kind, name, absl::StrCat("deleted-", ++deletes_[id])), now);
-      }
-    }
-    cache = std::move(fresh);
-  }
-
-  ResourceClient<Gateway> gateways_;
-  ResourceClient<Node> nodes_;
-  Latencies& lat_;
-  std::map<std::string, std::string> gateway_cache_, node_cache_;
-  std::map<std::string, int> deletes_;
-  std::atomic<int64_t> lists_{0}, items_{0};
-  absl::Mutex mu_;
-  std::deque<std::string> pending_ ABSL_GUARDED_BY(mu_);
-  bool draining_ ABSL_GUARDED_BY(mu_) = false;
-  std::thread thread_;
-};
 
 void Print(const char* what, int changes, const Latencies::Summary& s) {
   std::printf(
