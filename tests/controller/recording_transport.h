@@ -33,7 +33,11 @@ class RecordingTransport final : public kube::Transport {
       : inner_(std::move(inner)), election_lease_(std::move(election_lease)) {}
 
   void set_election_blocked(bool blocked) { election_blocked_ = blocked; }
-  // Each request for the election Lease waits this long before it goes out.
+  // Each request for the election Lease waits this long before it goes out:
+  // a slow connection setup (as a TLS handshake on a loaded node), which no
+  // request timeout bounds. A fault to inject, not a wait for a condition;
+  // the API server's own latency fault cannot stand in, since the elector's
+  // request timeout (renew_deadline / 2) cuts such requests off.
   void set_election_latency(absl::Duration latency) {
     absl::MutexLock lock(&mu_);
     election_latency_ = latency;
