@@ -26,6 +26,9 @@ struct AgentConfig {
   absl::Duration watch_stale_after = absl::Seconds(10);
   metrics::ServeOptions http;  // /metrics and /healthz; no address: off
   std::vector<std::string> pod_interface_globs;
+  // Devices besides the uplink that routes may send remote pools' traffic to
+  // (the CNI's overlays): host egress goes on them too.
+  std::vector<std::string> egress_device_globs;
   std::string uplink;  // empty: the interface holding node_ip
   std::string bpffs_dir = "/sys/fs/bpf/raven";
   std::string state_dir = "/var/lib/raven";

@@ -4,7 +4,6 @@
 
 #include "common/logging.h"
 #include "common/status_macros.h"
-#include "daemon/netlink/link.h"
 
 namespace raven {
 
@@ -15,11 +14,49 @@ bool MatchesAnyGlob(const std::string& name, const std::vector<std::string>& glo
   return false;
 }
 
-absl::Status InterfaceAttacher::AttachPod(const std::string& name) {
-  RETURN_IF_ERROR(tc_.Attach(name, bpf::TcDirection::kIngress, programs_.pod_ingress_fd()));
-  if (!attached_.count(name)) RAVEN_LOG(kInfo, "attached pod ingress program to ", name);
-  attached_.insert(name);
-  return absl::OkStatus();
+InterfaceAttacher::Role InterfaceAttacher::RoleOf(const std::string& name) const {
+  if (name == plan_.uplink || name == plan_.vxlan_device) return Role::kNone;
+  if (MatchesAnyGlob(name, plan_.pod_globs)) return Role::kPod;
+  if (MatchesAnyGlob(name, plan_.egress_device_globs)) return Role::kEgressDevice;
+  return Role::kNone;
+}
+
+void InterfaceAttacher::AttachLink(const nl::LinkInfo& link) {
+  switch (RoleOf(link.name)) {
+    case Role::kNone:
+      return;
+    case Role::kPod:
+      if (absl::Status st =
+              tc_.Attach(link.name, bpf::TcDirection::kIngress, programs_.pod_ingress_fd());
+          !st.ok()) {
+        RAVEN_LOG(kWarning, "pod interface ", link.name, ": ", st.message());
+        return;
+      }
+      if (pods_.insert(link.name).second) {
+        RAVEN_LOG(kInfo, "attached pod ingress program to ", link.name);
+      }
+      return;
+    case Role::kEgressDevice:
+      // The programs parse from an Ethernet header; an L3 device (tunl0,
+      // flannel-wg) hands them none, so they would see garbage.
+      if (!link.ethernet) {
+        if (refused_.insert(link.name).second) {
+          RAVEN_LOG(kWarning, "egress device ", link.name,
+                    " has no Ethernet header: cross-pool traffic routed to it is not caught");
+        }
+        return;
+      }
+      if (absl::Status st =
+              tc_.Attach(link.name, bpf::TcDirection::kEgress, programs_.host_egress_fd());
+          !st.ok()) {
+        RAVEN_LOG(kWarning, "egress device ", link.name, ": ", st.message());
+        return;
+      }
+      if (egress_devices_.insert(link.name).second) {
+        RAVEN_LOG(kInfo, "attached host egress program to ", link.name);
+      }
+      return;
+  }
 }
 
 absl::Status InterfaceAttacher::AttachAll() {
@@ -29,21 +66,30 @@ absl::Status InterfaceAttacher::AttachAll() {
   ASSIGN_OR_RETURN(std::vector<nl::LinkInfo> links, nl::ListLinks());
   std::set<std::string> present;
   for (const auto& link : links) {
-    if (!MatchesAnyGlob(link.name, plan_.pod_globs)) continue;
     present.insert(link.name);
-    if (absl::Status st = AttachPod(link.name); !st.ok()) {
-      RAVEN_LOG(kWarning, "pod interface ", link.name, ": ", st.message());
-    }
+    AttachLink(link);
   }
-  std::erase_if(attached_, [&](const std::string& name) { return !present.count(name); });
+  auto gone = [&](const std::string& name) { return !present.count(name); };
+  std::erase_if(pods_, gone);
+  std::erase_if(egress_devices_, gone);
+  std::erase_if(refused_, gone);
   return absl::OkStatus();
 }
 
 void InterfaceAttacher::OnLinkAdded(const std::string& name) {
-  if (!MatchesAnyGlob(name, plan_.pod_globs) || attached_.count(name)) return;
-  if (absl::Status st = AttachPod(name); !st.ok()) {
-    RAVEN_LOG(kWarning, "pod interface ", name, ": ", st.message());
+  if (RoleOf(name) == Role::kNone || pods_.count(name) || egress_devices_.count(name)) return;
+  absl::StatusOr<nl::LinkInfo> link = nl::GetLink(name);
+  if (!link.ok()) {
+    RAVEN_LOG(kWarning, "interface ", name, ": ", link.status().message());
+    return;
   }
+  AttachLink(*link);
+}
+
+void InterfaceAttacher::OnLinkRemoved(const std::string& name) {
+  pods_.erase(name);
+  egress_devices_.erase(name);
+  refused_.erase(name);
 }
 
 }  // namespace raven

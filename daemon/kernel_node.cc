@@ -27,7 +27,8 @@ KernelNode::KernelNode(const AgentConfig& config, UplinkInfo uplink, const wg::K
       programs_(programs),
       wireguard_(wireguard),
       tc_(config.tc_state_file()),
-      attacher_(AttachPlan{config.pod_interface_globs, uplink_.name, config.vxlan_device},
+      attacher_(AttachPlan{config.pod_interface_globs, config.egress_device_globs, uplink_.name,
+                           config.vxlan_device},
                 programs_, tc_),
       links_(std::move(links)) {}
 
@@ -49,6 +50,9 @@ std::vector<std::string> KernelNode::Problems() {
     }
   };
   attached(uplink_.name, bpf::TcDirection::kEgress, programs_.host_egress_fd(), "host egress");
+  for (const std::string& device : attacher_.egress_devices()) {
+    attached(device, bpf::TcDirection::kEgress, programs_.host_egress_fd(), "host egress");
+  }
   if (if_nametoindex(config_.vxlan_device.c_str()) == 0) {
     problems.push_back(absl::StrCat("VXLAN device ", config_.vxlan_device, " missing"));
   } else {

@@ -1,6 +1,7 @@
 // The real DataplaneNode: the WireGuard and VXLAN devices (tunnel_devices.h)
 // and the TC attachments (interface_attacher.h), watched through a link
-// monitor so that pod interfaces that appear later get their program.
+// monitor so that pod interfaces and CNI devices that appear later get their
+// program.
 #ifndef RAVEN_DAEMON_KERNEL_NODE_H_
 #define RAVEN_DAEMON_KERNEL_NODE_H_
 

@@ -39,6 +39,10 @@ ABSL_FLAG(std::string, metrics_tls_cert, "",
 ABSL_FLAG(std::string, metrics_tls_key, "", "PEM private key file of --metrics-tls-cert");
 ABSL_FLAG(std::string, pod_interfaces, "",
           "Comma-separated globs of host-side pod interfaces, e.g. 'veth*,cali*'");
+ABSL_FLAG(std::string, egress_devices, "flannel.1,flannel-v6.1,vxlan.calico,vxlan-v6.calico",
+          "Comma-separated globs of Ethernet devices besides the uplink that routes may send "
+          "remote pools' traffic to (the CNI's overlays, a second NIC); their egress is "
+          "classified as the uplink's is. Empty: the uplink alone");
 ABSL_FLAG(std::string, uplink, "", "Uplink interface (default: the one holding --node-ip)");
 ABSL_FLAG(std::string, bpffs_dir, "/sys/fs/bpf/raven", "Where maps and programs are pinned");
 ABSL_FLAG(std::string, state_dir, "/var/lib/raven", "Private key and agent state");
@@ -99,6 +103,8 @@ int main(int argc, char** argv) {
   config.http.SetDefaultHost(config.node_ip);
   config.pod_interface_globs =
       absl::StrSplit(absl::GetFlag(FLAGS_pod_interfaces), ',', absl::SkipWhitespace());
+  config.egress_device_globs =
+      absl::StrSplit(absl::GetFlag(FLAGS_egress_devices), ',', absl::SkipWhitespace());
   config.uplink = absl::GetFlag(FLAGS_uplink);
   config.bpffs_dir = absl::GetFlag(FLAGS_bpffs_dir);
   config.state_dir = absl::GetFlag(FLAGS_state_dir);

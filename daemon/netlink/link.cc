@@ -1,6 +1,7 @@
 #include "daemon/netlink/link.h"
 
 #include <linux/if.h>
+#include <linux/if_arp.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 
@@ -59,6 +60,7 @@ absl::StatusOr<LinkInfo> ParseLinkMessage(const nlmsghdr& nlh) {
   LinkInfo link;
   link.ifindex = ifi->ifi_index;
   link.up = (ifi->ifi_flags & IFF_UP) != 0;
+  link.ethernet = ifi->ifi_type == ARPHRD_ETHER;
   link.name = attrs.String(IFLA_IFNAME).value_or("");
   if (link.name.empty()) {
     return absl::InternalError(absl::StrCat("link #", link.ifindex, ": message without a name"));

@@ -18,9 +18,10 @@ struct LinkInfo {
   int ifindex = 0;
   std::string name;
   int mtu = 0;
-  bool up = false;   // administratively up (IFF_UP)
-  std::string kind;  // IFLA_INFO_KIND ("veth", "vxlan"...), "" for none (lo, physical NICs)
-  std::string mac;   // link-layer address as "aa:bb:cc:dd:ee:ff", "" if the link has none
+  bool up = false;        // administratively up (IFF_UP)
+  std::string kind;       // IFLA_INFO_KIND ("veth", "vxlan"...), "" for none (lo, physical NICs)
+  std::string mac;        // link-layer address as "aa:bb:cc:dd:ee:ff", "" if the link has none
+  bool ethernet = false;  // ARPHRD_ETHER: frames carry an Ethernet header (not tun, ipip, wg)
 };
 
 // Each call opens its own rtnetlink socket, so it acts on the network

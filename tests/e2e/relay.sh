@@ -1,27 +1,8 @@
 #!/bin/bash
-# Two pools of two nodes each. Only a1 and b1 (the active gateways) hold the
-# WireGuard tunnel; a2 and b2 reach the other pool through VXLAN to their
-# pool's gateway, which sends the traffic on into WireGuard.
-#
-#  pod a1p0 100.64.1.2                                      pod b1p0 100.64.2.2
-#      │                                                        │
-#  ┌───┴──────────────┐  ul0 198.18.0.1   198.18.0.2 ul0 ┌──────┴───────────┐
-#  │ a1 (gw-a active) ├───────────── underlay ───────────┤ b1 (gw-b active) │
-#  └───┬──────────────┘                                  └──────┬───────────┘
-#      │ lan0 100.127.1.1 fd7f:1::1        lan0 100.127.2.1 fd7f:2::1 │
-#      │ pool LAN a                                      pool LAN b   │
-#      │ lan0 100.127.1.2 fd7f:1::2        lan0 100.127.2.2 fd7f:2::2 │
-#  ┌───┴──────────────┐                                  ┌──────┴───────────┐
-#  │ a2 (gw-a member) │                                  │ b2 (gw-b member) │
-#  └───┬──────────────┘                                  └──────┬───────────┘
-#      │                                                        │
-#  pod a2p0 100.64.3.2 fd64:3::2                            pod b2p0 100.64.4.2 fd64:4::2
-#
-# Pod CIDRs: a1 100.64.1.0/24 fd64:1::/64, a2 100.64.3.0/24 fd64:3::/64,
-#            b1 100.64.2.0/24 fd64:2::/64, b2 100.64.4.0/24 fd64:4::/64.
-# The "CNI" routes each same-pool node's pod CIDRs via its LAN address; nothing
-# routes the other pool. Every node's --node-ip (and status privateIP) is its
-# LAN address; the gateways' public IPs are on the underlay.
+# Two pools of two nodes each (relay_topology.sh). Only a1 and b1 (the
+# active gateways) hold the WireGuard tunnel; a2 and b2 reach the other pool
+# through VXLAN to their pool's gateway, which sends the traffic on into
+# WireGuard.
 #
 # Checks: a2's trie sends remote prefixes to VXLAN towards a1 (100.127.1.1);
 # pods on a2 reach b2 and b1 (and b2 reaches a2 and a1), v4 and v6; the VXLAN
@@ -32,31 +13,13 @@
 
 # shellcheck source=lib.sh source-path=SCRIPTDIR
 source "$(dirname "$0")/lib.sh"
+# shellcheck source=relay_topology.sh source-path=SCRIPTDIR
+source "$(dirname "$0")/relay_topology.sh"
 e2e_init
 VX=raven-vx0
 
 log "== topology"
-for node in a1 a2 b1 b2; do add_node "$node"; done
-link_nodes a1 ul0 198.18.0.1/24 b1 ul0 198.18.0.2/24
-link_nodes a1 lan0 100.127.1.1/24 a2 lan0 100.127.1.2/24 fd7f:1::1/64 fd7f:1::2/64
-link_nodes b1 lan0 100.127.2.1/24 b2 lan0 100.127.2.2/24 fd7f:2::1/64 fd7f:2::2/64
-add_cni a1 100.64.1 fd64:1
-add_cni a2 100.64.3 fd64:3
-add_cni b1 100.64.2 fd64:2
-add_cni b2 100.64.4 fd64:4
-for node in a1 a2 b1 b2; do add_pod "$node"; done
-# CNI stand-in: same-pool routes over the pool LAN.
-ipn a1 route add 100.64.3.0/24 via 100.127.1.2
-ipn a1 -6 route add fd64:3::/64 via fd7f:1::2
-ipn a2 route add 100.64.1.0/24 via 100.127.1.1
-ipn a2 -6 route add fd64:1::/64 via fd7f:1::1
-ipn b1 route add 100.64.4.0/24 via 100.127.2.2
-ipn b1 -6 route add fd64:4::/64 via fd7f:2::2
-ipn b2 route add 100.64.2.0/24 via 100.127.2.1
-ipn b2 -6 route add fd64:2::/64 via fd7f:2::1
-check_ping a2p0 "${POD_IP4[a1p0]}"
-check_ping a2p0 "${POD_IP6[a1p0]}"
-check_ping b2p0 "${POD_IP4[b1p0]}"
+relay_topology
 ! nq a2p0 ping -c 1 -W 1 "${POD_IP4[b2p0]}" >/dev/null || die "pools reachable without raven"
 
 define_gateway gw-a a1 198.18.0.1

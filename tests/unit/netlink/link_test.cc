@@ -34,6 +34,7 @@ TEST_F(LinkTest, GetLinkDescribesVeth) {
   EXPECT_FALSE(link->up);
   EXPECT_EQ(link->mac.size(), 17u);
   EXPECT_THAT(Output("ip -j link show dev rvn-a"), HasSubstr("\"address\":\"" + link->mac + "\""));
+  EXPECT_TRUE(link->ethernet);
 
   absl::StatusOr<int> ifindex = IfIndex("rvn-a");
   ASSERT_TRUE(ifindex.ok()) << ifindex.status();
@@ -42,6 +43,13 @@ TEST_F(LinkTest, GetLinkDescribesVeth) {
   absl::StatusOr<LinkInfo> by_index = GetLinkByIndex(link->ifindex);
   ASSERT_TRUE(by_index.ok()) << by_index.status();
   EXPECT_EQ(by_index->name, "rvn-a");
+}
+
+TEST_F(LinkTest, TunIsNoEthernetDevice) {
+  ASSERT_EQ(Run("ip tuntap add dev rvn-tun mode tun"), 0);
+  absl::StatusOr<LinkInfo> link = GetLink("rvn-tun");
+  ASSERT_TRUE(link.ok()) << link.status();
+  EXPECT_FALSE(link->ethernet);
 }
 
 TEST_F(LinkTest, SetMtuAndSetLinkUp) {
