@@ -14,7 +14,7 @@
 const volatile __u16 wireguard_port = 4500;
 const volatile __u16 vxlan_port = 4472;
 const volatile __u32 vxlan_vni = 200;
-const volatile __u32 tunnel_mark = 0x5256;
+const volatile __u32 tunnel_mark = RAVEN_DEFAULT_TUNNEL_MARK;
 
 struct {
   __uint(type, BPF_MAP_TYPE_LPM_TRIE);

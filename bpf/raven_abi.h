@@ -19,6 +19,15 @@
 #define RAVEN_MAP_DROPS "raven_drops_v2"
 #define RAVEN_MAP_RELAY_MEMBERS "raven_relay_members_v1"
 
+/* The default mark of tunnel packets (VXLAN to the gateway, WireGuard's
+ * fwmark): never classified again. Clear of the bits others test on the same
+ * packets: kube-proxy's masquerade (0x4000) and drop (0x8000) bits, Calico's
+ * 0xffff0000 and Cilium's 0x0f00; with 0x4000 set, kube-proxy masqueraded our
+ * tunnel packets to a random source port. */
+#define RAVEN_DEFAULT_TUNNEL_MARK 0x52
+/* The bits a tunnel mark must leave clear: kube-proxy's masquerade and drop bits. */
+#define RAVEN_KUBE_PROXY_MARK_BITS 0xc000
+
 #define RAVEN_MAX_ROUTES 16384
 #define RAVEN_MAX_PEERS 4096
 #define RAVEN_MAX_MEMBERS 16384

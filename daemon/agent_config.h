@@ -8,6 +8,7 @@
 
 #include "absl/time/time.h"
 #include "common/metrics/http_server.h"
+#include "daemon/bpf/dataplane_programs.h"
 #include "daemon/model/desired_dataplane.h"
 #include "daemon/wireguard/wireguard_device.h"
 
@@ -40,7 +41,7 @@ struct AgentConfig {
   std::string vxlan_device = "raven-vx0";
   uint16_t vxlan_port = 4472;
   uint32_t vxlan_vni = 200;
-  uint32_t tunnel_mark = 0x5256;
+  uint32_t tunnel_mark = bpf::kDefaultTunnelMark;
 
   DataplaneOptions dataplane;
   absl::Duration resync_interval = absl::Seconds(30);

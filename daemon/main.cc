@@ -12,6 +12,7 @@
 #include "common/flag_names.h"
 #include "common/logging.h"
 #include "daemon/agent_runtime.h"
+#include "daemon/bpf/dataplane_programs.h"
 #include "daemon/bpf/libbpf_logging.h"
 #include "daemon/cleanup.h"
 #include "daemon/wireguard/key_file.h"
@@ -53,7 +54,9 @@ ABSL_FLAG(std::string, wireguard_go, "/usr/bin/wireguard-go", "wireguard-go bina
 ABSL_FLAG(std::string, vxlan_device, "raven-vx0", "VXLAN interface name");
 ABSL_FLAG(int, vxlan_port, 4472, "VXLAN UDP port");
 ABSL_FLAG(int, vxlan_vni, 200, "VXLAN network identifier");
-ABSL_FLAG(int, tunnel_mark, 0x5256, "fwmark of tunnel packets, never classified again");
+ABSL_FLAG(int, tunnel_mark, raven::bpf::kDefaultTunnelMark,
+          "fwmark of tunnel packets, never classified again; must leave kube-proxy's bits "
+          "0xc000 clear");
 ABSL_FLAG(bool, forward_node_ip, false, "Also route remote pools' node IPs");
 ABSL_FLAG(int, nat_keepalive, 5, "Persistent keepalive (s) when this gateway is behind NAT");
 ABSL_FLAG(int, resync_seconds, 30, "Full resync period");
@@ -121,6 +124,12 @@ int main(int argc, char** argv) {
   const int vx_port = absl::GetFlag(FLAGS_vxlan_port);
   if (!ValidPort(wg_port) || !ValidPort(vx_port) || wg_port == vx_port) {
     std::fprintf(stderr, "raven-agent: ports must be distinct and in 1..65535\n");
+    return 2;
+  }
+  if (!raven::bpf::UsableTunnelMark(config.tunnel_mark)) {
+    std::fprintf(stderr,
+                 "raven-agent: --tunnel-mark must be nonzero and leave 0xc000 clear (kube-proxy "
+                 "masquerades or drops packets with those bits)\n");
     return 2;
   }
   config.wireguard_port = static_cast<uint16_t>(wg_port);

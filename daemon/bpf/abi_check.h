@@ -22,5 +22,7 @@ static_assert(offsetof(raven_route, tunnel_dst) == 12);
 static_assert(sizeof(raven_traffic) == 16);
 static_assert(sizeof(raven_node_key) == 20);
 static_assert(offsetof(raven_node_key, addr) == 4);
+static_assert((RAVEN_DEFAULT_TUNNEL_MARK & RAVEN_KUBE_PROXY_MARK_BITS) == 0,
+              "kube-proxy would masquerade the tunnel packets");
 
 #endif  // RAVEN_DAEMON_BPF_ABI_CHECK_H_

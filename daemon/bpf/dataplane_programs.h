@@ -9,17 +9,25 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "daemon/bpf/abi_check.h"
 
 struct raven_tc;  // the generated skeleton
 
 namespace raven::bpf {
+
+inline constexpr uint32_t kDefaultTunnelMark = RAVEN_DEFAULT_TUNNEL_MARK;
+
+// Whether a --tunnel-mark leaves the bits others test clear (raven_abi.h).
+inline bool UsableTunnelMark(uint32_t mark) {
+  return mark != 0 && (mark & RAVEN_KUBE_PROXY_MARK_BITS) == 0;
+}
 
 struct ProgramOptions {
   std::string pin_dir;  // empty: nothing pinned (tests)
   uint16_t wireguard_port = 4500;
   uint16_t vxlan_port = 4472;
   uint32_t vxlan_vni = 200;
-  uint32_t tunnel_mark = 0x5256;
+  uint32_t tunnel_mark = kDefaultTunnelMark;
 };
 
 class DataplanePrograms {

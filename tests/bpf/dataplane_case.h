@@ -31,7 +31,7 @@ enum class Program { kPodIngress, kHostEgress, kRelayIngress };
 inline constexpr uint32_t kWireGuardIfindex = 11;
 inline constexpr uint32_t kVxlanIfindex = 12;
 inline constexpr uint16_t kTunnelMtu = 1420;
-inline constexpr uint32_t kTunnelMark = 0x5256;  // ProgramOptions' default
+inline constexpr uint32_t kTunnelMark = kDefaultTunnelMark;  // ProgramOptions' default
 
 RouteValue WireGuardRoute(uint32_t peer_id);
 RouteValue VxlanRoute(uint32_t peer_id, absl::string_view gateway);

@@ -23,10 +23,10 @@ class InterfaceAttacherTest : public test_support::NetnsTest {
   void SetUp() override {
     NetnsTest::SetUp();
     if (IsSkipped() || HasFatalFailure()) return;
-    for (const char* pair : {"rvn-up type veth peer name rvn-up-peer",
-                             "rvn-vx type veth peer name rvn-vx-peer",
-                             "flannel.1 type veth peer name rvn-fl-peer",
-                             "veth1234 type veth peer name rvn-pod-eth0"}) {
+    for (const char* pair :
+         {"rvn-up type veth peer name rvn-up-peer", "rvn-vx type veth peer name rvn-vx-peer",
+          "flannel.1 type veth peer name rvn-fl-peer",
+          "veth1234 type veth peer name rvn-pod-eth0"}) {
       ASSERT_EQ(Run(std::string("ip link add ") + pair), 0);
     }
     ASSERT_EQ(Run("ip tuntap add dev tunl0 mode tun"), 0);

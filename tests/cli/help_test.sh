@@ -1,7 +1,8 @@
 #!/bin/bash
 # --help of each binary, as a new user types it: exit status 0, the one-line
 # usage, and every flag defined in its main.cc (the set --helpfull shows for
-# that file) under its dashed name with a default and a meaning.
+# that file) under its dashed name with a default and a meaning; a tunnel mark
+# kube-proxy would act on is refused.
 #
 #   RAVEN_AGENT=build/daemon/raven-agent RAVEN_CONTROLLER=build/controller/raven-controller \
 #   RAVEN_APISERVER=build/lab/apiserver/raven-apiserver tests/cli/help_test.sh
@@ -46,6 +47,12 @@ check "${RAVEN_AGENT:?}" node-name node-ip metrics-address health-address metric
   metrics-tls-key
 grep -q -- '--metrics-address (default ":10273")' <<<"$("$RAVEN_AGENT" --help)" ||
   die "raven-agent: the --metrics-address default is not the node IP's :10273"
+# A tunnel mark with kube-proxy's masquerade bit (the old default 0x5256 had it)
+# is refused before anything is touched.
+rc=0
+err=$("$RAVEN_AGENT" --node-name=n --node-ip=192.0.2.1 --tunnel-mark=0x5256 2>&1 >/dev/null) || rc=$?
+[[ $rc == 2 && $err == *"--tunnel-mark must be nonzero and leave 0xc000 clear"* ]] ||
+  die "raven-agent --tunnel-mark=0x5256: exit $rc, '$err'"
 check "${RAVEN_CONTROLLER:?}" kubeconfig metrics-address health-address metrics-tls-cert
 check "${RAVEN_APISERVER:?}" bind port tls-cert token-file
 log "ok"
