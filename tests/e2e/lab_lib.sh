@@ -50,11 +50,12 @@ lab_test_finish() {
   exit "$rc"
 }
 
-# lab_test_up: the lab, with AGENT_PID, DAEMON_PID, POD_IP4/6 and the plan loaded.
+# lab_test_up [UP_OPTION...]: the lab (`lab.sh up` with the options), with
+# AGENT_PID, DAEMON_PID, POD_IP4/6 and the plan loaded.
 lab_test_up() {
   trap lab_test_finish EXIT
-  log "== scripts/lab.sh up"
-  "$LAB" up --no-install --no-build >"$OUT/up.txt" 2>&1 || { cat "$OUT/up.txt"; die "lab up failed"; }
+  log "== scripts/lab.sh up $*"
+  "$LAB" up --no-install --no-build "$@" >"$OUT/up.txt" 2>&1 || { cat "$OUT/up.txt"; die "lab up failed"; }
   grep '^lab is up after' "$OUT/up.txt"
   lab_plan
   NODE_ORDER=("${LAB_NODES[@]}")
