@@ -16,35 +16,37 @@
 
 FLANNEL_PORT=8472
 
-# flannel_mac NODE 4|6: the MAC of the node's flannel.1 (4) or flannel-v6.1 (6):
-# 0e:66:6c:<third octet of its IPv4 pod CIDR, hex>:00:04|06.
+# flannel_mac VAR NODE 4|6: VAR = the MAC of the node's flannel.1 (4) or
+# flannel-v6.1 (6): 0e:66:6c:<third octet of its IPv4 pod CIDR, hex>:00:04|06.
 flannel_mac() {
-  local octets
-  IFS=. read -ra octets <<<"${CNI_V4[$1]}"
-  printf '0e:66:6c:%02x:00:%02x' "${octets[2]}" "$2"
+  local octet=${CNI_V4[$2]##*.}
+  printf -v "$1" '0e:66:6c:%02x:00:%02x' "$octet" "$3"
 }
 
 # flannel_devices NODE: flannel.1 and flannel-v6.1 of the node.
 flannel_devices() {
-  local node=$1
-  ipn "$node" link add flannel.1 address "$(flannel_mac "$node" 4)" type vxlan id 1 \
+  local node=$1 mac4 mac6
+  flannel_mac mac4 "$node" 4
+  flannel_mac mac6 "$node" 6
+  ipn "$node" link add flannel.1 address "$mac4" type vxlan id 1 \
     local "${NODE_IP[$node]}" dev "${NODE_DEV[$node]}" dstport "$FLANNEL_PORT" nolearning
   ipn "$node" addr add "${CNI_V4[$node]}.0/32" dev flannel.1
   ipn "$node" link set flannel.1 up
-  ipn "$node" link add flannel-v6.1 address "$(flannel_mac "$node" 6)" type vxlan id 1 \
+  ipn "$node" link add flannel-v6.1 address "$mac6" type vxlan id 1 \
     local "${NODE_IP6[$node]}" dev "${NODE_DEV[$node]}" dstport "$FLANNEL_PORT" nolearning
   ipn "$node" addr add "${CNI_V6[$node]}::/128" dev flannel-v6.1 nodad
   ipn "$node" link set flannel-v6.1 up
 }
 
 # flannel_routes NODE: NODE's routes, neighbours and fdb entries for every other
-# node's pod CIDRs (one `ip -batch` and one `bridge -batch`, each line logged).
+# node's pod CIDRs (one `ip -batch` and one `bridge -batch`, their lines logged).
 flannel_routes() {
-  local node=$1 other mac4 mac6 line
+  local node=$1 other mac4 mac6
   local -a ips=() fdb=()
   for other in "${NODE_ORDER[@]}"; do
     [[ $other != "$node" ]] || continue
-    mac4=$(flannel_mac "$other" 4) mac6=$(flannel_mac "$other" 6)
+    flannel_mac mac4 "$other" 4
+    flannel_mac mac6 "$other" 6
     ips+=("route add ${CNI_V4[$other]}.0/24 via ${CNI_V4[$other]}.0 dev flannel.1 onlink"
       "neigh add ${CNI_V4[$other]}.0 lladdr $mac4 dev flannel.1 nud permanent"
       "route add ${CNI_V6[$other]}::/64 via ${CNI_V6[$other]}:: dev flannel-v6.1 onlink"
@@ -52,9 +54,9 @@ flannel_routes() {
     fdb+=("fdb append $mac4 dev flannel.1 dst ${NODE_IP[$other]}"
       "fdb append $mac6 dev flannel-v6.1 dst ${NODE_IP6[$other]}")
   done
-  for line in "${ips[@]}"; do log "[$node] ip $line"; done
+  log "[$node] ip -batch -, then bridge -batch -:"
+  printf '    %s\n' "${ips[@]}" "${fdb[@]}" >&3
   printf '%s\n' "${ips[@]}" | ip -n "$(ns "$node")" -batch -
-  for line in "${fdb[@]}"; do log "[$node] bridge $line"; done
   printf '%s\n' "${fdb[@]}" | nq "$node" bridge -batch -
 }
 
