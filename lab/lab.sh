@@ -4,7 +4,7 @@
 # raven-controller electing each pool's gateway, and one raven-agent per node,
 # joined over a simulated internet. Root only.
 #
-#   scripts/lab.sh up [--no-install] [--no-build] [--recreate] [-v]
+#   scripts/lab.sh up [--cni bridge|flannel|calico] [--forward-node-ip] [--no-install] [--no-build] [--recreate] [-v]
 #   scripts/lab.sh status
 #   scripts/lab.sh kubectl ARGS...      (e.g. get gw; label node a2 ...)
 #   scripts/lab.sh down
@@ -12,25 +12,30 @@
 # up: installs the Debian packages (scripts/install-deps.sh; not with
 # --no-install), builds (meson setup with scripts/clang.ini, ninja -C build; not with --no-build,
 # which takes $RAVEN_AGENT, $RAVEN_APISERVER, $RAVEN_CONTROLLER or build/'s as
-# they are), creates the namespaces below, starts raven-apiserver (HTTPS, token)
+# they are), creates the namespaces below with the pods of the CNI mode (--cni,
+# default $RAVEN_LAB_CNI or bridge; see "Pod CIDRs" below), checks that the pods
+# of a pool reach each other and no other pool's, starts raven-apiserver (HTTPS, token)
 # in namespace rvlab-api at 198.18.0.2:6443, applies the CRD, creates the six
 # Nodes (labelled raven.openyurt.io/gateway=<pool's Gateway>) and the three
 # Gateways (two candidate endpoints each, Replicas 1), starts raven-controller
-# there and the agents in their own sessions (they publish their keys on their
-# Nodes and renew heartbeat Leases; the controller elects; the agents program
-# the dataplane from the Gateways' status), waits (at most 60 s) until every
-# cross-pool pod pair answers ping,
-# prints the reachability matrix and where to look, and exits, leaving the lab
-# running. It refuses when a lab is up (--recreate removes it first). Setup
+# there and the agents in their own sessions (with the mode's --pod-interfaces,
+# and --forward-node-ip with that option or RAVEN_LAB_FORWARD_NODE_IP=1; they
+# publish their keys on their Nodes and renew heartbeat Leases; the controller
+# elects; the agents program the dataplane from the Gateways' status), waits
+# (at most 60 s) until every cross-pool pod pair answers ping, prints the
+# reachability matrix and where to look, and exits, leaving the lab running.
+# The options are kept in /run/raven-lab/options for status, down and relink. It refuses when a lab is up (--recreate removes it first). Setup
 # failures remove what was made; if the pools do not converge the lab stays up
 # for inspection and up exits 1.
-# status: the Gateways (kubectl get gw), agent liveness, role, /healthz and
-# WireGuard handshakes, and the matrix again (exit 0 when every agent runs and
-# every pair answers, 1 otherwise, 3 when no lab is up).
+# status: the CNI mode, the Gateways (kubectl get gw), agent liveness, role,
+# /healthz and WireGuard handshakes, bird's BGP sessions (calico), and the
+# matrix again (exit 0 when every agent (and bird) runs and every pair
+# answers, 1 otherwise, 3 when no lab is up).
 # kubectl: kubectl with the lab's kubeconfig, run in namespace rvlab-api.
-# down: stops the agents, controller and API server, runs the agents' --cleanup, ends leftover wireguard-go
-# daemons of lab devices, deletes every rvlab-* namespace, unmounts the bpffs,
-# removes /run/raven-lab and /var/lib/raven-lab. Idempotent. Agent logs stay
+# down: stops the agents, controller and API server, runs the agents' --cleanup,
+# stops the birds (calico), ends leftover wireguard-go daemons of lab devices,
+# deletes every rvlab-* namespace, unmounts the bpffs, removes /run/raven-lab
+# and /var/lib/raven-lab (CNI state included). Idempotent. Agent logs stay
 # in /var/log/raven-lab until the next up.
 #
 #                         rvlab-inet: bridge inet0 198.18.0.1/24 ("the internet")
@@ -49,11 +54,19 @@
 #                                   pool "edge-a" (gw-edge-a) pool "edge-b" (gw-edge-b)
 #
 # Pod CIDRs: node <x><n> of pool p (cloud 1, edge-a 2, edge-b 3) has
-# 100.64.<p><n>.0/24 and fd64:<p><n>::/64 on its bridge cni0 (.1), pods
-# <node>p0 (.2) and <node>p1 (.3): c1 100.64.11.0/24, c2 100.64.12.0/24,
-# a1 100.64.21.0/24, a2 100.64.22.0/24, b1 100.64.31.0/24, b2 100.64.32.0/24.
-# Within a pool, the CNI stand-in routes the other node's pod CIDRs via its
-# LAN address; nothing routes another pool's pods: that is Raven's job.
+# 100.64.<p><n>.0/24 and fd64:<p><n>::/64, pods <node>p0 (.2, ::2) and
+# <node>p1 (.3, ::3): c1 100.64.11.0/24, c2 100.64.12.0/24, a1 100.64.21.0/24,
+# a2 100.64.22.0/24, b1 100.64.31.0/24, b2 100.64.32.0/24. The CNI mode (lab/cni.sh):
+#   bridge   a stand-in: bridge cni0 (.1, ::1), pod veths rvp<pod>; within a
+#            pool, routes to the other node's pod CIDRs via its LAN address.
+#   flannel  Debian's CNI plugins bridge (cni0) + host-local, pod veths veth*;
+#            flannel's VXLAN devices flannel.1 and flannel-v6.1 route to EVERY
+#            other node's pod CIDRs (lab/cni_flannel.sh): within a pool that
+#            works, to another pool it is black-holed (its node IPs are behind NAT).
+#   calico   the plugins ptp + host-local, pod veths veth*; each node's pod
+#            CIDRs are blackhole routes that bird announces over iBGP to the
+#            other node of its pool (lab/cni_calico.sh).
+# Nothing routes another pool's pods: that is Raven's job.
 # Edge gateways are reachable only through their router's port forward:
 # their Gateway endpoints say underNAT: true, publicIP: the router's address,
 # publicPort 4500 (first candidate) or 4501 (second). The first candidate of
@@ -67,12 +80,15 @@
 # bpffs at /run/raven-lab/bpf/<node> (not under /sys, which ip netns exec
 # remounts), PIDs in /run/raven-lab/<node|apiserver|controller>.pid, keys in
 # /var/lib/raven-lab/<node>, certificates and kubeconfig in
-# /var/lib/raven-lab/cluster, logs in /var/log/raven-lab (lab.log: every
-# command run by up and down).
+# /var/lib/raven-lab/cluster, CNI configuration and host-local leases in
+# /var/lib/raven-lab/cni/<node>, bird's configuration, control socket and pid
+# file in /run/raven-lab/bird/<node>.{conf,ctl,pid}, logs in /var/log/raven-lab
+# (lab.log: every command run by up and down; bird-<node>.log).
 # RAVEN_LAB_LOG_LEVEL=debug makes the agents chattier (default info).
 #
 # Sourcing this file (tests/e2e/lab_lib.sh and bench/failover.sh do) defines the functions without
-# running a command.
+# running a command; after lab_plan (which loads the running lab's options),
+# relink NODE restores a node whose link went down and up, in its CNI mode.
 # Nothing is routed from the root namespace; no lab packet leaves the lab's
 # namespaces.
 set -eo pipefail
@@ -95,6 +111,9 @@ AGENT_LOG_LEVEL=${RAVEN_LAB_LOG_LEVEL:-info}
 AGENT_DETACH=1
 CONVERGE_SECONDS=60
 LOCK_FILE=/run/lock/raven-lab.lock
+OPTIONS_FILE=$RUN_DIR/options
+CNI_STATE_DIR=$STATE_ROOT/cni
+BIRD_RUN_DIR=$RUN_DIR/bird
 exec 3>/dev/null # the command log; up and down point it at $LAB_LOG
 # shellcheck source-path=SCRIPTDIR source=topology.sh
 source "$REPO_DIR/lab/topology.sh"
@@ -107,10 +126,21 @@ usage() { { echo "usage:"; sed -n '7,10s/^# //p' "$0"; } >&2; exit 2; }
 
 # ---------------------------------------------------------------- the plan
 LAB_NODES=(c1 c2 a1 a2 b1 b2)
+declare -A POOL_NR=([c]=1 [a]=2 [b]=3)
 
-# lab_plan: the Gateways, their candidate endpoints and members; no side effects.
+# lab_plan: the Gateways, their candidate endpoints and members, the nodes' IPv6
+# addresses, uplinks and pod CIDR prefixes (CNI_V4, CNI_V6), the options of the
+# running lab (lab_options); no side effects.
 lab_plan() {
+  local node p
   GW_ORDER=() GW_ENDPOINTS=()
+  for node in "${LAB_NODES[@]}"; do
+    p=${POOL_NR[${node:0:1}]}
+    NODE_IP6[$node]=fd7f:$p::1${node:1}
+    NODE_DEV[$node]=lan0
+    CNI_V4[$node]=100.64.$p${node:1} CNI_V6[$node]=fd64:$p${node:1}
+  done
+  NODE_DEV[c1]=ul0 NODE_DEV[c2]=ul0
   define_gateway gw-cloud c1 198.18.0.11 false
   define_endpoint gw-cloud c1 198.18.0.11
   define_endpoint gw-cloud c2 198.18.0.12
@@ -126,6 +156,27 @@ lab_plan() {
   define_endpoint gw-edge-b b2 198.18.0.30 4501
   define_member b1 gw-edge-b 100.127.3.11
   define_member b2 gw-edge-b 100.127.3.12
+  lab_options
+}
+
+# lab_options: the options up was given (OPTIONS_FILE), or the defaults: the CNI
+# mode (cni_mode: CNI_MODE, POD_GLOB), FORWARD_NODE_IP and the agents' NODE_AGENT_ARGS.
+lab_options() {
+  local key value cni=bridge node
+  FORWARD_NODE_IP=0
+  if [[ -f $OPTIONS_FILE ]]; then
+    while IFS='=' read -r key value; do
+      case $key in
+        cni) cni=$value ;;
+        forward_node_ip) FORWARD_NODE_IP=$value ;;
+      esac
+    done <"$OPTIONS_FILE"
+  fi
+  cni_mode "$cni"
+  for node in "${LAB_NODES[@]}"; do
+    NODE_AGENT_ARGS[$node]=
+    (( ! FORWARD_NODE_IP )) || NODE_AGENT_ARGS[$node]=--forward-node-ip
+  done
 }
 
 # nat_router NAME WAN_IP LAN_NET(x.y.z) TO_4500 TO_4501: a router on the internet segment
@@ -160,64 +211,47 @@ table ip rvlab_nat {
 EOF
 }
 
-# same_pool_routes A A_LAN4 A_LAN6 B B_LAN4 B_LAN6: the CNI stand-in between two nodes.
-same_pool_routes() {
-  ipn "$1" route add "${CNI_V4[$4]}.0/24" via "$5"
-  ipn "$1" -6 route add "${CNI_V6[$4]}::/64" via "$6"
-  ipn "$4" route add "${CNI_V4[$1]}.0/24" via "$2"
-  ipn "$4" -6 route add "${CNI_V6[$1]}::/64" via "$3"
-}
-
 create_topology() {
-  local node
+  local node p
   add_router inet
   add_switch inet inet0 198.18.0.1/24
   # the API server's host: on the internet segment (edge nodes reach it through their NAT)
   add_router api
   plug api ul0 "$API_IP/24" inet inet0 api
   # pool "cloud": nodes straight on the internet segment
-  add_node c1
-  add_node c2
-  plug c1 ul0 198.18.0.11/24 inet inet0 c1 fd7f:1::11/64
-  plug c2 ul0 198.18.0.12/24 inet inet0 c2 fd7f:1::12/64
-  add_cni c1 100.64.11 fd64:11
-  add_cni c2 100.64.12 fd64:12
-  same_pool_routes c1 198.18.0.11 fd7f:1::11 c2 198.18.0.12 fd7f:1::12
+  for node in c1 c2; do
+    add_node "$node"
+    plug "$node" ul0 "${NODE_IP[$node]}/24" inet inet0 "$node" "${NODE_IP6[$node]}/64"
+  done
   # pools "edge-a" and "edge-b": a LAN behind a NAT router each
   nat_router nat-a 198.18.0.20 100.127.2 100.127.2.11 100.127.2.12
   nat_router nat-b 198.18.0.30 100.127.3 100.127.3.11 100.127.3.12
-  local pool lan
-  for pool in a:2 b:3; do
-    lan=100.127.${pool#*:}
-    for node in "${pool%:*}1:11" "${pool%:*}2:12"; do
-      add_node "${node%:*}"
-      plug "${node%:*}" lan0 "$lan.${node#*:}/24" "nat-${pool%:*}" lan0 "${node%:*}" "fd7f:${pool#*:}::${node#*:}/64"
-      ipn "${node%:*}" route add default via "$lan.1"
-    done
-    add_cni "${pool%:*}1" "100.64.${pool#*:}1" "fd64:${pool#*:}1"
-    add_cni "${pool%:*}2" "100.64.${pool#*:}2" "fd64:${pool#*:}2"
-    same_pool_routes "${pool%:*}1" "$lan.11" "fd7f:${pool#*:}::11" "${pool%:*}2" "$lan.12" "fd7f:${pool#*:}::12"
+  for node in a1 a2 b1 b2; do
+    p=${POOL_NR[${node:0:1}]}
+    add_node "$node"
+    plug "$node" lan0 "${NODE_IP[$node]}/24" "nat-${node:0:1}" lan0 "$node" "${NODE_IP6[$node]}/64"
+    ipn "$node" route add default via "100.127.$p.1"
   done
+  # the pods' networking (lab/cni.sh, in CNI_MODE)
+  for node in "${LAB_NODES[@]}"; do add_cni "$node" "${CNI_V4[$node]}" "${CNI_V6[$node]}"; done
+  cni_connect
   for node in "${LAB_NODES[@]}"; do
     add_pod "$node"
     add_pod "$node"
   done
+  cni_wait
 }
 
 # relink NODE: brings NODE's link back up after `ip link set ... down` took it,
 # with what a link going down removes (its IPv6 address, the routes through
-# it), as create_topology made them.
+# it), as create_topology made them (cni_relink: the CNI mode's part).
 relink() {
-  local node=$1 pool=${1:0:1} n=${1:1} other p dev
-  other=$pool$(( 3 - n ))
-  case $pool in c) p=1 dev=ul0 ;; a) p=2 dev=lan0 ;; b) p=3 dev=lan0 ;; *) die "relink: no node $node" ;; esac
-  local lan4=198.18.0.1 lan6=fd7f:1::1
-  [[ $pool == c ]] || lan4=100.127.$p.1 lan6=fd7f:$p::1
+  local node=$1 dev=${NODE_DEV[$1]}
+  [[ -n $dev ]] || die "relink: no node $node"
   ipn "$node" link set "$dev" up
-  ipn "$node" -6 addr replace "$lan6$n/64" dev "$dev" nodad
-  [[ $pool == c ]] || ipn "$node" route replace default via "100.127.$p.1"
-  ipn "$node" route replace "100.64.$p${other:1}.0/24" via "$lan4${other:1}"
-  ipn "$node" -6 route replace "fd64:$p${other:1}::/64" via "$lan6${other:1}"
+  ipn "$node" -6 addr replace "${NODE_IP6[$node]}/64" dev "$dev" nodad
+  [[ $node == c* ]] || ipn "$node" route replace default via "100.127.${POOL_NR[${node:0:1}]}.1"
+  cni_relink "$node"
 }
 
 # ---------------------------------------------------------------- state of the machine
@@ -281,6 +315,7 @@ lab_down() {
   find_agents
   mapfile -t NAMESPACES < <(lab_namespaces)
   log "down: agents ${AGENT_PID[*]:-none}; namespaces ${NAMESPACES[*]:-none}"
+  cni_stop
   teardown
   kill_wireguard_go "$WG_PREFIX*"
   for ns in $(lab_namespaces); do ip netns del "$ns" 2>/dev/null || log "ip netns del $ns failed"; done
@@ -312,6 +347,12 @@ converge() {
 }
 
 where_to_look() {
+  local cni
+  case $CNI_MODE in
+    bridge) cni="  the pods' networking (bridge) ip -n rvlab-a2 route; ip -n rvlab-a2 link show master cni0      (same-pool routes via the LAN)" ;;
+    flannel) cni="  flannel's VXLAN of a node    ip -n rvlab-a2 route; bridge -n rvlab-a2 fdb show dev flannel.1      (flannel-v6.1; CNI configuration: $CNI_STATE_DIR/a2/10-rvlab.conf)" ;;
+    calico) cni="  bird's BGP of a node         birdc -s $BIRD_RUN_DIR/a2.ctl show protocols; ip -n rvlab-a2 route show proto bird      (CNI configuration: $CNI_STATE_DIR/a2/10-rvlab.conf)" ;;
+  esac
   cat <<EOF
 Where to look
   a shell in a pod or node     ip netns exec rvlab-a1p0 bash      (pods: rvlab-<node>p0/p1, nodes: rvlab-c1 c2 a1 a2 b1 b2)
@@ -319,7 +360,8 @@ Where to look
   the route tries of a node    bpftool map dump pinned $BPF_ROOT/a1/raven_routes4_v1      (and raven_routes6_v1)
   per-peer counters, drops     bpftool map dump pinned $BPF_ROOT/a1/raven_peer_stats_v1      (raven_drops_v2)
   WireGuard of a gateway       ip netns exec rvlab-a1 wg show rvlab-wg-a1      (gateways: c1 a1 b1)
-  TC programs of a node        ip netns exec rvlab-a1 tc filter show dev rvpa1p0 ingress
+  TC programs of a node        ip netns exec rvlab-a1 tc filter show dev ${POD_HOSTIF[a1p0]:-rvpa1p0} ingress      (pod a1p0's host interface)
+$cni
   a NAT router's rules         ip netns exec rvlab-nat-a nft list ruleset
   logs                         $LOG_DIR/<node>.log, apiserver.log, controller.log      (commands run by the lab: $LAB_LOG)
   the Gateways (kubectl)       scripts/lab.sh kubectl get gw      (-o yaml: status.activeEndpoints, conditions)
@@ -351,16 +393,23 @@ up_failed() {
 }
 
 lab_up() {
-  local install=1 build=1 recreate=0 arg t0 t_build t_topo t_cluster t_agents t_conv node
-  for arg in "$@"; do
-    case $arg in
+  local install=1 build=1 recreate=0 t0 t_build t_topo t_cluster t_agents t_conv node
+  local cni=${RAVEN_LAB_CNI:-bridge} forward=${RAVEN_LAB_FORWARD_NODE_IP:-0}
+  while (( $# )); do
+    case $1 in
       --no-install) install=0 ;;
       --no-build) build=0 ;;
       --recreate) recreate=1 ;;
+      --cni) (( $# >= 2 )) || usage; cni=$2; shift ;;
+      --cni=*) cni=${1#--cni=} ;;
+      --forward-node-ip) forward=1 ;;
       -v|--verbose) VERBOSE=1 ;;
       *) usage ;;
     esac
+    shift
   done
+  [[ $cni == @(bridge|flannel|calico) ]] || die "no CNI mode '$cni' (bridge, flannel or calico)"
+  [[ $forward == [01] ]] || die "RAVEN_LAB_FORWARD_NODE_IP=$forward: want 0 or 1"
   t0=$(now_us)
   if lab_is_up && (( ! recreate )); then
     printf 'lab.sh: a lab is already up (namespaces: %s); run scripts/lab.sh down first, or up --recreate\n' \
@@ -376,7 +425,10 @@ lab_up() {
   binaries "$build"
   t_build=$(ms_since "$t0")
   local tool
-  for tool in ip nft wg wireguard-go bpftool python3 setsid nohup mountpoint curl "$KUBECTL" openssl; do
+  local -a tools=(ip nft wg wireguard-go bpftool python3 setsid nohup mountpoint curl "$KUBECTL" openssl)
+  [[ $cni == bridge ]] || tools+=("$CNI_BIN/bridge" "$CNI_BIN/ptp" "$CNI_BIN/host-local")
+  [[ $cni != calico ]] || tools+=("$BIRD" "$BIRDC")
+  for tool in "${tools[@]}"; do
     command -v "$tool" >/dev/null || die "$tool is not installed (scripts/install-deps.sh installs it)"
   done
   if lab_is_up; then
@@ -391,17 +443,18 @@ lab_up() {
   set -E
   trap 'FAILED_CMD=$BASH_COMMAND' ERR
   trap 'up_failed $?' EXIT
-  say "== creating the lab (namespaces rvlab-*; commands logged in $LAB_LOG)"
+  say "== creating the lab (CNI $cni; namespaces rvlab-*; commands logged in $LAB_LOG)"
   pp mkdir -p "$BPF_ROOT" "$STATE_ROOT"
   pp mount -t bpf bpf "$BPF_ROOT"
   echo "$RAVEN_AGENT" >"$RUN_DIR/agent"
+  printf 'cni=%s\nforward_node_ip=%s\n' "$cni" "$forward" >"$OPTIONS_FILE"
   lab_plan
   create_topology
   pod_list >"$RUN_DIR/pods"
-  # The CNI stand-in works and the pools are isolated until the agents run.
+  # The CNI connects the pods of a pool, and the pools are isolated until the agents run.
   local before
   before=$(matrix --pairs same --timeout 2 --format lines) ||
-    die "the CNI stand-in does not connect the pods of a pool: $(grep ' fail$' <<<"$before" | tr '\n' ' ')"
+    die "the CNI ($CNI_MODE) does not connect the pods of a pool: $(grep ' fail$' <<<"$before" | tr '\n' ' ')"
   before=$(matrix --pairs cross --timeout 1 --attempts 1 --format lines) || true
   ! grep -q ' ok$' <<<"$before" ||
     die "pools reachable without Raven: $(grep ' ok$' <<<"$before" | tr '\n' ' ')"
@@ -410,7 +463,7 @@ lab_up() {
   say "== starting the API server and controller in rvlab-api ($API_IP)"
   start_cluster
   t_cluster=$(ms_since "$t0")
-  say "== starting agents ($RAVEN_AGENT)"
+  say "== starting agents ($RAVEN_AGENT --pod-interfaces='$POD_GLOB'${NODE_AGENT_ARGS[c1]:+ ${NODE_AGENT_ARGS[c1]}})"
   for node in "${NODE_ORDER[@]}"; do start_agent "$node"; done
   for node in "${NODE_ORDER[@]}"; do wait_log "$node" 0 '\] dataplane updated' 20; done
   t_agents=$(ms_since "$t0")
@@ -430,7 +483,7 @@ lab_up() {
   local timing
   timing="install+build $(secs "$t_build") s, topology $(secs $((t_topo - t_build))) s, API server and controller $(secs $((t_cluster - t_topo))) s, agents until their dataplane is applied $(secs $((t_agents - t_cluster))) s, convergence $(secs $((t_conv - t_agents))) s"
   if (( converged && rc == 0 )); then
-    say "lab is up after $(secs "$t_conv") s ($timing)"
+    say "lab is up after $(secs "$t_conv") s (CNI $CNI_MODE; $timing)"
     return 0
   fi
   diagnostics
@@ -446,6 +499,14 @@ lab_status() {
   find_agents
   local node rc=0 role hs gw
   local -A active=()
+  echo "CNI: $CNI_MODE (pod interfaces $POD_GLOB)$( (( ! FORWARD_NODE_IP )) || echo '; agents with --forward-node-ip')"
+  if [[ $CNI_MODE == calico ]]; then
+    for node in "${LAB_NODES[@]}"; do
+      hs=$(bird_status "$node") || rc=1
+      printf '  %-3s %s\n' "$node" "$hs"
+    done
+  fi
+  echo
   echo "Gateways"
   kc get gateways 2>&1 | sed 's/^/  /' || rc=1
   for gw in "${GW_ORDER[@]}"; do active[$gw]=$(active_endpoint "$gw" 2>/dev/null) || true; done

@@ -5,9 +5,10 @@
 #
 # Every simulated machine is a network namespace: nodes (a1, b1, ...), pods
 # (a1p0, ...), and whatever else the caller adds (routers, an "internet"). A
-# node gets a "CNI" stand-in: a bridge cni0 holding the first address of its
-# pod CIDRs; a pod is a namespace whose eth0 (MTU 1500) is a veth whose host
-# side, rvp<pod>, is a port of cni0. Each node runs its own raven-agent (ip
+# node's pods come from cni.sh (add_cni, add_pod): by default a "CNI"
+# stand-in, a bridge cni0 holding the first address of its pod CIDRs; a pod
+# is a namespace whose eth0 (MTU 1500) is a veth whose host side, rvp<pod>,
+# is a port of cni0. Each node runs its own raven-agent (ip
 # netns exec ...) with its own WireGuard device name (wireguard-go's UAPI
 # sockets are shared by all namespaces) and its own directory on a bpffs
 # mounted outside /sys (ip netns exec remounts /sys, hiding /sys/fs/bpf).
@@ -31,6 +32,8 @@
 #                          they outlive the calling script
 #   PID_DIR                if set, start_agent writes $PID_DIR/<node>.pid
 #   RAVEN_AGENT            the agent binary (default build/daemon/raven-agent)
+#   POD_GLOB               the agents' --pod-interfaces (default 'rvp*'; cni_mode sets it)
+#   NODE_AGENT_ARGS[node]  more agent arguments (word-split)
 #
 # Log lines go to fd 3 (opened on stdout if the caller has not opened it), so
 # $(...) captures command output only (as netns.sh). Nothing here routes from
@@ -41,6 +44,7 @@ NS_SUFFIX=${NS_SUFFIX-} WG_SUFFIX=${WG_SUFFIX-}
 AGENT_LOG_LEVEL=${AGENT_LOG_LEVEL:-debug}
 AGENT_DETACH=${AGENT_DETACH:-0}
 PID_DIR=${PID_DIR-}
+POD_GLOB=${POD_GLOB:-'rvp*'}
 set -o pipefail
 { true >&3; } 2>/dev/null || exec 3>&1
 
@@ -56,7 +60,7 @@ UTIL=("$PYTHON" "$LAB_DIR/labutil.py")
 declare -a NAMESPACES=()
 declare -A AGENT_PID=() NODE_IP=() NODE_PRIV=() NODE_SUBNETS=() NODE_GW=() NODE_KEY=()
 declare -A NODE_AGENT_ARGS=() GW_ACTIVE=() GW_PUBLIC=() GW_NAT=() GW_ENDPOINTS=() NODE_PUBLIC=()
-declare -A NODE_PUBPORT=() DAEMON_PID=()
+declare -A NODE_PUBPORT=() DAEMON_PID=() NODE_IP6=() NODE_DEV=()
 CLUSTER=${CLUSTER:-0}
 declare -A POD_IP4=() POD_IP6=() POD_NODE=() CNI_V4=() CNI_V6=() CNI_PODS=()
 declare -a GW_ORDER=() NODE_ORDER=()
@@ -129,31 +133,9 @@ plug() {
   ipn "$node" link set "$ifn" up
 }
 
-# add_cni NODE V4_PREFIX V6_PREFIX: bridge cni0 with V4_PREFIX.1/24 and V6_PREFIX::1/64,
-# e.g. add_cni a1 100.64.1 fd64:1 (pod CIDRs 100.64.1.0/24, fd64:1::/64).
-add_cni() {
-  local node=$1 v4=$2 v6=$3
-  add_switch "$node" cni0 "$v4.1/24" "$v6::1/64"
-  NODE_SUBNETS[$node]="$v4.0/24,$v6::/64"
-  CNI_V4[$node]=$v4 CNI_V6[$node]=$v6 CNI_PODS[$node]=0
-}
-
-# add_pod NODE: the next pod of NODE, named <node>p<i>, address .<i+2> / ::<i+2>.
-add_pod() {
-  local node=$1 i=${CNI_PODS[$1]}
-  local pod=${node}p$i host=rvp${node}p$i
-  local v4=${CNI_V4[$node]}.$((i + 2)) v6=${CNI_V6[$node]}::$((i + 2))
-  add_ns "$pod"
-  ipn "$pod" link add eth0 mtu 1500 type veth peer name "$host" netns "$(ns "$node")"
-  ipn "$pod" addr add "$v4/24" dev eth0
-  ipn "$pod" addr add "$v6/64" dev eth0 nodad
-  ipn "$pod" link set eth0 up
-  ipn "$pod" route add default via "${CNI_V4[$node]}.1"
-  ipn "$pod" -6 route add default via "${CNI_V6[$node]}::1"
-  ipn "$node" link set "$host" master cni0 up
-  CNI_PODS[$node]=$((i + 1))
-  POD_IP4[$pod]=$v4 POD_IP6[$pod]=$v6 POD_NODE[$pod]=$node
-}
+# The nodes' pod networking: add_cni, add_pod and the CNI modes of the lab.
+# shellcheck source-path=SCRIPTDIR source=cni.sh
+source "$LAB_DIR/cni.sh"
 
 # ---------------------------------------------------------------- gateways
 # define_gateway NAME ACTIVE_NODE PUBLIC_IP [UNDER_NAT (true|false)]
@@ -319,7 +301,7 @@ agent_cmd() {
   fi
   # shellcheck disable=SC2206 # extra args are word-split on purpose
   AGENT_ARGS=("$RAVEN_AGENT" --node-name="$node" --node-ip="${NODE_IP[$node]}"
-    "${source[@]}" --pod-interfaces='rvp*' --bpffs-dir="$BPF_ROOT/$node"
+    "${source[@]}" --pod-interfaces="$POD_GLOB" --bpffs-dir="$BPF_ROOT/$node"
     --state-dir="$STATE_ROOT/$node" --wireguard-device="$(wg_dev "$node")"
     --metrics-address="${NODE_IP[$node]}:10273" ${NODE_AGENT_ARGS[$node]})
 }

@@ -12,6 +12,8 @@ packages=(
   # runtime and tests
   wireguard-go wireguard-tools iproute2 iputils-ping nftables tcpdump
   socat procps coreutils python3 python3-yaml openssl curl
+  # the lab's CNI modes (scripts/lab.sh up --cni flannel|calico): the CNI plugins, bird
+  containernetworking-plugins bird2
 )
 # kubectl for the lab and the kubectl tests: Debian's kubernetes-client only
 # where none is installed (it conflicts with an upstream /usr/bin/kubectl).

@@ -8,11 +8,19 @@
 # raven-lab behind (namespaces, processes, mounts, pins, sockets, state), and a
 # second `down` is a no-op.
 #
+# In the CNI mode RAVEN_LAB_CNI (bridge, the default; flannel; calico: lab.sh
+# reads it), with RAVEN_LAB_FORWARD_NODE_IP=1 the agents get --forward-node-ip.
+# Per mode, the nodes' routes to the pod CIDRs of their pool peer are the
+# mode's (bridge: via the LAN; flannel: flannel.1 to every node, other pools'
+# included; calico: bird's, from running birds with established sessions);
+# `down` also leaves no bird and no CNI state.
+#
 # Builds with ninja -C build when RAVEN_AGENT is unset or is build/'s agent;
 # otherwise runs RAVEN_AGENT as it is (--no-build). Skipped (77) when not root
 # or when a lab is already up (it is not ours to remove).
 #
 # Run: RAVEN_AGENT=build/daemon/raven-agent tests/e2e/lab.sh   (as root)
+#      RAVEN_LAB_CNI=calico RAVEN_AGENT=... tests/e2e/lab.sh
 set -eo pipefail
 PATH=$PATH:/usr/sbin:/sbin
 REPO_DIR=$(cd "$(dirname "$0")/../.." && pwd)
@@ -33,6 +41,17 @@ if ip netns list | grep -q '^rvlab-' || [[ -d /run/raven-lab ]]; then
   exit 77
 fi
 
+cni=${RAVEN_LAB_CNI:-bridge}
+case $cni in
+  bridge) ;;
+  flannel|calico)
+    for tool in /usr/lib/cni/bridge /usr/lib/cni/ptp /usr/lib/cni/host-local; do
+      [[ -x $tool ]] || { echo "SKIP: $tool not installed (containernetworking-plugins)"; exit 77; }
+    done
+    if [[ $cni == calico ]] && ! command -v bird >/dev/null; then echo "SKIP: bird not installed (bird2)"; exit 77; fi
+    ;;
+  *) echo "RAVEN_LAB_CNI=$cni: want bridge, flannel or calico" >&2; exit 2 ;;
+esac
 up_args=(--no-install)
 if [[ -n $RAVEN_AGENT && $(readlink -f "$RAVEN_AGENT") != "$(readlink -f "$REPO_DIR/build/daemon/raven-agent")" ]]; then
   up_args+=(--no-build)
@@ -78,18 +97,61 @@ leftovers() {
     [[ $args == *rvlab-* || $args == */raven-lab* ]] && echo "process ${p#/proc/}: $args"
   done
   grep -E 'rvlab-|raven-lab' /proc/self/mountinfo | sed 's/^/mount /'
-  for p in /run/raven-lab /var/lib/raven-lab /var/run/wireguard/rvlab-*; do
+  for p in /run/raven-lab /var/lib/raven-lab /var/run/wireguard/rvlab-* /var/lib/cni/networks/rvlab; do
     [[ ! -e $p ]] || echo "path $p"
   done
+  # the birds of the lab's pid files (calico mode; also those --recreate replaced), and
+  # no CNI plugin still running
+  for p in "${birds[@]}"; do
+    [[ ! -e /proc/$p || $(awk '{print $3}' "/proc/$p/stat" 2>/dev/null) == Z ]] ||
+      echo "bird $p: $(tr '\0' ' ' <"/proc/$p/cmdline")"
+  done
+  for p in /proc/[0-9]*; do
+    args=$(tr '\0' ' ' 2>/dev/null <"$p/cmdline") || continue
+    [[ $args != /usr/lib/cni/* ]] || echo "CNI plugin ${p#/proc/}: $args"
+  done
   true
+}
+
+# note_birds: remembers the pids of the lab's birds (their pid files).
+birds=()
+note_birds() {
+  local f
+  for f in /run/raven-lab/bird/*.pid; do [[ ! -f $f ]] || birds+=("$(<"$f")"); done
+}
+
+# pool_route NODE V4_CIDR V6_CIDR LAN4 LAN6: NODE's routes to a pool peer's pod CIDRs
+# (the peer's LAN addresses LAN4, LAN6) are the CNI mode's.
+pool_route() {
+  local r4 r6 ok
+  r4=$(ip -n "rvlab-$1" route show "$2") r6=$(ip -n "rvlab-$1" -6 route show "$3")
+  case $cni in
+    bridge) [[ $r4 == "$2 via $4 "* && $r6 == "$3 via $5 "* ]] ;;
+    flannel) [[ $r4 == "$2 via ${2%/*} dev flannel.1 onlink"* && $r6 == "$3 via ${3%/*} dev flannel-v6.1 "*onlink* ]] ;;
+    calico) [[ $r4 == "$2 via $4 dev "*"proto bird"* && $r6 == "$3 via $5 dev "*"proto bird"* ]] ;;
+  esac && ok=1
+  [[ -n $ok ]] || die "$1: the routes to $2 and $3 are not the $cni mode's: '$r4' '$r6'"
 }
 
 log "== scripts/lab.sh up ${up_args[*]}"
 started=1
 t0=$(now_us)
 "$LAB" up "${up_args[@]}" | tee "$OUT/up.txt" || die "scripts/lab.sh up exited $?"
-log "RESULT lab.up_ms=$(ms_since "$t0")"
+log "RESULT lab.up_ms=$(ms_since "$t0") lab.cni=$cni"
 check_matrix "$OUT/up.txt"
+grep -q "^lab is up after .* (CNI $cni;" "$OUT/up.txt" || die "up did not say CNI $cni"
+
+log "== the CNI mode's routes within a pool ($cni)"
+pool_route a2 100.64.21.0/24 fd64:21::/64 100.127.2.11 fd7f:2::11
+pool_route c1 100.64.12.0/24 fd64:12::/64 198.18.0.12 fd7f:1::12
+pool_route b1 100.64.32.0/24 fd64:32::/64 100.127.3.12 fd7f:3::12
+if [[ $cni == flannel ]]; then
+  # flannel knows no pools: a route to every node, black-holed behind the other NAT
+  [[ $(ip -n rvlab-a2 route get 100.64.31.2) == *" dev flannel.1 "* ]] || die "a2: 100.64.31.2 is not routed via flannel.1"
+  bridge -n rvlab-a2 fdb show dev flannel.1 | grep -q ' dst 100.127.3.11 ' || die "a2: no fdb entry of flannel.1 for b1"
+fi
+[[ $cni == bridge ]] || [[ $(ip -n rvlab-a2 -o link show type veth | grep -c ': veth') == 2 ]] ||
+  die "a2: want two host veths veth* of its pods"
 grep -q '^lab is up after ' "$OUT/up.txt" || die "no 'lab is up' line"
 grep -q 'scripts/lab.sh down' "$OUT/up.txt" || die "no 'where to look' section"
 
@@ -136,6 +198,11 @@ check_matrix "$OUT/status.txt"
 (( $(grep -c 'healthz: ok' "$OUT/status.txt") == 6 )) || die "status: want 6 running, healthy agents"
 (( $(grep -c 'WireGuard: 2/2 peers with a handshake' "$OUT/status.txt") == 3 )) ||
   die "status: want 3 gateways with a handshake with both other pools"
+grep -q "^CNI: $cni " "$OUT/status.txt" || die "status: no 'CNI: $cni' line"
+if [[ $cni == calico ]]; then
+  (( $(grep -c 'BGP sessions established 2/2' "$OUT/status.txt") == 6 )) ||
+    die "status: want 6 birds with both BGP sessions established"
+fi
 
 log "== up while up refuses"
 rc=0
@@ -144,19 +211,22 @@ cat "$OUT/again.txt"
 (( rc != 0 )) || die "a second up exited 0"
 grep -q 'already up' "$OUT/again.txt" || die "a second up did not say the lab is already up"
 
+note_birds
+[[ $cni != calico ]] || (( ${#birds[@]} == 6 )) || die "want 6 bird pid files, got ${#birds[@]}"
 log "== up --recreate"
 "$LAB" up --no-install --no-build --recreate >"$OUT/recreate.txt" 2>&1 || { cat "$OUT/recreate.txt"; die "up --recreate exited $?"; }
 tail -n 1 "$OUT/recreate.txt"
 check_matrix "$OUT/recreate.txt"
 
 log "== down"
+note_birds
 t0=$(now_us)
 "$LAB" down || die "scripts/lab.sh down exited $?"
 log "RESULT lab.down_ms=$(ms_since "$t0")"
 started=0
 left=$(leftovers)
 [[ -z $left ]] || die "left after down:"$'\n'"$left"
-log "nothing named rvlab- or raven-lab is left"
+log "nothing named rvlab- or raven-lab is left (no bird, no CNI state)"
 out=$("$LAB" down) || die "a second down exited $?"
 [[ $out == "no lab was up" ]] || die "a second down said: $out"
 rc=0
