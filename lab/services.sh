@@ -10,8 +10,8 @@
 #               to the node's address, as kube-proxy does)
 #   db-edge-b   headless                                 -> b1p1 (kube_proxy.py resolve)
 #
-# Uses RUN_DIR (service set, ready files), PID_DIR (the servers' PIDs) and the
-# topology's POD_IP4/POD_IP6 and NODE_IP.
+# Uses RUN_DIR (service set, ready files), PID_DIR (the servers' PIDs), LOG_DIR
+# and the lab's POD_IP4/POD_IP6, NODE_IP and NODE_IP6.
 SERVICE_PORT=80 NODE_PORT=30080 ENDPOINT_PORT=8080
 SERVICE_ENDPOINTS=(b2p0 a1p1 b1p1)
 CLUSTER_CIDRS=100.64.0.0/16,fd64::/16
@@ -32,13 +32,8 @@ headless db-edge-b ${POD_IP4[b1p1]} ${POD_IP6[b1p1]}
 EOF2
 }
 
-# node_addresses NODE: the node IP and the IPv6 addresses of the link holding it.
-node_addresses() {
-  local node=$1 dev
-  dev=$(nq "$node" ip -o -4 addr show | awk -v ip="${NODE_IP[$node]}" '{ split($4, a, "/"); if (a[1] == ip) print $2 }')
-  printf '%s' "${NODE_IP[$node]}"
-  nq "$node" ip -o -6 addr show dev "$dev" scope global | awk '{ split($4, a, "/"); printf ",%s", a[1] }'
-}
+# node_addresses NODE: the node's addresses, where NodePorts answer.
+node_addresses() { printf '%s,%s' "${NODE_IP[$1]}" "${NODE_IP6[$1]}"; }
 
 server_ready() { [[ -s $RUN_DIR/services/$1.ready ]]; }
 
@@ -58,6 +53,20 @@ start_services() {
     log "[$node] kube_proxy.py rules --node-ips $(node_addresses "$node") | nft -f -"
     "${KUBE_PROXY[@]}" rules --node-ips "$(node_addresses "$node")" --cluster-cidrs "$CLUSTER_CIDRS" \
       --spec "$RUN_DIR/services.txt" | nq "$node" nft -f -
+  done
+}
+
+# stop_services: ends the servers of PID_DIR/serve-*.pid (the nodes' rules go
+# with their namespaces).
+stop_services() {
+  local f pid
+  for f in "$PID_DIR"/serve-*.pid; do
+    [[ -f $f ]] || continue
+    pid=$(<"$f")
+    rm -f "$f"
+    [[ $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) == *tcp_probe.py\ serve* ]] || continue
+    log "stopping the server $pid ($(basename "$f" .pid))"
+    kill "$pid" 2>/dev/null || true
   done
 }
 

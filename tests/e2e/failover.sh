@@ -176,7 +176,7 @@ left=()
 nq "$c_alive" ip link show raven-vx0 >/dev/null 2>&1 && left+=("device raven-vx0")
 nq "$c_alive" ip link show "$(wg_dev "$c_alive")" >/dev/null 2>&1 && left+=("device $(wg_dev "$c_alive")")
 [[ ! -e /var/run/wireguard/$(wg_dev "$c_alive").sock ]] || left+=("UAPI socket of $(wg_dev "$c_alive")")
-for dev in ul0 "rvp${c_alive}p0" "rvp${c_alive}p1"; do
+for dev in ul0 "$(pod_host_if "${c_alive}p0")" "$(pod_host_if "${c_alive}p1")"; do
   [[ -z $(nq "$c_alive" tc filter show dev "$dev" ingress) ]] || left+=("ingress filter on $dev")
   [[ -z $(nq "$c_alive" tc filter show dev "$dev" egress) ]] || left+=("egress filter on $dev")
   ! nq "$c_alive" tc qdisc show dev "$dev" | grep -q clsact || left+=("clsact qdisc on $dev")
