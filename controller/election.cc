@@ -29,7 +29,7 @@ std::vector<kube::GatewayNode> Members(const std::string& gateway,
     }
     std::vector<IpPrefix> subnets = node.pod_cidrs;
     std::sort(subnets.begin(), subnets.end());
-    out.push_back({name, node.internal_ip, std::move(subnets)});
+    out.push_back({name, node.internal_ip, std::move(subnets), node.other_internal_ips});
   }
   return out;
 }

@@ -29,9 +29,12 @@ struct NodeView {
   std::map<std::string, std::string> labels;
   std::map<std::string, std::string> annotations;
   std::optional<IpAddress> internal_ip;  // first InternalIP
-  std::vector<IpPrefix> pod_cidrs;       // spec.podCIDRs (both families), else spec.podCIDR
-  bool ready = false;                    // NodeReady condition is True
-  bool lease_fresh = false;              // its agent renewed its heartbeat Lease in time
+  // A dual-stack node's first InternalIP of each other family (status
+  // secondaryPrivateIPs); empty on a single-stack node.
+  std::vector<IpAddress> other_internal_ips;
+  std::vector<IpPrefix> pod_cidrs;  // spec.podCIDRs (both families), else spec.podCIDR
+  bool ready = false;               // NodeReady condition is True
+  bool lease_fresh = false;         // its agent renewed its heartbeat Lease in time
 
   bool healthy() const { return ready && lease_fresh; }
   bool operator==(const NodeView&) const = default;
@@ -50,9 +53,10 @@ struct ElectionResult {
 };
 
 // Members: nodes labelled for this Gateway that have an InternalIP, sorted by
-// name, with their addresses and pod CIDRs (sorted). Per type (tunnel, proxy) with Replicas > 0:
-// the current active endpoints that are still healthy candidates stay, in their order (the first is
-// the primary; a returning node never takes the role back); free slots are filled from
+// name, with their addresses (privateIP: the first InternalIP; secondaryPrivateIPs:
+// the first of each other family) and pod CIDRs (sorted). Per type (tunnel, proxy) with Replicas >
+// 0: the current active endpoints that are still healthy candidates stay, in their order (the first
+// is the primary; a returning node never takes the role back); free slots are filled from
 // spec.endpoints in list order. A published endpoint is its spec entry with port = spec port, else
 // (tunnel) the agent's wireguard-port annotation, else the type's default, and (tunnel)
 // config.publicKey from the agent's public-key annotation (none when it is

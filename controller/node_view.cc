@@ -8,6 +8,9 @@ NodeView ToNodeView(const kube::Node& node) {
   v.labels = node.meta.labels;
   v.annotations = node.meta.annotations;
   v.internal_ip = node.InternalIP();
+  for (const IpAddress& ip : node.InternalIPsPerFamily()) {
+    if (v.internal_ip && ip.family != v.internal_ip->family) v.other_internal_ips.push_back(ip);
+  }
   v.pod_cidrs = node.PodCidrs();
   v.ready = node.IsReady();
   return v;

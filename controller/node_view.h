@@ -8,8 +8,9 @@
 
 namespace raven::controller {
 
-// Labels, annotations, first InternalIP, spec.podCIDRs (else spec.podCIDR),
-// Ready. lease_fresh is left false.
+// Labels, annotations, first InternalIP (and the first InternalIP of each
+// other family), spec.podCIDRs (else spec.podCIDR), Ready. lease_fresh is
+// left false.
 NodeView ToNodeView(const kube::Node& node);
 
 }  // namespace raven::controller

@@ -87,23 +87,27 @@ def gateways(argv):
 
 def cluster(argv):
     """Spec lines on stdin, for a lab driven by the API server and the controller:
-         node NAME GATEWAY INTERNAL_IP CIDR[,CIDR...]   a Ready Node labelled for GATEWAY
+         node NAME GATEWAY INTERNAL_IP[,INTERNAL_IP...] CIDR[,CIDR...]
+                                   a Ready Node labelled for GATEWAY
          endpoint GATEWAY NODE PUBLIC_IP PUBLIC_PORT UNDER_NAT   a candidate, in priority order
-    Every Gateway named by an endpoint line gets tunnel Replicas 1; statuses are
-    the controller's to write."""
+    INTERNAL_IP may list a dual-stack node's addresses (100.127.2.12,fd7f:2::12):
+    each is an InternalIP of status.addresses, in that order, so the controller
+    publishes the first as privateIP and the first of the other family in
+    secondaryPrivateIPs. Every Gateway named by an endpoint line gets tunnel
+    Replicas 1; statuses are the controller's to write."""
     items, gateways = [], {}
     for line in sys.stdin:
         f = line.split()
         if not f:
             continue
         if f[0] == "node":
-            name, gw, ip, cidrs = f[1], f[2], f[3], f[4].split(",")
+            name, gw, ips, cidrs = f[1], f[2], _ips(f[3], line), f[4].split(",")
+            addresses = [{"type": "InternalIP", "address": ip} for ip in ips]
             items.append({
                 "apiVersion": "v1", "kind": "Node",
                 "metadata": {"name": name, "labels": {"raven.openyurt.io/gateway": gw}},
                 "spec": {"podCIDR": cidrs[0], "podCIDRs": cidrs},
-                "status": {"addresses": [{"type": "InternalIP", "address": ip},
-                                         {"type": "Hostname", "address": name}],
+                "status": {"addresses": addresses + [{"type": "Hostname", "address": name}],
                            "conditions": [{"type": "Ready", "status": "True",
                                            "reason": "KubeletReady"}]},
             })
@@ -126,6 +130,17 @@ def cluster(argv):
     json.dump({"apiVersion": "v1", "kind": "List", "items": items + list(gateways.values())},
               sys.stdout, indent=1)
     sys.stdout.write("\n")
+
+
+def _ips(text, line):
+    """A comma-separated list of IP addresses, in order; exits on a bad one."""
+    ips = text.split(",")
+    for ip in ips:
+        try:
+            ipaddress.ip_address(ip)
+        except ValueError:
+            sys.exit("bad address %r in spec line: %s" % (ip, line))
+    return ips
 
 
 def jsonpath(argv):

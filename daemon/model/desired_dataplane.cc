@@ -14,12 +14,14 @@ using kube::Gateway;
 using kube::GatewayEndpoint;
 using kube::GatewayNode;
 
-// The Gateway's pod CIDRs, and its nodes' addresses when they are forwarded.
+// The Gateway's pod CIDRs, and its nodes' addresses when they are forwarded:
+// privateIP and, on a dual-stack node, its secondaryPrivateIPs, as host prefixes.
 std::set<IpPrefix> PrefixesOf(const Gateway& gw, bool node_ips) {
   std::set<IpPrefix> out;
   for (const GatewayNode& node : gw.status.nodes) {
     out.insert(node.subnets.begin(), node.subnets.end());
-    if (node_ips && node.private_ip) out.insert(IpPrefix::Host(*node.private_ip));
+    if (!node_ips) continue;
+    for (const IpAddress& ip : kube::NodeAddresses(node)) out.insert(IpPrefix::Host(ip));
   }
   return out;
 }

@@ -4,6 +4,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "common/kube/resources/k8s_time.h"
 #include "common/kube/resources/object_meta.h"
@@ -49,10 +50,10 @@ std::string NodeJson(const NodeSpec& n) {
   doc.AddMember("spec", spec, a);
   rapidjson::Value status(rapidjson::kObjectType);
   rapidjson::Value addresses(rapidjson::kArrayType);
-  if (!n.internal_ip.empty()) {
+  for (absl::string_view ip : absl::StrSplit(n.internal_ip, ',', absl::SkipEmpty())) {
     rapidjson::Value addr(rapidjson::kObjectType);
     addr.AddMember("type", "InternalIP", a);
-    addr.AddMember("address", Str(n.internal_ip, a), a);
+    addr.AddMember("address", Str(std::string(ip), a), a);
     addresses.PushBack(addr, a);
   }
   status.AddMember("addresses", addresses, a);

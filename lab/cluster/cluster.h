@@ -32,8 +32,8 @@ inline constexpr char kGatewaysPath[] = "/apis/raven.openyurt.io/v1beta1/gateway
 
 struct NodeSpec {
   std::string name;
-  std::string gateway;  // label value; "" = no label
-  std::string internal_ip;
+  std::string gateway;      // label value; "" = no label
+  std::string internal_ip;  // InternalIP addresses, comma-separated, in order; "" = none
   std::vector<std::string> pod_cidrs;
   bool ready = true;
   std::string public_key;  // annotation; "" = none

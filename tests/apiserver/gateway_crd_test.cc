@@ -82,7 +82,9 @@ TEST_F(GatewaySchemaTest, AcceptsWhatUpstreamAcceptsIncludingEmptyAndZeroValues)
   Reply status = PatchStatus("gw-0", R"({
       "activeEndpoints":[{"nodeName":"n1","type":"tunnel","publicIP":"","port":4500}],
       "nodes":[{"nodeName":"n1","privateIP":"","subnets":[]},
-               {"nodeName":"n2","privateIP":"fd00::2","subnets":["10.1.0.0/24","fd00:1::/64"]}],
+               {"nodeName":"n2","privateIP":"fd00::2","subnets":["10.1.0.0/24","fd00:1::/64"]},
+               {"nodeName":"n3","privateIP":"10.0.0.3","secondaryPrivateIPs":["fd00::3"],
+                "subnets":[]}],
       "conditions":[{"type":"Ready","status":"True","reason":"Elected","message":"",
                      "lastTransitionTime":"2024-05-01T10:00:00Z","observedGeneration":1}]})");
   EXPECT_EQ(status.code, 200) << status.body;
@@ -141,6 +143,17 @@ TEST_F(GatewaySchemaTest, StatusIpsSubnetsAndConditionsAreValidated) {
           R"(<nil>: Invalid value: "": "status.nodes[0].privateIP" must validate at least one schema (anyOf))",
           R"(status.nodes[0].privateIP: Invalid value: "10.0.0.256": status.nodes[0].privateIP in body must be of type ipv4: "10.0.0.256")",
           R"(status.nodes[0].subnets[0]: Invalid value: "10.1.0.0/33": status.nodes[0].subnets[0] in body must be of type cidr: "10.1.0.0/33")"}));
+  // secondaryPrivateIPs: addresses only, "" is not one.
+  causes = Causes(PatchStatus("gw-a", R"({"nodes":[{"nodeName":"n1","privateIP":"10.0.0.1",
+      "secondaryPrivateIPs":[""],"subnets":[]},{"nodeName":"n2","privateIP":"10.0.0.2",
+      "secondaryPrivateIPs":["fd00::g"],"subnets":[]}]})"));
+  EXPECT_EQ(
+      causes,
+      (std::vector<std::string>{
+          R"(<nil>: Invalid value: "": "status.nodes[0].secondaryPrivateIPs[0]" must validate at least one schema (anyOf))",
+          R"(status.nodes[0].secondaryPrivateIPs[0]: Invalid value: "": status.nodes[0].secondaryPrivateIPs[0] in body must be of type ipv4: "")",
+          R"(<nil>: Invalid value: "": "status.nodes[1].secondaryPrivateIPs[0]" must validate at least one schema (anyOf))",
+          R"(status.nodes[1].secondaryPrivateIPs[0]: Invalid value: "fd00::g": status.nodes[1].secondaryPrivateIPs[0] in body must be of type ipv4: "fd00::g")"}));
   causes = Causes(PatchStatus("gw-a", R"({"conditions":[{"type":"Ready","status":"True",
       "reason":"","message":"","lastTransitionTime":"yesterday","observedGeneration":-1}]})"));
   EXPECT_EQ(

@@ -110,6 +110,32 @@ TEST_F(ControllerTest, PublishesMembersAndActiveEndpointWithAgentAnnotations) {
   EXPECT_EQ(wire_->status_writes().size(), writes);
 }
 
+// A dual-stack Node's InternalIPs of both families reach status.nodes:
+// privateIP the first, secondaryPrivateIPs the other family's.
+TEST_F(ControllerTest, PublishesBothFamiliesOfADualStackNode) {
+  NodeSpec dual = MemberNode(1, 1);
+  dual.internal_ip = "100.64.1.1,100.64.1.11,fd7f:1::1";
+  ASSERT_THAT(cluster_->AddNode(dual), IsOk());
+  ASSERT_THAT(cluster_->StartHeartbeat(dual.name), IsOk());
+  ASSERT_THAT(cluster_->AddNode(MemberNode(1, 2)), IsOk());
+  ASSERT_THAT(cluster_->AddGateway(TestGateway(1, 1)), IsOk());
+  StartController();
+
+  WaitActive("gw-1", {"g1-n1"});
+  auto gw = cluster_->GetGateway("gw-1");
+  ASSERT_THAT(gw, IsOk());
+  ASSERT_EQ(gw->status.nodes.size(), 2u);
+  EXPECT_EQ(gw->status.nodes[0].private_ip, IpAddress::Parse("100.64.1.1").value());
+  EXPECT_THAT(gw->status.nodes[0].secondary_private_ips,
+              ElementsAre(IpAddress::Parse("fd7f:1::1").value()));
+  EXPECT_TRUE(gw->status.nodes[1].secondary_private_ips.empty());
+  // As stored: the field once, the single-stack node's entry has none.
+  auto json = env_->server().GetJson(absl::StrCat(lab::kGatewaysPath, "/gw-1"));
+  ASSERT_THAT(json, IsOk());
+  EXPECT_THAT(*json, HasSubstr(R"("secondaryPrivateIPs":["fd7f:1::1"])"));
+  EXPECT_EQ(json->find("secondaryPrivateIPs"), json->rfind("secondaryPrivateIPs")) << *json;
+}
+
 TEST_F(ControllerTest, FailsOverWithinThreeSecondsAndNeverTakesTheRoleBack) {
   AddPool(1, 3, 2);
   AddPool(2, 2, 2);

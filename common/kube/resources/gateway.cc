@@ -1,6 +1,7 @@
 #include "common/kube/resources/gateway.h"
 
 #include <algorithm>
+#include <set>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -113,11 +114,39 @@ absl::Status DecodeSpec(const FieldReader& in, GatewaySpec& spec) {
   });
 }
 
+const char* FamilyName(IpFamily family) { return family == IpFamily::kV4 ? "IPv4" : "IPv6"; }
+
+// secondaryPrivateIPs: addresses (not ""), each of a family that neither
+// privateIP, which must be set, nor an earlier entry has.
+absl::Status ReadSecondaryIps(const FieldReader& in, GatewayNode& node) {
+  const char* name = kSecondaryPrivateIPsField;
+  std::vector<std::string> texts;
+  RETURN_IF_ERROR(in.StringList(name, texts));
+  if (texts.empty()) return absl::OkStatus();
+  if (!node.private_ip) return in.Invalid(name, "set without privateIP");
+  std::set<IpFamily> families = {node.private_ip->family};
+  for (size_t i = 0; i < texts.size(); ++i) {
+    const std::string item = absl::StrCat(in.PathOf(name), "[", i, "]: ");
+    absl::StatusOr<IpAddress> ip = IpAddress::Parse(texts[i]);
+    if (!ip.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(item, "invalid IP ", Quoted(texts[i])));
+    }
+    if (!families.insert(ip->family).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(item, Quoted(texts[i]), " is a second ", FamilyName(ip->family),
+                       " address (one per family other than privateIP's)"));
+    }
+    node.secondary_private_ips.push_back(*ip);
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<GatewayNode> DecodeNode(const FieldReader& in) {
   GatewayNode node;
   RETURN_IF_ERROR(in.String("nodeName", node.node_name));
   if (node.node_name.empty()) return in.Invalid("nodeName", "missing");
   RETURN_IF_ERROR(ReadIp(in, "privateIP", node.private_ip));
+  RETURN_IF_ERROR(ReadSecondaryIps(in, node));
   std::vector<std::string> subnets;
   RETURN_IF_ERROR(in.StringList("subnets", subnets));
   for (size_t i = 0; i < subnets.size(); ++i) {
@@ -224,6 +253,13 @@ rapidjson::Value EncodeStatus(const GatewayStatus& status, JsonAlloc& a) {
     // privateIP is required by the CRD: upstream writes "" for a node without one.
     n.AddMember("privateIP",
                 rapidjson::Value(node.private_ip ? node.private_ip->ToString().c_str() : "", a), a);
+    // Raven's addition, omitted when empty: upstream's objects stay as they were.
+    if (!node.secondary_private_ips.empty()) {
+      rapidjson::Value ips(rapidjson::kArrayType);
+      for (const auto& ip : node.secondary_private_ips)
+        ips.PushBack(rapidjson::Value(ip.ToString().c_str(), a), a);
+      n.AddMember(rapidjson::StringRef(kSecondaryPrivateIPsField), ips, a);
+    }
     rapidjson::Value subnets(rapidjson::kArrayType);
     for (const auto& s : node.subnets)
       subnets.PushBack(rapidjson::Value(s.ToString().c_str(), a), a);
@@ -269,6 +305,13 @@ const GatewayNode* FindGatewayNode(const Gateway& gateway, const std::string& no
     if (node.node_name == node_name) return &node;
   }
   return nullptr;
+}
+
+std::vector<IpAddress> NodeAddresses(const GatewayNode& node) {
+  std::vector<IpAddress> out;
+  if (node.private_ip) out.push_back(*node.private_ip);
+  out.insert(out.end(), node.secondary_private_ips.begin(), node.secondary_private_ips.end());
+  return out;
 }
 
 absl::StatusOr<Gateway> DecodeGateway(const rapidjson::Value& object) {

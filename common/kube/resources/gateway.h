@@ -51,10 +51,18 @@ struct GatewayEndpoint {
   bool operator==(const GatewayEndpoint&) const = default;
 };
 
+// Raven's addition to a status.nodes entry (absent upstream): the node's
+// InternalIPs of the families other than privateIP's, the first of each, so
+// that a dual-stack node's other address is known too. One address per family
+// and never privateIP's family, so at most one while there are two families.
+inline constexpr char kSecondaryPrivateIPsField[] = "secondaryPrivateIPs";
+
 struct GatewayNode {
   std::string node_name;
-  std::optional<IpAddress> private_ip;
+  std::optional<IpAddress> private_ip;  // privateIP: the node's first InternalIP
   std::vector<IpPrefix> subnets;
+  // secondaryPrivateIPs (omitted when empty): see kSecondaryPrivateIPsField.
+  std::vector<IpAddress> secondary_private_ips;
 
   bool operator==(const GatewayNode&) const = default;
 };
@@ -107,6 +115,8 @@ struct Gateway {
 const GatewayEndpoint* ActiveTunnelEndpoint(const Gateway& gateway);
 // The status.nodes entry of `node_name`, or nullptr.
 const GatewayNode* FindGatewayNode(const Gateway& gateway, const std::string& node_name);
+// All of a node's addresses: privateIP (when set), then secondaryPrivateIPs.
+std::vector<IpAddress> NodeAddresses(const GatewayNode& node);
 
 // Unknown fields are ignored (forward compatibility); a known field of the
 // wrong type or with an invalid value is an error naming its path, except in

@@ -1,5 +1,7 @@
 #include "common/kube/resources/node.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "common/ip_prefix.h"
 #include "common/kube/resources/json_doc.h"
@@ -77,6 +79,17 @@ std::optional<IpAddress> Node::IpOf(absl::string_view type) const {
     return a.ip;
   }
   return std::nullopt;
+}
+
+std::vector<IpAddress> Node::InternalIPsPerFamily() const {
+  std::vector<IpAddress> out;
+  for (const NodeAddress& a : addresses) {
+    if (a.type != "InternalIP" || !a.ip) continue;
+    bool seen = std::any_of(out.begin(), out.end(),
+                            [&](const IpAddress& ip) { return ip.family == a.ip->family; });
+    if (!seen) out.push_back(*a.ip);
+  }
+  return out;
 }
 
 std::vector<IpPrefix> Node::PodCidrs() const {

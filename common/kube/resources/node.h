@@ -41,6 +41,9 @@ struct Node {
   // The first address of that type.
   std::optional<IpAddress> InternalIP() const { return IpOf("InternalIP"); }
   std::optional<IpAddress> ExternalIP() const { return IpOf("ExternalIP"); }
+  // The first InternalIP of each family, in the order of status.addresses:
+  // the first is InternalIP(), the others a dual-stack node's further ones.
+  std::vector<IpAddress> InternalIPsPerFamily() const;
   // spec.podCIDRs, else spec.podCIDR.
   std::vector<IpPrefix> PodCidrs() const;
   bool operator==(const Node&) const = default;

@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include "absl/strings/str_cat.h"
 #include "controller/gateway_validation.h"
+#include "controller/node_view.h"
 
 namespace raven::controller {
 namespace {
@@ -84,6 +86,41 @@ TEST(ElectionTest, MembersSortedWithAllPodCidrs) {
   EXPECT_EQ(r.status.nodes[0].private_ip, Ip("100.127.1.1"));
   EXPECT_EQ(r.status.nodes[0].subnets,
             (std::vector<IpPrefix>{P("100.64.1.0/24"), P("fd64:a1::/64")}));
+}
+
+// A dual-stack Node: privateIP is its first InternalIP, secondaryPrivateIPs
+// the first of the other family; a single-stack Node has none.
+TEST(ElectionTest, DualStackMemberPublishesBothFamilies) {
+  auto decode = [](const char* addresses) {
+    auto node = kube::DecodeNodeJson(
+        absl::StrCat(R"({"apiVersion":"v1","kind":"Node","metadata":{"name":"a1","labels":{")",
+                     kGatewayLabel, R"(":"gw-a"}},"status":{"addresses":)", addresses, "}}"));
+    EXPECT_TRUE(node.ok()) << node.status();
+    return ToNodeView(*node);
+  };
+  NodeView v4_first = decode(
+      R"([{"type":"Hostname","address":"a1"},{"type":"InternalIP","address":"100.127.1.1"},
+          {"type":"ExternalIP","address":"2001:db8::1"},{"type":"InternalIP","address":"100.127.1.9"},
+          {"type":"InternalIP","address":"fd7f:1::1"},{"type":"InternalIP","address":"fd7f:1::9"}])");
+  EXPECT_EQ(v4_first.internal_ip, Ip("100.127.1.1"));
+  EXPECT_EQ(v4_first.other_internal_ips, std::vector<IpAddress>{Ip("fd7f:1::1")});
+  NodeView v6_first = decode(
+      R"([{"type":"InternalIP","address":"fd7f:1::1"},{"type":"InternalIP","address":"100.127.1.1"}])");
+  EXPECT_EQ(v6_first.internal_ip, Ip("fd7f:1::1"));
+  EXPECT_EQ(v6_first.other_internal_ips, std::vector<IpAddress>{Ip("100.127.1.1")});
+  NodeView single = decode(
+      R"([{"type":"InternalIP","address":"100.127.1.1"},{"type":"InternalIP","address":"100.127.1.9"}])");
+  EXPECT_TRUE(single.other_internal_ips.empty());
+
+  Gateway gw = Gw(1, {"a1"});
+  NodeView a1 = Node("a1", "gw-a");
+  a1.internal_ip = v4_first.internal_ip;
+  a1.other_internal_ips = v4_first.other_internal_ips;
+  ElectionResult r = Elect(gw, Nodes({a1, Node("a2", "gw-a")}));
+  ASSERT_EQ(r.status.nodes.size(), 2u);
+  EXPECT_EQ(r.status.nodes[0].private_ip, Ip("100.127.1.1"));
+  EXPECT_EQ(r.status.nodes[0].secondary_private_ips, std::vector<IpAddress>{Ip("fd7f:1::1")});
+  EXPECT_TRUE(r.status.nodes[1].secondary_private_ips.empty());
 }
 
 TEST(ElectionTest, LostActiveSwitchesToNextCandidate) {

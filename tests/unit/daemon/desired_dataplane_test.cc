@@ -115,6 +115,68 @@ TEST(DesiredDataplaneTest, NodeIpForwardingAddsHostPrefixes) {
   EXPECT_FALSE(d.routes.count(P("100.127.1.2/32")));  // own pool stays with the CNI
 }
 
+// Dual-stack pools: each node has privateIP and, of the other family, a
+// secondaryPrivateIPs entry.
+std::map<std::string, Gateway> DualStackPools() {
+  return ByName({GatewayBuilder("gw-a")
+                     .Node("a1", "100.127.1.1,fd7f:1::1", {"100.64.1.0/24", "fd64:1::/64"})
+                     .Node("a2", "100.127.1.2,fd7f:1::2", {"100.64.3.0/24"})
+                     .Active("a1", "198.18.0.1", 'a')
+                     .Created(kCreated)
+                     .Build(),
+                 GatewayBuilder("gw-b")
+                     .Node("b1", "100.127.2.1,fd7f:2::1", {"100.64.2.0/24", "fd64:2::/64"})
+                     .Node("b2", "fd7f:2::2,100.127.2.2", {"100.64.4.0/24"})  // IPv6 first
+                     .Active("b1", "198.18.0.2", 'b')
+                     .Created(kCreated)
+                     .Build()});
+}
+
+TEST(DesiredDataplaneTest, NodeIpForwardingCoversEveryAddressOfADualStackNode) {
+  DesiredDataplane d =
+      ComputeDesiredDataplane(DualStackPools(), At("a1", {.forward_node_ip = true}));
+  for (const char* host : {"100.127.2.1/32", "fd7f:2::1/128", "100.127.2.2/32", "fd7f:2::2/128"}) {
+    EXPECT_EQ(d.route_gateways.count(P(host)), 1u) << host;
+  }
+  for (const char* own : {"100.127.1.2/32", "fd7f:1::2/128"}) {  // own pool stays with the CNI
+    EXPECT_FALSE(d.routes.count(P(own))) << own;
+  }
+  EXPECT_EQ(d.peers.at(Key('b')).config.allowed_ips,
+            (std::vector<IpPrefix>{P("100.64.2.0/24"), P("100.64.4.0/24"), P("100.127.2.1/32"),
+                                   P("100.127.2.2/32"), P("fd64:2::/64"), P("fd7f:2::1/128"),
+                                   P("fd7f:2::2/128")}));
+  // The relay still knows members by privateIP only.
+  EXPECT_EQ(d.relay_members,
+            (std::map<IpAddress, std::string>{{IpAddress::Parse("100.127.1.2").value(), "a2"}}));
+
+  // A member relays the IPv6 node addresses to its gateway's privateIP.
+  DesiredDataplane member =
+      ComputeDesiredDataplane(DualStackPools(), At("a2", {.forward_node_ip = true}));
+  const bpf::RouteValue& v = member.routes.at(P("fd7f:2::1/128"));
+  EXPECT_EQ(v.action, bpf::RouteAction::kVxlan);
+  EXPECT_EQ(v.tunnel_dst.ToString(), "100.127.1.1");
+}
+
+TEST(DesiredDataplaneTest, WithoutNodeIpForwardingNoNodeAddressIsRouted) {
+  DesiredDataplane d = ComputeDesiredDataplane(DualStackPools(), At("a1"));
+  EXPECT_EQ(d.routes.size(), 3u);  // gw-b's pod CIDRs only
+  for (const auto& [prefix, value] : d.routes) {
+    EXPECT_FALSE(prefix.length == prefix.address.bit_length()) << prefix.ToString();
+  }
+}
+
+// The local nodes' secondary addresses are the local pool's, as privateIP is,
+// whether node IPs are forwarded or not.
+TEST(DesiredDataplaneTest, RemotePrefixCoveringALocalSecondaryAddressIsRefused) {
+  auto gws = DualStackPools();
+  gws["gw-b"].status.nodes[1].subnets.push_back(P("fd7f:1::/64"));  // a1's and a2's IPv6
+  DesiredDataplane d = ComputeDesiredDataplane(gws, At("a1"));
+  EXPECT_FALSE(d.routes.count(P("fd7f:1::/64")));
+  ASSERT_EQ(d.refused.size(), 1u);
+  EXPECT_EQ(d.refused[0].holder, "gw-a");
+  EXPECT_EQ(d.refused[0].held.ToString(), "fd7f:1::1/128");
+}
+
 TEST(DesiredDataplaneTest, EndpointFallsBackToNodeIpUnlessBehindNat) {
   auto gws = TwoPools();
   auto& active = gws["gw-b"].status.active_endpoints[0];

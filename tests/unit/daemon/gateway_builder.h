@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_split.h"
 #include "common/kube/resources/gateway.h"
 
 namespace raven::testing {
@@ -18,9 +19,14 @@ class GatewayBuilder {
  public:
   explicit GatewayBuilder(std::string name) { gw_.meta.name = std::move(name); }
 
-  GatewayBuilder& Node(const std::string& name, const std::string& ip,
+  // `ips`: privateIP, then a dual-stack node's secondaryPrivateIPs, comma-separated.
+  GatewayBuilder& Node(const std::string& name, const std::string& ips,
                        std::vector<std::string> subnets) {
-    kube::GatewayNode node{name, IpAddress::Parse(ip).value(), {}};
+    std::vector<std::string> addresses = absl::StrSplit(ips, ',');
+    kube::GatewayNode node{name, IpAddress::Parse(addresses[0]).value(), {}};
+    for (size_t i = 1; i < addresses.size(); ++i) {
+      node.secondary_private_ips.push_back(IpAddress::Parse(addresses[i]).value());
+    }
     for (const auto& s : subnets) node.subnets.push_back(IpPrefix::Parse(s).value());
     gw_.status.nodes.push_back(std::move(node));
     return *this;

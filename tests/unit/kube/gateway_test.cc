@@ -81,6 +81,43 @@ TEST(GatewayCodecTest, EncodeDecodeRoundTrips) {
   EXPECT_EQ(*gw, *again);
 }
 
+// Upstream OpenYurt objects have no secondaryPrivateIPs: they decode with
+// none, and encode back without the field.
+TEST(GatewayCodecTest, UpstreamNodeWithoutSecondaryIpsEncodesWithoutTheField) {
+  auto gw = DecodeGatewayJson(kGatewayJson);
+  ASSERT_TRUE(gw.ok()) << gw.status();
+  EXPECT_TRUE(gw->status.nodes[0].secondary_private_ips.empty());
+  std::string json = EncodeGatewayJson(*gw);
+  EXPECT_EQ(json.find("secondaryPrivateIPs"), std::string::npos) << json;
+  EXPECT_NE(json.find(R"("privateIP":"100.127.1.1")"), std::string::npos) << json;
+}
+
+TEST(GatewayCodecTest, SecondaryPrivateIpsRoundTrip) {
+  auto gw = DecodeGatewayJson(
+      R"({"metadata":{"name":"g"},"status":{"nodes":[
+          {"nodeName":"a","privateIP":"100.127.1.1","secondaryPrivateIPs":["fd7f:1::1"],"subnets":[]},
+          {"nodeName":"b","privateIP":"fd7f:1::2","secondaryPrivateIPs":["100.127.1.2"],"subnets":[]},
+          {"nodeName":"c","privateIP":"100.127.1.3","secondaryPrivateIPs":[],"subnets":[]}]}})");
+  ASSERT_TRUE(gw.ok()) << gw.status();
+  ASSERT_TRUE(gw->invalid_status.empty()) << gw->invalid_status;
+  ASSERT_EQ(gw->status.nodes.size(), 3u);
+  EXPECT_EQ(gw->status.nodes[0].private_ip, Ip("100.127.1.1"));
+  EXPECT_EQ(gw->status.nodes[0].secondary_private_ips, std::vector<IpAddress>{Ip("fd7f:1::1")});
+  EXPECT_EQ(gw->status.nodes[1].private_ip, Ip("fd7f:1::2"));
+  EXPECT_EQ(gw->status.nodes[1].secondary_private_ips, std::vector<IpAddress>{Ip("100.127.1.2")});
+  EXPECT_TRUE(gw->status.nodes[2].secondary_private_ips.empty());
+  EXPECT_EQ(NodeAddresses(gw->status.nodes[0]),
+            (std::vector<IpAddress>{Ip("100.127.1.1"), Ip("fd7f:1::1")}));
+  std::string json = EncodeGatewayJson(*gw);
+  EXPECT_NE(json.find(R"("privateIP":"100.127.1.1","secondaryPrivateIPs":["fd7f:1::1"])"),
+            std::string::npos)
+      << json;
+  EXPECT_EQ(json.find(R"("secondaryPrivateIPs":[])"), std::string::npos) << json;  // omitted
+  auto again = DecodeGatewayJson(json);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(*gw, *again);
+}
+
 TEST(GatewayCodecTest, ConditionsRoundTripWithEveryRequiredField) {
   auto gw = DecodeGatewayJson(kGatewayJson);
   ASSERT_TRUE(gw.ok());
@@ -194,6 +231,19 @@ TEST(GatewayDecodeTest, InvalidValuesNameTheirField) {
        "network?)"},
       {R"({"metadata":{"name":"g"},"status":{"nodes":[{"nodeName":"n","privateIP":"300.1.1.1"}]}})",
        "status.nodes[0].privateIP: invalid IP \"300.1.1.1\""},
+      {R"({"metadata":{"name":"g"},"status":{"nodes":[{"nodeName":"n","privateIP":"100.1.1.1","secondaryPrivateIPs":["fd00::300g"]}]}})",
+       "status.nodes[0].secondaryPrivateIPs[0]: invalid IP \"fd00::300g\""},
+      {R"({"metadata":{"name":"g"},"status":{"nodes":[{"nodeName":"n","privateIP":"100.1.1.1","secondaryPrivateIPs":[""]}]}})",
+       "status.nodes[0].secondaryPrivateIPs[0]: invalid IP \"\""},
+      {R"({"metadata":{"name":"g"},"status":{"nodes":[{"nodeName":"n","privateIP":"100.1.1.1","secondaryPrivateIPs":"fd00::1"}]}})",
+       "status.nodes[0].secondaryPrivateIPs: expected an array of strings"},
+      {R"({"metadata":{"name":"g"},"status":{"nodes":[{"nodeName":"n","privateIP":"100.1.1.1","secondaryPrivateIPs":["100.1.1.2"]}]}})",
+       "status.nodes[0].secondaryPrivateIPs[0]: \"100.1.1.2\" is a second IPv4 address (one per "
+       "family other than privateIP's)"},
+      {R"({"metadata":{"name":"g"},"status":{"nodes":[{"nodeName":"n","privateIP":"100.1.1.1","secondaryPrivateIPs":["fd00::1","fd00::2"]}]}})",
+       "status.nodes[0].secondaryPrivateIPs[1]: \"fd00::2\" is a second IPv6 address"},
+      {R"({"metadata":{"name":"g"},"status":{"nodes":[{"nodeName":"n","privateIP":"","secondaryPrivateIPs":["fd00::1"]}]}})",
+       "status.nodes[0].secondaryPrivateIPs: set without privateIP"},
       {R"({"metadata":{"name":"g"},"spec":{"endpoints":[{"nodeName":"a","type":"tunnel","publicIP":"999.1.1.1"}]}})",
        "spec.endpoints[0].publicIP: invalid IP \"999.1.1.1\""},
       {R"({"metadata":{"name":"g"},"spec":{"endpoints":[{"nodeName":"a","type":"bridge"}]}})",
