@@ -21,7 +21,7 @@ cluster_spec() {
   local gw node
   for node in "${NODE_ORDER[@]}"; do
     [[ -n ${NODE_GW[$node]} ]] || continue
-    echo "node $node ${NODE_GW[$node]} ${NODE_PRIV[$node]} ${NODE_SUBNETS[$node]}"
+    echo "node $node ${NODE_GW[$node]} ${NODE_PRIV[$node]}${NODE_IP6[$node]:+,${NODE_IP6[$node]}} ${NODE_SUBNETS[$node]}"
   done
   for gw in "${GW_ORDER[@]}"; do
     for node in ${GW_ENDPOINTS[$gw]}; do
