@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2004 # DAEMON_PID is an associative array
 # The lab's control plane (sourced by topology.sh): raven-apiserver with the
 # CRD, the Nodes and Gateway specs of the plan, and raven-controller, in
 # namespace "api"; kubectl against them. Used when CLUSTER=1 (see topology.sh

@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# shellcheck disable=SC2004,SC2034,SC2154 # the arrays are topology.sh's, read by the callers
+# shellcheck disable=SC2004,SC2034,SC2153,SC2154 # the arrays are topology.sh's, read by the callers
 # The lab's plan and its creation (sourced by lab.sh, after topology.sh and
 # services.sh): the six nodes of three pools, their addresses, Gateways and
 # options; the namespaces, links, routers and the pods' networking of
