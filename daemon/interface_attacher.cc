@@ -21,20 +21,22 @@ InterfaceAttacher::Role InterfaceAttacher::RoleOf(const std::string& name) const
   return Role::kNone;
 }
 
+void InterfaceAttacher::Attach(const std::string& name, bpf::TcDirection direction, int prog_fd,
+                               std::set<std::string>& attached, const char* what) {
+  if (absl::Status st = tc_.Attach(name, direction, prog_fd); !st.ok()) {
+    RAVEN_LOG(kWarning, what, " ", name, ": ", st.message());
+    return;
+  }
+  if (attached.insert(name).second) RAVEN_LOG(kInfo, "attached ", what, " program to ", name);
+}
+
 void InterfaceAttacher::AttachLink(const nl::LinkInfo& link) {
   switch (RoleOf(link.name)) {
     case Role::kNone:
       return;
     case Role::kPod:
-      if (absl::Status st =
-              tc_.Attach(link.name, bpf::TcDirection::kIngress, programs_.pod_ingress_fd());
-          !st.ok()) {
-        RAVEN_LOG(kWarning, "pod interface ", link.name, ": ", st.message());
-        return;
-      }
-      if (pods_.insert(link.name).second) {
-        RAVEN_LOG(kInfo, "attached pod ingress program to ", link.name);
-      }
+      Attach(link.name, bpf::TcDirection::kIngress, programs_.pod_ingress_fd(), pods_,
+             "pod ingress");
       return;
     case Role::kEgressDevice:
       // The programs parse from an Ethernet header; an L3 device (tunl0,
@@ -46,15 +48,8 @@ void InterfaceAttacher::AttachLink(const nl::LinkInfo& link) {
         }
         return;
       }
-      if (absl::Status st =
-              tc_.Attach(link.name, bpf::TcDirection::kEgress, programs_.host_egress_fd());
-          !st.ok()) {
-        RAVEN_LOG(kWarning, "egress device ", link.name, ": ", st.message());
-        return;
-      }
-      if (egress_devices_.insert(link.name).second) {
-        RAVEN_LOG(kInfo, "attached host egress program to ", link.name);
-      }
+      Attach(link.name, bpf::TcDirection::kEgress, programs_.host_egress_fd(), egress_devices_,
+             "host egress");
       return;
   }
 }

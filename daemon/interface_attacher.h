@@ -48,6 +48,9 @@ class InterfaceAttacher {
   enum class Role { kNone, kPod, kEgressDevice };
   Role RoleOf(const std::string& name) const;
   void AttachLink(const nl::LinkInfo& link);
+  // Attaches prog_fd and records name in `attached`; failures are logged.
+  void Attach(const std::string& name, bpf::TcDirection direction, int prog_fd,
+              std::set<std::string>& attached, const char* what);
 
   AttachPlan plan_;
   const bpf::DataplanePrograms& programs_;
