@@ -125,7 +125,8 @@ static __always_inline int send(struct __sk_buff *skb, const struct raven_route 
 }
 
 /* Pod and host traffic: a remote destination goes into WireGuard (on the
- * gateway) or through VXLAN to the pool's gateway (on a member). */
+ * gateway) or through VXLAN to the pool's gateway (on a member), or is dropped
+ * and counted when its pool cannot be reached at all. */
 static __always_inline int classify(struct __sk_buff *skb, const bool forwarding) {
   struct raven_l3 l3 = {};
   if (raven_parse(skb, &l3)) return TC_ACT_OK;       /* not IP or truncated: not ours */
@@ -135,6 +136,7 @@ static __always_inline int classify(struct __sk_buff *skb, const bool forwarding
   if (!found) return TC_ACT_OK; /* not a remote pool: the CNI's traffic */
   struct raven_route route = *found;
 
+  if (route.action == RAVEN_ACTION_NO_PATH) return drop(RAVEN_DROP_NO_PATH);
   if (route.ifindex == 0) return drop(RAVEN_DROP_BAD_ROUTE);
   if (route.action != RAVEN_ACTION_WIREGUARD && route.action != RAVEN_ACTION_VXLAN)
     return drop(RAVEN_DROP_BAD_ROUTE);
@@ -176,6 +178,7 @@ static __always_inline int relay(struct __sk_buff *skb) {
   struct raven_route *found = lookup_route(&l3);
   if (!found) return drop(RAVEN_DROP_RELAY_NO_ROUTE);
   struct raven_route route = *found;
+  if (route.action == RAVEN_ACTION_NO_PATH) return drop(RAVEN_DROP_NO_PATH);
   if (route.ifindex == 0) return drop(RAVEN_DROP_BAD_ROUTE);
   if (route.action != RAVEN_ACTION_WIREGUARD) return drop(RAVEN_DROP_RELAY_NOT_GATEWAY);
 

@@ -49,6 +49,7 @@ enum raven_action {
   RAVEN_ACTION_NONE = 0,      /* never stored; a zeroed value is rejected */
   RAVEN_ACTION_WIREGUARD = 1, /* bpf_redirect into the WireGuard device */
   RAVEN_ACTION_VXLAN = 2,     /* set the tunnel key to the pool gateway, redirect into VXLAN */
+  RAVEN_ACTION_NO_PATH = 3,   /* the remote pool cannot be reached: drop, counted as no_path */
 };
 
 enum raven_tunnel_family {
@@ -90,7 +91,8 @@ enum raven_drop_reason {
   RAVEN_DROP_RELAY_NOT_GATEWAY = 4, /* VXLAN-relayed packet reached a node that is not a gateway */
   RAVEN_DROP_RELAY_FOREIGN = 5,  /* VXLAN from a source that is no member of this gateway's pool */
   RAVEN_DROP_RELAY_NO_ROUTE = 6, /* VXLAN from a member to no remote prefix: never forwarded */
-  RAVEN_DROP_REASON_MAX = 7,     /* reasons in use; at most RAVEN_DROP_SLOTS */
+  RAVEN_DROP_NO_PATH = 7,        /* to a pool with no path from here (both gateways under NAT) */
+  RAVEN_DROP_REASON_MAX = 8,     /* reasons in use; at most RAVEN_DROP_SLOTS */
 };
 
 #endif /* RAVEN_BPF_RAVEN_ABI_H_ */

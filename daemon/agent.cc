@@ -162,6 +162,12 @@ void Agent::Apply() {
       RAVEN_LOG(kWarning, "not routed: ", Describe(r), " (the first claim keeps it)");
     }
   }
+  if (desired.unreachable != applied_.unreachable) {
+    for (const auto& [gateway, why] : desired.unreachable) {
+      RAVEN_LOG(kWarning, "no path to Gateway ", gateway, ": ", why,
+                "; its prefixes are dropped (counted as no_path)");
+    }
+  }
   absl::StatusOr<ReconcileStats> stats = reconciler_.Apply(desired, parts_.clock->Now());
   if (parts_.metrics) {
     parts_.metrics->ObserveReconcile(parts_.clock->MonotonicNow() - start, stats.ok());
@@ -182,6 +188,10 @@ void Agent::Apply() {
   }
   std::vector<std::string> refused;
   for (const RefusedPrefix& r : desired.refused) refused.push_back(Describe(r));
+  std::vector<std::string> unreachable;
+  for (const auto& [gateway, why] : desired.unreachable) {
+    unreachable.push_back(absl::StrCat("no path to Gateway ", gateway, ": ", why));
+  }
   std::string source_problem = SourceProblem(status_.DataplaneProblem().empty());
   status_.Update([&](AgentSnapshot& s) {
     s.role = desired.role;
@@ -191,6 +201,7 @@ void Agent::Apply() {
     s.peer_names = desired.peer_names;
     s.member_names = desired.relay_members;
     s.refused_prefixes = std::move(refused);
+    s.unreachable_gateways = std::move(unreachable);
     s.rejected_gateways = rejected_;
     s.source_problem = source_problem;
     s.reconcile_error = stats.ok() ? "" : std::string(stats.status().message());

@@ -28,6 +28,11 @@ std::vector<CollectedFamily> CollectStatus(const AgentStatus& status) {
                  "Gateway's (see /healthz?verbose and the log).",
                  Type::kGauge,
                  {{{}, static_cast<double>(s.refused_prefixes.size())}}});
+  out.push_back({"raven_agent_unreachable_gateways",
+                 "Remote Gateways no path leads to (both ends behind NAT without a public "
+                 "address); their traffic is dropped and counted as no_path.",
+                 Type::kGauge,
+                 {{{}, static_cast<double>(s.unreachable_gateways.size())}}});
   out.push_back({"raven_agent_healthy",
                  "1 when /healthz answers ok.",
                  Type::kGauge,

@@ -5,6 +5,7 @@
 //   raven_agent_role{role}                          1 for the current role
 //   raven_agent_route_entries                       BPF route entries
 //   raven_agent_refused_prefixes                    remote prefixes not routed (overlaps)
+//   raven_agent_unreachable_gateways                remote Gateways with no path (both under NAT)
 //   raven_agent_peer_packets_total{gateway}         sent toward a remote pool by this node
 //   raven_agent_peer_bytes_total{gateway}           (its pods and host; summed over nodes: all)
 //   raven_agent_relayed_packets_total{node}         relayed by this gateway for a member

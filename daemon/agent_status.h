@@ -37,6 +37,9 @@ struct AgentSnapshot {
   // Remote prefixes not routed: they overlap the local pool's or another
   // Gateway's (a warning, not a failure of this node).
   std::vector<std::string> refused_prefixes;
+  // Remote Gateways no path leads to, and why (their traffic is dropped and
+  // counted): the topology's problem, not this node's (a warning).
+  std::vector<std::string> unreachable_gateways;
   // Gateways the source gave that were rejected (their last good version is
   // kept, if any): the Gateways are bad, not this node (a warning too).
   std::vector<std::string> rejected_gateways;
@@ -58,7 +61,7 @@ class AgentStatus {
   // ok, or every reason it is not (dataplane, Gateways, reconcile).
   std::vector<std::string> HealthProblems() const;
   // What is worth knowing although the node is healthy (refused prefixes,
-  // rejected Gateways).
+  // unreachable and rejected Gateways).
   std::vector<std::string> Warnings() const;
 
  private:

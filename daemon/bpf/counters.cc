@@ -61,6 +61,8 @@ const char* DropReasonName(int reason) {
       return "relay_foreign";
     case RAVEN_DROP_RELAY_NO_ROUTE:
       return "relay_no_route";
+    case RAVEN_DROP_NO_PATH:
+      return "no_path";
   }
   return "unknown";
 }

@@ -16,7 +16,7 @@ struct Traffic {
   uint64_t bytes = 0;
 };
 
-inline constexpr int kDropReasonCount = 7;  // RAVEN_DROP_REASON_MAX
+inline constexpr int kDropReasonCount = 8;  // RAVEN_DROP_REASON_MAX
 const char* DropReasonName(int reason);
 
 // Traffic this node sent toward each remote peer (by peer id).

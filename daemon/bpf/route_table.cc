@@ -15,6 +15,7 @@ namespace raven::bpf {
 // RouteAction is enum raven_action as the agent writes it into raven_route.action.
 static_assert(static_cast<uint8_t>(RouteAction::kWireGuard) == RAVEN_ACTION_WIREGUARD);
 static_assert(static_cast<uint8_t>(RouteAction::kVxlan) == RAVEN_ACTION_VXLAN);
+static_assert(static_cast<uint8_t>(RouteAction::kNoPath) == RAVEN_ACTION_NO_PATH);
 static_assert(RAVEN_ACTION_NONE == 0, "a zeroed raven_route must stay invalid");
 
 namespace {

@@ -13,7 +13,7 @@ namespace raven::bpf {
 
 // enum raven_action (bpf/raven_abi.h), value for value: route_table.cc
 // static_asserts it. RAVEN_ACTION_NONE has no counterpart: it is never stored.
-enum class RouteAction : uint8_t { kWireGuard = 1, kVxlan = 2 };
+enum class RouteAction : uint8_t { kWireGuard = 1, kVxlan = 2, kNoPath = 3 };
 
 struct RouteValue {
   uint32_t peer_id = 0;

@@ -167,23 +167,31 @@ DesiredDataplane ComputeDesiredDataplane(const std::map<std::string, Gateway>& g
     const GatewayEndpoint* active = ActiveTunnelEndpoint(gw);
     if (active == nullptr) continue;  // nowhere to send it: left to the node's routing
     std::sort(prefixes.begin(), prefixes.end());
+    std::optional<std::string> endpoint = PeerEndpoint(gw, *active, input.options);
+    const bool no_path = !endpoint && !reachable_from_remote;
     bpf::RouteValue value;
     value.peer_id = peer_ids.at(name);
-    value.ifindex = ifindex;
-    value.mtu = input.devices.path_mtu;
-    value.action = relay_to ? bpf::RouteAction::kVxlan : bpf::RouteAction::kWireGuard;
-    if (relay_to) value.tunnel_dst = *relay_to;
+    if (no_path) {
+      value.action = bpf::RouteAction::kNoPath;
+      out.unreachable[name] =
+          absl::StrCat("both active gateways (", local_active->node_name, ", ", active->node_name,
+                       ") are behind NAT without a public address: neither can reach the other");
+    } else {
+      value.ifindex = ifindex;
+      value.mtu = input.devices.path_mtu;
+      value.action = relay_to ? bpf::RouteAction::kVxlan : bpf::RouteAction::kWireGuard;
+      if (relay_to) value.tunnel_dst = *relay_to;
+    }
     for (const IpPrefix& prefix : prefixes) {
       out.routes[prefix] = value;
       out.route_gateways[prefix] = name;
     }
     out.peer_names[value.peer_id] = name;
-    if (out.role != NodeRole::kGateway) continue;
+    if (out.role != NodeRole::kGateway || no_path) continue;
     // GatewayStore keeps remote Gateways whose active endpoint has no key out.
     if (!active->public_key) continue;
     PeerPlan peer;
     peer.gateway = name;
-    std::optional<std::string> endpoint = PeerEndpoint(gw, *active, input.options);
     peer.initiates =
         endpoint.has_value() && (!reachable_from_remote || input.public_key < *active->public_key);
     (peer.initiates ? peer.config.endpoint : peer.fallback_endpoint) = std::move(endpoint);

@@ -94,6 +94,9 @@ struct DesiredDataplane {
   std::map<IpAddress, std::string> relay_members;
   std::map<uint32_t, std::string> peer_names;  // BPF peer id -> remote Gateway
   std::vector<RefusedPrefix> refused;
+  // Remote Gateways no path leads to, and why: their prefixes are routed to a
+  // counted drop (RouteAction::kNoPath), not into a peer that can never answer.
+  std::map<std::string, std::string> unreachable;
 };
 
 DesiredDataplane ComputeDesiredDataplane(const std::map<std::string, kube::Gateway>& gateways,

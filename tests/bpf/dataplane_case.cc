@@ -27,6 +27,13 @@ RouteValue VxlanRoute(uint32_t peer_id, absl::string_view gateway) {
   return value;
 }
 
+RouteValue NoPathRoute(uint32_t peer_id) {
+  RouteValue value;
+  value.peer_id = peer_id;
+  value.action = RouteAction::kNoPath;
+  return value;
+}
+
 RouteMap Routes(std::vector<std::pair<std::string, RouteValue>> routes) {
   RouteMap out;
   for (auto& [prefix, value] : routes) out[IpPrefix::Parse(prefix).value()] = value;
@@ -39,6 +46,8 @@ RouteMap StandardRoutes() {
       {"10.20.5.0/24", VxlanRoute(2, "192.168.50.2")},
       {"fd00:20::/48", WireGuardRoute(3)},
       {"fd00:20:0:5::/64", VxlanRoute(4, "fd00:50::2")},
+      {"10.40.0.0/16", NoPathRoute(5)},
+      {"fd00:40::/48", NoPathRoute(5)},
   });
 }
 

@@ -35,6 +35,7 @@ inline constexpr uint32_t kTunnelMark = kDefaultTunnelMark;  // ProgramOptions' 
 
 RouteValue WireGuardRoute(uint32_t peer_id);
 RouteValue VxlanRoute(uint32_t peer_id, absl::string_view gateway);
+RouteValue NoPathRoute(uint32_t peer_id);
 
 // Prefix literals to route values; an invalid literal aborts the test.
 RouteMap Routes(std::vector<std::pair<std::string, RouteValue>> routes);

@@ -159,6 +159,19 @@ std::vector<DataplaneCase> RoutingCases() {
        .verdict = TC_ACT_SHOT,
        .drop = RAVEN_DROP_RELAY_FOREIGN},
 
+      // A pool no path leads to: dropped and counted, from pods and from the host.
+      {.name = "v4_no_path_dropped_counted",
+       .routes = StandardRoutes(),
+       .in = Tcp4("10.40.0.9"),
+       .verdict = TC_ACT_SHOT,
+       .drop = RAVEN_DROP_NO_PATH},
+      {.name = "v6_no_path_from_host_dropped_counted",
+       .program = Program::kHostEgress,
+       .routes = StandardRoutes(),
+       .in = Tcp6("fd00:40::9"),
+       .verdict = TC_ACT_SHOT,
+       .drop = RAVEN_DROP_NO_PATH},
+
       // A route the agent should never write.
       {.name = "route_without_ifindex_dropped_bad_route",
        .routes = Routes({{"10.20.0.0/16",

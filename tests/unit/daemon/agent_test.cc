@@ -298,6 +298,26 @@ TEST_F(AgentTest, MalformedGatewayKeepsTheLastGoodDataplane) {
   EXPECT_THAT(status_.HealthProblems(), IsEmpty());
 }
 
+TEST_F(AgentTest, APoolNoPathLeadsToIsDroppedAndSaidNotBlackHoled) {
+  auto behind_nat = [](Gateway gw) {
+    gw.status.active_endpoints[0].public_ip.reset();
+    gw.status.active_endpoints[0].under_nat = true;
+    return gw;
+  };
+  Start({behind_nat(PoolA("a1")), behind_nat(PoolB())});
+  EXPECT_EQ(routes_.routes.at(P("100.64.2.0/24")).action, bpf::RouteAction::kNoPath);
+  EXPECT_THAT(wg_.peers, IsEmpty());  // no peer that could never answer
+  EXPECT_THAT(Joined(status_.Warnings()), HasSubstr("no path to Gateway gw-b: both active gateways "
+                                                    "(a1, b1) are behind NAT"));
+  EXPECT_THAT(status_.HealthProblems(), IsEmpty());  // the topology's problem, not this node's
+
+  // gw-b gets a public address: the path is there, the warning gone.
+  Sync({behind_nat(PoolA("a1")), PoolB()});
+  EXPECT_EQ(routes_.routes.at(P("100.64.2.0/24")).action, bpf::RouteAction::kWireGuard);
+  EXPECT_EQ(wg_.peers.size(), 1u);
+  EXPECT_THAT(status_.Warnings(), IsEmpty());
+}
+
 TEST_F(AgentTest, MalformedLocalGatewayKeepsTheRole) {
   Start({PoolA("a1"), PoolB()});
   const Writes before = Count();

@@ -222,6 +222,35 @@ TEST(DesiredDataplaneTest, TheEndThatCanReachTheOtherInitiates) {
   EXPECT_FALSE(ComputeDesiredDataplane(gws, b).peers.at(Key('b')).initiates);
 }
 
+TEST(DesiredDataplaneTest, PoolsWhoseGatewaysAreBothBehindNatGetACountedDropNotADeadPeer) {
+  auto gws = TwoPools();
+  for (const char* name : {"gw-a", "gw-b"}) {
+    gws[name].status.active_endpoints[0].public_ip.reset();
+    gws[name].status.active_endpoints[0].under_nat = true;
+  }
+  for (const char* node : {"a1", "a2"}) {
+    SCOPED_TRACE(node);
+    DesiredDataplane d = ComputeDesiredDataplane(gws, At(node));
+    ASSERT_EQ(d.routes.size(), 3u);
+    for (const auto& [prefix, value] : d.routes) {
+      EXPECT_EQ(value.action, bpf::RouteAction::kNoPath) << prefix.ToString();
+      EXPECT_EQ(value.ifindex, 0u);
+      EXPECT_EQ(d.peer_names.at(value.peer_id), "gw-b");  // still counted per pool
+    }
+    EXPECT_TRUE(d.peers.empty());
+    ASSERT_EQ(d.unreachable.size(), 1u);
+    EXPECT_EQ(d.unreachable.at("gw-b"),
+              "both active gateways (a1, b1) are behind NAT without a public address: neither "
+              "can reach the other");
+  }
+  // One public address is enough: that end is called.
+  gws["gw-b"].status.active_endpoints[0].public_ip = IpAddress::Parse("198.18.0.2").value();
+  DesiredDataplane d = ComputeDesiredDataplane(gws, At("a1"));
+  EXPECT_TRUE(d.unreachable.empty());
+  EXPECT_EQ(d.routes.at(P("100.64.2.0/24")).action, bpf::RouteAction::kWireGuard);
+  EXPECT_TRUE(d.peers.at(Key('b')).initiates);
+}
+
 TEST(DesiredDataplaneTest, KeepaliveWhenOurGatewayIsBehindNat) {
   auto gws = TwoPools();
   gws["gw-a"].status.active_endpoints[0].under_nat = true;
