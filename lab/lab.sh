@@ -292,7 +292,8 @@ Where to look
   WireGuard of a gateway       ip netns exec rvlab-a1 wg show rvlab-wg-a1      (gateways: c1 a1 b1)
   TC programs of a node        ip netns exec rvlab-a1 tc filter show dev ${POD_HOSTIF[a1p0]:-rvpa1p0} ingress      (pod a1p0's host interface)
 $cni
-  a NAT router's rules         ip netns exec rvlab-nat-a nft list ruleset
+  a NAT router's rules         ip netns exec rvlab-nat-a nft list ruleset      (NAT kind ${NAT_KIND[a]}; lab/nat.sh; with double also rvlab-cgn-a)
+  its mappings                 ip netns exec rvlab-nat-a conntrack -L -p udp
   a Service across pools       ip netns exec rvlab-a2p0 python3 $LAB_DIR/tcp_probe.py probe 10.96.0.10 80      (svc-edge-b -> b2p0; fd96::10)
   NodePort across pools        ip netns exec rvlab-c1 python3 $LAB_DIR/tcp_probe.py probe 100.127.2.12 30080      (a2 -> b2p0, needs --forward-node-ip)
   the Services, kube-proxy     $RUN_DIR/services.txt;  ip netns exec rvlab-a2 nft list table ip kube-proxy      (lab/services.sh)
