@@ -4,7 +4,7 @@
 # raven-controller electing each pool's gateway, and one raven-agent per node,
 # joined over a simulated internet. Root only.
 #
-#   scripts/lab.sh up [--cni bridge|flannel|calico] [--forward-node-ip] [--no-install] [--no-build] [--recreate] [-v]
+#   scripts/lab.sh up [--cni bridge|flannel|calico] [--nat-a KIND] [--nat-b KIND] [--forward-node-ip] [--no-install] [--no-build] [--recreate] [-v]
 #   scripts/lab.sh status
 #   scripts/lab.sh kubectl ARGS...      (e.g. get gw; label node a2 ...)
 #   scripts/lab.sh down
@@ -27,10 +27,26 @@
 # The options are kept in /run/raven-lab/options for status, down and relink. It refuses when a lab is up (--recreate removes it first). Setup
 # failures remove what was made; if the pools do not converge the lab stays up
 # for inspection and up exits 1.
-# status: the CNI mode, the Gateways (kubectl get gw), agent liveness, role,
+# --nat-a KIND, --nat-b KIND: the NAT of edge site a (pool edge-a) and b, in
+# RFC 4787 terms (lab/nat.sh has the exact rules; tests/e2e/nat_kinds.sh checks them):
+#   forward   (default) masquerade + udp 4500/4501 forwarded to the site's two
+#             nodes; the Gateway endpoints name the router's address and port
+#   eim       endpoint-independent mapping and filtering ("full cone")
+#   eim-apdf  endpoint-independent mapping, address-and-port-dependent filtering
+#   edm       endpoint-dependent mapping (a random port per destination), APDF
+#   double    eim-apdf at the site router behind an eim-apdf carrier NAT (CGNAT,
+#             namespace rvlab-cgn-<site>: wan0 the site's public address, carrier
+#             segment cgn0 192.0.2.0/24 for a (CGNAT .1, router .20), 198.51.100.0/24 for b (.1, .30))
+# Every kind but forward forwards nothing, and the site's Gateway endpoints are
+# underNAT without publicIP and publicPort: the edge gateway reaches the cloud
+# (and a forward site) itself, keeping its mapping with WireGuard keepalives,
+# but two sites that both forward nothing have no path yet (no relay, issue
+# 12): up then waits only for the other pairs and shows those two pools'
+# pairs failing in the matrix.
+# status: the CNI mode, the NAT kinds, the Gateways (kubectl get gw), agent liveness, role,
 # /healthz and WireGuard handshakes, bird's BGP sessions (calico), and the
 # matrix again (exit 0 when every agent (and bird) runs and every pair
-# answers, 1 otherwise, 3 when no lab is up).
+# answers (but the pairs no NAT kind allows yet), 1 otherwise, 3 when no lab is up).
 # kubectl: kubectl with the lab's kubeconfig, run in namespace rvlab-api.
 # down: stops the agents, controller and API server, runs the agents' --cleanup,
 # stops the birds (calico), ends leftover wireguard-go daemons of lab devices,
@@ -43,7 +59,8 @@
 #   ul0 198.18.0.11  ul0 198.18.0.12    wan0 198.18.0.20        wan0 198.18.0.30
 #   ┌────┴─────┐     ┌────┴─────┐   ┌─────────┴─────────┐   ┌─────────┴─────────┐
 #   │ c1       │     │ c2       │   │ rvlab-nat-a       │   │ rvlab-nat-b       │
-#   └──────────┘     └──────────┘   │ masquerade LAN,   │   │ masquerade LAN,   │
+#   └──────────┘     └──────────┘   │ (--nat-a forward) │   │ (--nat-b forward) │
+#                                   │ masquerade LAN,   │   │ masquerade LAN,   │
 #   pool "cloud" (gw-cloud):        │ udp 4500 -> a1,   │   │ udp 4500 -> b1,   │
 #   public node IPs, CNI routes     │ udp 4501 -> a2    │   │ udp 4501 -> b2    │
 #                                   └─────────┬─────────┘   └─────────┬─────────┘
@@ -67,9 +84,9 @@
 #            CIDRs are blackhole routes that bird announces over iBGP to the
 #            other node of its pool (lab/cni_calico.sh).
 # Nothing routes another pool's pods: that is Raven's job.
-# Edge gateways are reachable only through their router's port forward:
-# their Gateway endpoints say underNAT: true, publicIP: the router's address,
-# publicPort 4500 (first candidate) or 4501 (second). The first candidate of
+# With NAT kind forward, edge gateways are reachable only through their
+# router's port forward: their Gateway endpoints say underNAT: true, publicIP:
+# the router's address, publicPort 4500 (first candidate) or 4501 (second). The first candidate of
 # each Gateway (c1, a1, b1) is elected first; the second takes over when the
 # first's agent stops renewing its heartbeat Lease.
 # rvlab-api (198.18.0.2 on the internet segment): raven-apiserver :6443 and
@@ -119,6 +136,8 @@ exec 3>/dev/null # the command log; up and down point it at $LAB_LOG
 source "$REPO_DIR/lab/topology.sh"
 # shellcheck source-path=SCRIPTDIR source=services.sh
 source "$REPO_DIR/lab/services.sh"
+# shellcheck source-path=SCRIPTDIR source=nat.sh
+source "$REPO_DIR/lab/nat.sh"
 # shellcheck source-path=SCRIPTDIR source=lab_plan.sh
 source "$REPO_DIR/lab/lab_plan.sh"
 
@@ -205,20 +224,56 @@ lab_down() {
 # matrix ARGS...: labutil.py pingmatrix over the lab's pods.
 matrix() { "${UTIL[@]}" pingmatrix "$@" <"$RUN_DIR/pods"; }
 
-# converge: polls (bounded) until every cross-pool pair answers, both families.
+# NO_PATH_WHY: why the pairs of nat_blocked fail.
+NO_PATH_WHY="no path between two pools behind NATs without port forwards yet: issue 12"
+# nat_blocked: the Gateways of the two edge pools when neither site forwards a
+# port (their pairs cannot work yet); fails when every pair should work.
+nat_blocked() { [[ ${NAT_KIND[a]} != forward && ${NAT_KIND[b]} != forward ]] && echo "gw-edge-a gw-edge-b"; }
+
+# unexpected_failures BLOCKED: of pingmatrix's "FROM TO vN ok|fail" lines on stdin,
+# the failed ones other than between the two Gateways (groups) of BLOCKED.
+unexpected_failures() {
+  awk -v blocked="$1" 'BEGIN { split(blocked, b, " ") }
+    NR == FNR { group[$2] = $4; next }
+    $4 == "fail" && !((group[$1] == b[1] && group[$2] == b[2]) || (group[$1] == b[2] && group[$2] == b[1]))' \
+    "$RUN_DIR/pods" -
+}
+
+# matrix_ok PAIRS: every pair of PAIRS (cross or all) answers, but those of nat_blocked.
+matrix_ok() {
+  local blocked out
+  if ! blocked=$(nat_blocked); then matrix --pairs "$1" --timeout 1.5 --format none; return; fi
+  out=$(matrix --pairs "$1" --timeout 1.5 --format lines) || true
+  out=$(unexpected_failures "$blocked" <<<"$out")
+  [[ -z $out ]] || { echo "unreachable: ${out//$'\n'/, }"; return 1; }
+  echo "every pair answers but edge-a <-> edge-b (NAT ${NAT_KIND[a]}, ${NAT_KIND[b]})"
+}
+
+# converge: polls (bounded) until every cross-pool pair answers, both families
+# (but the pairs of nat_blocked).
 converge() {
   local start deadline out
   start=$(now_us)
   deadline=$(( start + CONVERGE_SECONDS * 1000000 ))
   while :; do
     check_agents_alive
-    if out=$(matrix --pairs cross --timeout 1.5 --format none); then
+    if out=$(matrix_ok cross); then
       log "converged after $(ms_since "$start") ms: $out"
       return 0
     fi
     log "not yet: $out"
     (( $(now_us) < deadline )) || return 1
   done
+}
+
+# show_matrix: the matrix of all pairs; fails unless every pair answers, but
+# those of nat_blocked, which it names with NO_PATH_WHY.
+show_matrix() {
+  local blocked
+  if matrix --pairs all --timeout 2; then return 0; fi
+  blocked=$(nat_blocked) || return 1
+  echo "edge-a <-> edge-b (NAT ${NAT_KIND[a]}, ${NAT_KIND[b]}) fail: $NO_PATH_WHY"
+  matrix_ok all >/dev/null
 }
 
 where_to_look() {
@@ -237,7 +292,8 @@ Where to look
   WireGuard of a gateway       ip netns exec rvlab-a1 wg show rvlab-wg-a1      (gateways: c1 a1 b1)
   TC programs of a node        ip netns exec rvlab-a1 tc filter show dev ${POD_HOSTIF[a1p0]:-rvpa1p0} ingress      (pod a1p0's host interface)
 $cni
-  a NAT router's rules         ip netns exec rvlab-nat-a nft list ruleset
+  a NAT router's rules         ip netns exec rvlab-nat-a nft list ruleset      (NAT kind ${NAT_KIND[a]}; lab/nat.sh; with double also rvlab-cgn-a)
+  its mappings                 ip netns exec rvlab-nat-a conntrack -L -p udp
   a Service across pools       ip netns exec rvlab-a2p0 python3 $LAB_DIR/tcp_probe.py probe 10.96.0.10 80      (svc-edge-b -> b2p0; fd96::10)
   NodePort across pools        ip netns exec rvlab-c1 python3 $LAB_DIR/tcp_probe.py probe 100.127.2.12 30080      (a2 -> b2p0, needs --forward-node-ip)
   the Services, kube-proxy     $RUN_DIR/services.txt;  ip netns exec rvlab-a2 nft list table ip kube-proxy      (lab/services.sh)
@@ -272,7 +328,7 @@ up_failed() {
 
 lab_up() {
   local install=1 build=1 recreate=0 t0 t_build t_topo t_cluster t_agents t_conv node
-  local cni=${RAVEN_LAB_CNI:-bridge} forward=${RAVEN_LAB_FORWARD_NODE_IP:-0}
+  local cni=${RAVEN_LAB_CNI:-bridge} forward=${RAVEN_LAB_FORWARD_NODE_IP:-0} nat_a=forward nat_b=forward
   while (( $# )); do
     case $1 in
       --no-install) install=0 ;;
@@ -280,6 +336,10 @@ lab_up() {
       --recreate) recreate=1 ;;
       --cni) (( $# >= 2 )) || usage; cni=$2; shift ;;
       --cni=*) cni=${1#--cni=} ;;
+      --nat-a) (( $# >= 2 )) || usage; nat_a=$2; shift ;;
+      --nat-a=*) nat_a=${1#--nat-a=} ;;
+      --nat-b) (( $# >= 2 )) || usage; nat_b=$2; shift ;;
+      --nat-b=*) nat_b=${1#--nat-b=} ;;
       --forward-node-ip) forward=1 ;;
       -v|--verbose) VERBOSE=1 ;;
       *) usage ;;
@@ -288,6 +348,8 @@ lab_up() {
   done
   [[ $cni == @(bridge|flannel|calico) ]] || die "no CNI mode '$cni' (bridge, flannel or calico)"
   [[ $forward == [01] ]] || die "RAVEN_LAB_FORWARD_NODE_IP=$forward: want 0 or 1"
+  nat_kind_ok "$nat_a" || die "no NAT kind '$nat_a' for --nat-a (forward, eim, eim-apdf, edm or double)"
+  nat_kind_ok "$nat_b" || die "no NAT kind '$nat_b' for --nat-b (forward, eim, eim-apdf, edm or double)"
   t0=$(now_us)
   if lab_is_up && (( ! recreate )); then
     printf 'lab.sh: a lab is already up (namespaces: %s); run scripts/lab.sh down first, or up --recreate\n' \
@@ -321,11 +383,11 @@ lab_up() {
   set -E
   trap 'FAILED_CMD=$BASH_COMMAND' ERR
   trap 'up_failed $?' EXIT
-  say "== creating the lab (CNI $cni; namespaces rvlab-*; commands logged in $LAB_LOG)"
+  say "== creating the lab (CNI $cni; NAT edge-a $nat_a, edge-b $nat_b; namespaces rvlab-*; commands logged in $LAB_LOG)"
   pp mkdir -p "$BPF_ROOT" "$STATE_ROOT"
   pp mount -t bpf bpf "$BPF_ROOT"
   echo "$RAVEN_AGENT" >"$RUN_DIR/agent"
-  printf 'cni=%s\nforward_node_ip=%s\n' "$cni" "$forward" >"$OPTIONS_FILE"
+  printf 'cni=%s\nforward_node_ip=%s\nnat_a=%s\nnat_b=%s\n' "$cni" "$forward" "$nat_a" "$nat_b" >"$OPTIONS_FILE"
   lab_plan
   create_topology
   pod_list >"$RUN_DIR/pods"
@@ -350,19 +412,20 @@ lab_up() {
   set +E
 
   say "== waiting (at most ${CONVERGE_SECONDS} s) for every cross-pool pod pair to answer ping, IPv4 and IPv6"
+  if nat_blocked >/dev/null; then say "   but edge-a <-> edge-b (NAT $nat_a, $nat_b): $NO_PATH_WHY"; fi
   local converged=1
   converge || converged=0
   t_conv=$(ms_since "$t0")
   echo
   local rc=0
-  matrix --pairs all --timeout 2 || rc=1
+  show_matrix || rc=1
   echo
   where_to_look
   echo
   local timing
   timing="install+build $(secs "$t_build") s, topology $(secs $((t_topo - t_build))) s, API server and controller $(secs $((t_cluster - t_topo))) s, agents until their dataplane is applied $(secs $((t_agents - t_cluster))) s, convergence $(secs $((t_conv - t_agents))) s"
   if (( converged && rc == 0 )); then
-    say "lab is up after $(secs "$t_conv") s (CNI $CNI_MODE; $timing)"
+    say "lab is up after $(secs "$t_conv") s (CNI $CNI_MODE; NAT edge-a ${NAT_KIND[a]}, edge-b ${NAT_KIND[b]}; $timing)"
     return 0
   fi
   diagnostics
@@ -379,6 +442,7 @@ lab_status() {
   local node rc=0 role hs gw
   local -A active=()
   echo "CNI: $CNI_MODE (pod interfaces $POD_GLOB)$( (( ! FORWARD_NODE_IP )) || echo '; agents with --forward-node-ip')"
+  echo "NAT: edge-a ${NAT_KIND[a]}, edge-b ${NAT_KIND[b]} (lab/nat.sh)"
   if [[ $CNI_MODE == calico ]]; then
     for node in "${LAB_NODES[@]}"; do
       hs=$(bird_status "$node") || rc=1
@@ -410,7 +474,7 @@ lab_status() {
   done
   echo
   if [[ -f $RUN_DIR/pods ]]; then
-    matrix --pairs all --timeout 2 || rc=1
+    show_matrix || rc=1
   else
     echo "no pod list ($RUN_DIR/pods): the lab is incomplete; scripts/lab.sh down"
     rc=1

@@ -8,13 +8,20 @@
 
 LAB_NODES=(c1 c2 a1 a2 b1 b2)
 declare -A POOL_NR=([c]=1 [a]=2 [b]=3)
+# An edge site's public address (its router's, or with NAT kind double its
+# CGNAT's) and, with double, its carrier segment (x.y.z: the CGNAT x.y.z.1,
+# the site router x.y.z.<last byte of the public address>), test ranges the
+# lab uses nowhere else.
+declare -A SITE_WAN=([a]=198.18.0.20 [b]=198.18.0.30) CARRIER_NET=([a]=192.0.2 [b]=198.51.100)
+declare -A NAT_KIND=([a]=forward [b]=forward)
 
 # lab_plan: the Gateways, their candidate endpoints and members, the nodes' IPv6
 # addresses, uplinks and pod CIDR prefixes (CNI_V4, CNI_V6), the options of the
 # running lab (lab_options); no side effects.
 lab_plan() {
-  local node p
+  local node p site
   GW_ORDER=() GW_ENDPOINTS=()
+  lab_options
   for node in "${LAB_NODES[@]}"; do
     p=${POOL_NR[${node:0:1}]}
     NODE_IP6[$node]=fd7f:$p::1${node:1}
@@ -27,29 +34,36 @@ lab_plan() {
   define_endpoint gw-cloud c2 198.18.0.12
   define_member c1 gw-cloud 198.18.0.11
   define_member c2 gw-cloud 198.18.0.12
-  define_gateway gw-edge-a a1 198.18.0.20 true
-  define_endpoint gw-edge-a a1 198.18.0.20 4500
-  define_endpoint gw-edge-a a2 198.18.0.20 4501
-  define_member a1 gw-edge-a 100.127.2.11
-  define_member a2 gw-edge-a 100.127.2.12
-  define_gateway gw-edge-b b1 198.18.0.30 true
-  define_endpoint gw-edge-b b1 198.18.0.30 4500
-  define_endpoint gw-edge-b b2 198.18.0.30 4501
-  define_member b1 gw-edge-b 100.127.3.11
-  define_member b2 gw-edge-b 100.127.3.12
-  lab_options
+  for site in a b; do
+    p=${POOL_NR[$site]}
+    define_gateway "gw-edge-$site" "${site}1" "${SITE_WAN[$site]}" true
+    # Without a port forward the endpoints have no public address or port to name.
+    if [[ ${NAT_KIND[$site]} == forward ]]; then
+      define_endpoint "gw-edge-$site" "${site}1" "${SITE_WAN[$site]}" 4500
+      define_endpoint "gw-edge-$site" "${site}2" "${SITE_WAN[$site]}" 4501
+    else
+      define_endpoint "gw-edge-$site" "${site}1" - -
+      define_endpoint "gw-edge-$site" "${site}2" - -
+    fi
+    define_member "${site}1" "gw-edge-$site" "100.127.$p.11"
+    define_member "${site}2" "gw-edge-$site" "100.127.$p.12"
+  done
 }
 
 # lab_options: the options up was given (OPTIONS_FILE), or the defaults: the CNI
-# mode (cni_mode: CNI_MODE, POD_GLOB), FORWARD_NODE_IP and the agents' NODE_AGENT_ARGS.
+# mode (cni_mode: CNI_MODE, POD_GLOB), FORWARD_NODE_IP, the edge sites' NAT_KIND
+# (lab/nat.sh) and the agents' NODE_AGENT_ARGS.
 lab_options() {
   local key value cni=bridge node
   FORWARD_NODE_IP=0
+  NAT_KIND=([a]=forward [b]=forward)
   if [[ -f $OPTIONS_FILE ]]; then
     while IFS='=' read -r key value; do
       case $key in
         cni) cni=$value ;;
         forward_node_ip) FORWARD_NODE_IP=$value ;;
+        nat_a) NAT_KIND[a]=$value ;;
+        nat_b) NAT_KIND[b]=$value ;;
       esac
     done <"$OPTIONS_FILE"
   fi
@@ -60,36 +74,35 @@ lab_options() {
   done
 }
 
-# nat_router NAME WAN_IP LAN_NET(x.y.z) TO_4500 TO_4501: a router on the internet segment
-# with the LAN bridge lan0 (x.y.z.1/24); masquerades the LAN, forwards udp 4500 and 4501
-# on WAN_IP to port 4500 of the two LAN hosts, and lets nothing else in from the internet.
+# nat_router SITE: the router of edge site SITE (a, b), namespace nat-SITE: its
+# LAN bridge lan0 (100.127.<pool>.1/24) and the rules of its NAT_KIND
+# (lab/nat.sh: with forward, udp 4500 and 4501 of its public address go to port
+# 4500 of the site's nodes .11 and .12). Its uplink wan0 is on the internet
+# segment, or, with double, on the carrier segment cgn0 of a CGNAT in namespace
+# cgn-SITE, whose wan0 holds the public address.
 nat_router() {
-  local r=$1 wan=$2 lan=$3 to=$4 to2=$5
+  local r=nat-$1 kind=${NAT_KIND[$1]} wan=${SITE_WAN[$1]} lan=100.127.${POOL_NR[$1]}
+  local uplink=$wan carrier=${CARRIER_NET[$1]} cgn=cgn-$1
   add_router "$r"
-  plug "$r" wan0 "$wan/24" inet inet0 "$r"
+  if [[ $kind == double ]]; then
+    uplink=$carrier.${wan##*.}
+    add_router "$cgn"
+    plug "$cgn" wan0 "$wan/24" inet inet0 "$cgn"
+    add_switch "$cgn" cgn0 "$carrier.1/24"
+    nq "$cgn" sysctl -qw net.bridge.bridge-nf-call-iptables=0 2>/dev/null || true
+    log "[$cgn] nft: NAT $NAT_CGN_KIND of $carrier.0/24 to $wan"
+    nat_rules "$NAT_CGN_KIND" wan0 "$wan" "$carrier.0/24" | nq "$cgn" nft -f -
+    plug "$r" wan0 "$uplink/24" "$cgn" cgn0 "$r"
+    ipn "$r" route replace default via "$carrier.1"
+  else
+    plug "$r" wan0 "$wan/24" inet inet0 "$r"
+  fi
   add_switch "$r" lan0 "$lan.1/24" "fd7f:${lan##*.}::1/64"
   # The LAN is a plain switch: bridged frames skip the router's netfilter (br_netfilter).
   nq "$r" sysctl -qw net.bridge.bridge-nf-call-iptables=0 net.bridge.bridge-nf-call-ip6tables=0 2>/dev/null || true
-  log "[$r] nft: masquerade $lan.0/24 on wan0, dnat udp $wan:4500 -> $to:4500, :4501 -> $to2:4500"
-  nq "$r" nft -f - <<EOF
-table ip rvlab_nat {
-  chain prerouting {
-    type nat hook prerouting priority dstnat; policy accept;
-    iifname "wan0" ip daddr $wan udp dport 4500 dnat to $to:4500
-    iifname "wan0" ip daddr $wan udp dport 4501 dnat to $to2:4500
-  }
-  chain postrouting {
-    type nat hook postrouting priority srcnat; policy accept;
-    oifname "wan0" ip saddr $lan.0/24 masquerade
-  }
-  chain forward {
-    type filter hook forward priority filter; policy accept;
-    iifname "wan0" ct state established,related accept
-    iifname "wan0" ct status dnat accept
-    iifname "wan0" drop
-  }
-}
-EOF
+  log "[$r] nft: NAT $(nat_site_kind "$kind") of $lan.0/24 to $uplink$([[ $kind != forward ]] ||
+    echo ", dnat udp :4500 -> $lan.11:4500, :4501 -> $lan.12:4500")"
+  nat_rules "$(nat_site_kind "$kind")" wan0 "$uplink" "$lan.0/24" "$lan.11" "$lan.12" | nq "$r" nft -f -
 }
 
 # node_default_routes NODE: default routes (IPv4, IPv6) via the router of the
@@ -115,9 +128,9 @@ create_topology() {
     plug "$node" ul0 "${NODE_IP[$node]}/24" inet inet0 "$node" "${NODE_IP6[$node]}/64"
     node_default_routes "$node"
   done
-  # pools "edge-a" and "edge-b": a LAN behind a NAT router each
-  nat_router nat-a 198.18.0.20 100.127.2 100.127.2.11 100.127.2.12
-  nat_router nat-b 198.18.0.30 100.127.3 100.127.3.11 100.127.3.12
+  # pools "edge-a" and "edge-b": a LAN behind a NAT router each (NAT_KIND)
+  nat_router a
+  nat_router b
   for node in a1 a2 b1 b2; do
     p=${POOL_NR[${node:0:1}]}
     add_node "$node"

@@ -90,6 +90,7 @@ def cluster(argv):
          node NAME GATEWAY INTERNAL_IP[,INTERNAL_IP...] CIDR[,CIDR...]
                                    a Ready Node labelled for GATEWAY
          endpoint GATEWAY NODE PUBLIC_IP PUBLIC_PORT UNDER_NAT   a candidate, in priority order
+                                   (PUBLIC_IP and PUBLIC_PORT "-": none, the fields are omitted)
     INTERNAL_IP may list a dual-stack node's addresses (100.127.2.12,fd7f:2::12):
     each is an InternalIP of status.addresses, in that order, so the controller
     publishes the first as privateIP and the first of the other family in
@@ -112,7 +113,7 @@ def cluster(argv):
                                            "reason": "KubeletReady"}]},
             })
         elif f[0] == "endpoint":
-            gw, node, public_ip, port, under_nat = f[1], f[2], f[3], int(f[4]), _bool(f[5])
+            gw, node, public_ip, port, under_nat = f[1], f[2], f[3], f[4], _bool(f[5])
             if gw not in gateways:
                 gateways[gw] = {
                     "apiVersion": "raven.openyurt.io/v1beta1", "kind": "Gateway",
@@ -122,9 +123,12 @@ def cluster(argv):
                 }
                 if not under_nat:  # as upstream's webhook: an exposed Gateway is not under NAT
                     gateways[gw]["spec"]["exposeType"] = "PublicIP"
-            gateways[gw]["spec"]["endpoints"].append(
-                {"nodeName": node, "type": "tunnel", "port": 4500, "underNAT": under_nat,
-                 "publicIP": public_ip, "publicPort": port})
+            ep = {"nodeName": node, "type": "tunnel", "port": 4500, "underNAT": under_nat}
+            if public_ip != "-":
+                ep["publicIP"] = public_ip
+            if port != "-":
+                ep["publicPort"] = int(port)
+            gateways[gw]["spec"]["endpoints"].append(ep)
         else:
             sys.exit("bad spec line: " + line)
     json.dump({"apiVersion": "v1", "kind": "List", "items": items + list(gateways.values())},
