@@ -2,6 +2,8 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
@@ -19,6 +21,18 @@ absl::StatusOr<IpAddress> IpAddress::Parse(absl::string_view text) {
     return ip;
   }
   return absl::InvalidArgumentError(absl::StrCat("invalid IP address \"", text, "\""));
+}
+
+bool IsUnicastHost(const IpAddress& ip) {
+  const auto& b = ip.bytes;
+  if (ip.family == IpFamily::kV4) {
+    if (b[0] == 0 || b[0] == 127 || b[0] >= 224) return false;  // this network, loopback, class D/E
+    return !(b[0] == 169 && b[1] == 254);                       // link-local
+  }
+  if (b[0] == 0xff) return false;                           // multicast
+  if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) return false;  // link-local fe80::/10
+  bool zero_head = std::all_of(b.begin(), b.end() - 1, [](uint8_t x) { return x == 0; });
+  return !(zero_head && (b[15] == 0 || b[15] == 1));  // :: and ::1
 }
 
 std::string IpAddress::ToString() const {

@@ -31,6 +31,10 @@ struct IpAddress {
   }
 };
 
+// Whether `ip` can be one host's address: not unspecified, loopback,
+// link-local, multicast or the IPv4 limited broadcast.
+bool IsUnicastHost(const IpAddress& ip);
+
 // A CIDR prefix with the host bits cleared.
 struct IpPrefix {
   IpAddress address;

@@ -72,7 +72,9 @@ absl::Status InterfaceAttacher::AttachAll() {
 }
 
 void InterfaceAttacher::OnLinkAdded(const std::string& name) {
-  if (RoleOf(name) == Role::kNone || pods_.count(name) || egress_devices_.count(name)) return;
+  // Also for a name we attached to: the link may have been re-created (a CNI
+  // restarting) or renamed, and attaching again is an atomic replace.
+  if (RoleOf(name) == Role::kNone || refused_.count(name)) return;
   absl::StatusOr<nl::LinkInfo> link = nl::GetLink(name);
   if (!link.ok()) {
     RAVEN_LOG(kWarning, "interface ", name, ": ", link.status().message());

@@ -38,7 +38,8 @@ class InterfaceAttacher {
   // Attaches to every interface that should carry a program now. Failures on
   // one pod interface or egress device (it may be vanishing) are logged, not fatal.
   absl::Status AttachAll();
-  // For a link that appeared or changed; ignores names that match no rule.
+  // For a link that appeared, changed or was renamed; ignores names that
+  // match no rule.
   void OnLinkAdded(const std::string& name);
   void OnLinkRemoved(const std::string& name);
   // Egress devices (not the uplink) that carry the host egress program now.

@@ -51,6 +51,8 @@ std::vector<std::string> KernelNode::Problems() {
   };
   attached(uplink_.name, bpf::TcDirection::kEgress, programs_.host_egress_fd(), "host egress");
   for (const std::string& device : attacher_.egress_devices()) {
+    // Gone or renamed, and its link event not handled yet: nothing to check.
+    if (if_nametoindex(device.c_str()) == 0) continue;
     attached(device, bpf::TcDirection::kEgress, programs_.host_egress_fd(), "host egress");
   }
   if (if_nametoindex(config_.vxlan_device.c_str()) == 0) {

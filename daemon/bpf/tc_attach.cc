@@ -45,9 +45,15 @@ TcAttacher::TcAttacher(std::string state_file) : state_file_(std::move(state_fil
 absl::Status TcAttacher::LoadState() {
   std::ifstream in(state_file_);
   if (!in) return absl::OkStatus();  // first start
-  std::string name;
-  while (std::getline(in, name)) {
-    if (!name.empty()) created_hooks_.insert(name);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string name;
+    int ifindex = 0;  // 0: a line of an older agent, without the index
+    if (fields >> name) {
+      fields >> ifindex;
+      created_hooks_[name] = ifindex;
+    }
   }
   return in.bad() ? absl::InternalError("read " + state_file_) : absl::OkStatus();
 }
@@ -56,7 +62,7 @@ absl::Status TcAttacher::SaveState() const {
   std::string tmp = state_file_ + ".tmp";
   {
     std::ofstream out(tmp, std::ios::trunc);
-    for (const auto& name : created_hooks_) out << name << "\n";
+    for (const auto& [name, ifindex] : created_hooks_) out << name << " " << ifindex << "\n";
     if (!out.flush()) return absl::InternalError("write " + tmp);
   }
   if (rename(tmp.c_str(), state_file_.c_str()) != 0) return Errno("rename " + tmp, errno);
@@ -68,7 +74,11 @@ absl::Status TcAttacher::Attach(const std::string& ifname, TcDirection direction
   LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = AttachPoint(direction));
   int err = bpf_tc_hook_create(&hook);
   if (err == 0) {
-    if (created_hooks_.insert(ifname).second) RETURN_IF_ERROR(SaveState());
+    auto [it, added] = created_hooks_.try_emplace(ifname, ifindex);
+    if (added || it->second != ifindex) {
+      it->second = ifindex;
+      RETURN_IF_ERROR(SaveState());
+    }
   } else if (err != -EEXIST) {  // EEXIST: the clsact qdisc is already there, maybe not ours
     return Errno(absl::StrCat("create clsact on ", ifname), err);
   }
@@ -96,8 +106,14 @@ absl::Status TcAttacher::DetachAll(const std::string& ifname) {
     absl::Status st = Detach(ifname, direction);
     if (!st.ok() && !absl::IsNotFound(st)) return st;
   }
-  if (created_hooks_.count(ifname) == 0) return absl::OkStatus();
+  auto created = created_hooks_.find(ifname);
+  if (created == created_hooks_.end()) return absl::OkStatus();
   ASSIGN_OR_RETURN(int ifindex, IfIndexOf(ifname));
+  if (created->second != 0 && created->second != ifindex) {
+    // The link we made it on is gone; this one's clsact is somebody else's.
+    created_hooks_.erase(created);
+    return SaveState();
+  }
   LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
               .attach_point = static_cast<bpf_tc_attach_point>(BPF_TC_INGRESS | BPF_TC_EGRESS));
   int err = bpf_tc_hook_destroy(&hook);

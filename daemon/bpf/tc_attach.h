@@ -1,12 +1,13 @@
 // Attaches the TC programs to clsact hooks, atomically replacing the filter a
 // previous agent left (same handle and priority), so traffic never sees a gap.
 // Only clsact qdiscs this agent created are ever destroyed; which those are
-// is kept in a state file so that a restarted agent still knows.
+// (name and ifindex) is kept in a state file so that a restarted agent still
+// knows.
 #ifndef RAVEN_DAEMON_BPF_TC_ATTACH_H_
 #define RAVEN_DAEMON_BPF_TC_ATTACH_H_
 
 #include <cstdint>
-#include <set>
+#include <map>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -36,7 +37,9 @@ class TcAttacher {
   absl::Status SaveState() const;
 
   std::string state_file_;
-  std::set<std::string> created_hooks_;
+  // Interfaces whose clsact we created, with the ifindex they had then: a
+  // link re-created under the same name may carry another component's clsact.
+  std::map<std::string, int> created_hooks_;
 };
 
 absl::StatusOr<uint32_t> ProgramId(int prog_fd);

@@ -15,13 +15,18 @@ using kube::GatewayEndpoint;
 using kube::GatewayNode;
 
 // The Gateway's pod CIDRs, and its nodes' addresses when they are forwarded:
-// privateIP and, on a dual-stack node, its secondaryPrivateIPs, as host prefixes.
+// privateIP and, on a dual-stack node, its secondaryPrivateIPs, as host
+// prefixes (unicast host addresses only).
 std::set<IpPrefix> PrefixesOf(const Gateway& gw, bool node_ips) {
   std::set<IpPrefix> out;
   for (const GatewayNode& node : gw.status.nodes) {
     out.insert(node.subnets.begin(), node.subnets.end());
     if (!node_ips) continue;
-    for (const IpAddress& ip : kube::NodeAddresses(node)) out.insert(IpPrefix::Host(ip));
+    for (const IpAddress& ip : kube::NodeAddresses(node)) {
+      // A link-local, multicast or loopback "node address" would pull the
+      // node's own neighbour discovery or local traffic into the tunnel.
+      if (IsUnicastHost(ip)) out.insert(IpPrefix::Host(ip));
+    }
   }
   return out;
 }
@@ -43,6 +48,9 @@ std::optional<std::string> PeerEndpoint(const Gateway& gw, const GatewayEndpoint
   if (node == nullptr || !node->private_ip) return std::nullopt;
   return JoinHostPort(*node->private_ip, port);
 }
+
+// Whether a gateway can only call out: behind NAT, without a public address.
+bool CallsOut(const GatewayEndpoint& active) { return active.under_nat && !active.public_ip; }
 
 // A remote Gateway's claim on a prefix, in the order claims are granted: the
 // Gateway the prefix is routed to now first, then the older Gateway, then
@@ -137,9 +145,11 @@ DesiredDataplane ComputeDesiredDataplane(const std::map<std::string, Gateway>& g
   out.role = relay_to ? NodeRole::kMember : NodeRole::kGateway;
   if (out.role == NodeRole::kGateway) {
     for (const GatewayNode& node : local->status.nodes) {
-      if (node.node_name != input.node_name && node.private_ip) {
-        out.relay_members[*node.private_ip] = node.node_name;
-      }
+      if (node.node_name == input.node_name) continue;
+      // Every address: a member sends from its address of the family of
+      // ours (privateIP), which is its secondary one when its families are
+      // listed the other way round.
+      for (const IpAddress& ip : kube::NodeAddresses(node)) out.relay_members[ip] = node.node_name;
     }
   }
 
@@ -168,7 +178,7 @@ DesiredDataplane ComputeDesiredDataplane(const std::map<std::string, Gateway>& g
     if (active == nullptr) continue;  // nowhere to send it: left to the node's routing
     std::sort(prefixes.begin(), prefixes.end());
     std::optional<std::string> endpoint = PeerEndpoint(gw, *active, input.options);
-    const bool no_path = !endpoint && !reachable_from_remote;
+    const bool no_path = CallsOut(*local_active) && CallsOut(*active);
     bpf::RouteValue value;
     value.peer_id = peer_ids.at(name);
     if (no_path) {

@@ -95,5 +95,24 @@ TEST_F(InterfaceAttacherTest, AnEgressDeviceThatAppearsLaterIsAttached) {
   EXPECT_EQ(attacher_->egress_devices(), std::set<std::string>{"flannel.1"});
 }
 
+TEST_F(InterfaceAttacherTest, AReCreatedEgressDeviceIsAttachedAgain) {
+  ASSERT_TRUE(attacher_->AttachAll().ok());
+  // A CNI restarting: the device goes and comes back under its name, and the
+  // events may arrive late or coalesced (only the new link's).
+  ASSERT_EQ(Run("ip link del flannel.1"), 0);
+  ASSERT_EQ(Run("ip link add flannel.1 type veth peer name rvn-fl-peer"), 0);
+  attacher_->OnLinkAdded("flannel.1");
+  EXPECT_TRUE(Carries("flannel.1", TcDirection::kEgress, programs_->host_egress_fd()));
+}
+
+TEST_F(InterfaceAttacherTest, GlobsMatchingTheUplinkOrVxlanDeviceChangeNothing) {
+  InterfaceAttacher greedy(AttachPlan{{}, {"rvn-*"}, "rvn-up", "rvn-vx"}, *programs_, *tc_);
+  ASSERT_TRUE(greedy.AttachAll().ok());
+  EXPECT_TRUE(Carries("rvn-vx", TcDirection::kIngress, programs_->relay_ingress_fd()));
+  EXPECT_FALSE(tc_->AttachedProgramId("rvn-vx", TcDirection::kEgress).ok());
+  EXPECT_EQ(greedy.egress_devices().count("rvn-up"), 0u);  // the uplink has it anyway
+  EXPECT_EQ(greedy.egress_devices().count("rvn-vx"), 0u);
+}
+
 }  // namespace
 }  // namespace raven

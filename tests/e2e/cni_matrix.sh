@@ -131,6 +131,16 @@ cni_state() {
     nq "$1" ip -4 rule; nq "$1" ip -6 rule; nq "$1" nft -s list ruleset; } | grep -Ev "$raven" || true
 }
 log "== the CNI's routes, rules and nftables: agents running, after --cleanup, agents again"
+# The CNI's own devices carry the host egress program (--egress-devices) while
+# the agents run, and nothing of Raven's after --cleanup.
+egress_devs=()
+[[ $mode != flannel ]] || egress_devs=(flannel.1 flannel-v6.1)
+for node in "${NODE_ORDER[@]}"; do
+  for dev in "${egress_devs[@]}"; do
+    nq "$node" tc filter show dev "$dev" egress | grep -q 'handle 0x5256' ||
+      die "[$node] no host egress program on $dev"
+  done
+done
 declare -A running=()
 for node in "${NODE_ORDER[@]}"; do running[$node]=$(cni_state "$node"); done
 stop_agents TERM "${NODE_ORDER[@]}"
@@ -140,6 +150,10 @@ for node in "${NODE_ORDER[@]}"; do
 done
 for node in "${NODE_ORDER[@]}"; do
   diff <(echo "${running[$node]}") <(cni_state "$node") >&3 || die "[$node] --cleanup changed the CNI's state (diff above)"
+  for dev in "${egress_devs[@]}"; do
+    [[ -z $(nq "$node" tc filter show dev "$dev" egress) ]] || die "[$node] --cleanup left a filter on $dev"
+    ! nq "$node" tc qdisc show dev "$dev" | grep -q clsact || die "[$node] --cleanup left the clsact of $dev"
+  done
 done
 for node in "${NODE_ORDER[@]}"; do mark[$node]=$(log_lines "$node"); start_agent "$node"; done
 for node in "${NODE_ORDER[@]}"; do wait_log "$node" "${mark[$node]}" '\] dataplane updated' 20; done

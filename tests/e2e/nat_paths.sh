@@ -45,5 +45,7 @@ for node in c1 c2; do
   [[ $(metric "$node" raven_agent_unreachable_gateways) == 0 ]] || die "[$node] sees an unreachable Gateway"
 done
 gw_a=$(active_endpoint gw-edge-a)
-[[ $(wg_peers "$gw_a") != *"${CNI_V4[b1]}.0/24"* ]] || die "[$gw_a] has a WireGuard peer for gw-edge-b"
+key_b=$(kc get gateway gw-edge-b -o json | "${UTIL[@]}" jsonpath status.activeEndpoints.0.config.publicKey)
+[[ $key_b =~ ^[A-Za-z0-9+/]{43}=$ ]] || die "gw-edge-b's active endpoint has no public key: '$key_b'"
+[[ $(wg_peers "$gw_a") != *"$key_b"* ]] || die "[$gw_a] has a WireGuard peer for gw-edge-b"
 log "no path between the edge pools: dropped and counted, said by all four edge agents"

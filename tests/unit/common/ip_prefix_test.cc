@@ -58,3 +58,19 @@ TEST(IpPrefixTest, OrdersByFamilyThenAddressThenLength) {
 
 }  // namespace
 }  // namespace raven
+
+namespace raven {
+namespace {
+
+TEST(IsUnicastHostTest, OnlyAddressesOneHostCanHold) {
+  for (const char* ok : {"100.127.2.12", "198.18.0.1", "10.0.0.1", "fd7f:2::12", "2001:db8::1"}) {
+    EXPECT_TRUE(IsUnicastHost(*IpAddress::Parse(ok))) << ok;
+  }
+  for (const char* bad : {"0.0.0.0", "127.0.0.1", "169.254.1.1", "224.0.0.1", "255.255.255.255",
+                          "::", "::1", "fe80::1", "febf::1", "ff02::1:ff00:12"}) {
+    EXPECT_FALSE(IsUnicastHost(*IpAddress::Parse(bad))) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace raven

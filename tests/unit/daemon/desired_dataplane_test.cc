@@ -145,9 +145,14 @@ TEST(DesiredDataplaneTest, NodeIpForwardingCoversEveryAddressOfADualStackNode) {
             (std::vector<IpPrefix>{P("100.64.2.0/24"), P("100.64.4.0/24"), P("100.127.2.1/32"),
                                    P("100.127.2.2/32"), P("fd64:2::/64"), P("fd7f:2::1/128"),
                                    P("fd7f:2::2/128")}));
-  // The relay still knows members by privateIP only.
+  // The relay accepts a member from each of its addresses: one listing IPv6
+  // first still sends VXLAN to the gateway's IPv4 privateIP from its IPv4 one.
   EXPECT_EQ(d.relay_members,
-            (std::map<IpAddress, std::string>{{IpAddress::Parse("100.127.1.2").value(), "a2"}}));
+            (std::map<IpAddress, std::string>{{IpAddress::Parse("100.127.1.2").value(), "a2"},
+                                              {IpAddress::Parse("fd7f:1::2").value(), "a2"}}));
+  DesiredDataplane at_b1 =
+      ComputeDesiredDataplane(DualStackPools(), At("b1", {.forward_node_ip = true}));
+  EXPECT_EQ(at_b1.relay_members.count(IpAddress::Parse("100.127.2.2").value()), 1u);
 
   // A member relays the IPv6 node addresses to its gateway's privateIP.
   DesiredDataplane member =
@@ -155,6 +160,17 @@ TEST(DesiredDataplaneTest, NodeIpForwardingCoversEveryAddressOfADualStackNode) {
   const bpf::RouteValue& v = member.routes.at(P("fd7f:2::1/128"));
   EXPECT_EQ(v.action, bpf::RouteAction::kVxlan);
   EXPECT_EQ(v.tunnel_dst.ToString(), "100.127.1.1");
+}
+
+TEST(DesiredDataplaneTest, OnlyUnicastNodeAddressesAreForwarded) {
+  auto gws = DualStackPools();
+  for (const char* bogus : {"fe80::1", "ff02::1:ff00:2"}) {
+    SCOPED_TRACE(bogus);
+    gws["gw-b"].status.nodes[0].secondary_private_ips = {IpAddress::Parse(bogus).value()};
+    DesiredDataplane d = ComputeDesiredDataplane(gws, At("a1", {.forward_node_ip = true}));
+    EXPECT_FALSE(d.routes.count(IpPrefix::Host(IpAddress::Parse(bogus).value())));
+    EXPECT_TRUE(d.routes.count(P("100.127.2.1/32")));  // its privateIP still is
+  }
 }
 
 TEST(DesiredDataplaneTest, WithoutNodeIpForwardingNoNodeAddressIsRouted) {
