@@ -72,6 +72,7 @@ std::string Agent::SourceProblem(bool dataplane_ok) const {
 
 void Agent::CheckDataplane() {
   std::vector<std::string> problems = parts_.node->Problems();
+  std::vector<std::string> node_warnings = parts_.node->Warnings();
   std::vector<wg::PeerStatus> peers = ReadPeers(problems);
   if (!peers.empty()) Watch(peers);
   std::vector<PeerObservation> observed;
@@ -96,6 +97,7 @@ void Agent::CheckDataplane() {
   std::string source_problem = SourceProblem(problems.empty());
   status_.Update([&](AgentSnapshot& s) {
     s.dataplane_problems = problems;
+    s.node_warnings = std::move(node_warnings);
     s.peers = std::move(observed);
     s.source_problem = source_problem;
   });

@@ -23,6 +23,7 @@ std::vector<std::string> AgentStatus::Warnings() const {
   absl::MutexLock lock(&mu_);
   std::vector<std::string> out;
   for (const std::string& r : snapshot_.refused_prefixes) out.push_back("not routed: " + r);
+  out.insert(out.end(), snapshot_.node_warnings.begin(), snapshot_.node_warnings.end());
   out.insert(out.end(), snapshot_.unreachable_gateways.begin(),
              snapshot_.unreachable_gateways.end());
   out.insert(out.end(), snapshot_.rejected_gateways.begin(), snapshot_.rejected_gateways.end());

@@ -32,6 +32,7 @@ struct AgentSnapshot {
   std::map<IpAddress, std::string> member_names;  // relay member address -> node
   std::vector<PeerObservation> peers;             // WireGuard peers (gateway role)
   std::vector<std::string> dataplane_problems;    // detached programs, missing devices
+  std::vector<std::string> node_warnings;         // e.g. egress devices the programs refused
   std::string source_problem;                     // stale or unreadable Gateways
   std::string reconcile_error;                    // the last reconcile's error, if it failed
   // Remote prefixes not routed: they overlap the local pool's or another

@@ -20,6 +20,9 @@ class DataplaneNode {
   virtual absl::StatusOr<DataplaneDevices> Ensure() = 0;
   // What is missing or detached now, one line each; empty when all is in place.
   virtual std::vector<std::string> Problems() = 0;
+  // What an operator should know although nothing is broken (devices the
+  // programs cannot go on), one line each.
+  virtual std::vector<std::string> Warnings() = 0;
   // Readable when links changed (-1: never); HandleEvents() consumes that and
   // attaches programs to new pod interfaces.
   virtual int fd() const = 0;

@@ -44,6 +44,8 @@ class InterfaceAttacher {
   void OnLinkRemoved(const std::string& name);
   // Egress devices (not the uplink) that carry the host egress program now.
   const std::set<std::string>& egress_devices() const { return egress_devices_; }
+  // Devices matching the egress globs that have no Ethernet header.
+  const std::set<std::string>& refused_devices() const { return refused_; }
 
  private:
   enum class Role { kNone, kPod, kEgressDevice };

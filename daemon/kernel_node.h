@@ -33,6 +33,7 @@ class KernelNode final : public DataplaneNode {
 
   absl::StatusOr<DataplaneDevices> Ensure() override;
   std::vector<std::string> Problems() override;
+  std::vector<std::string> Warnings() override;
   int fd() const override { return links_.fd(); }
   absl::Status HandleEvents() override;
 

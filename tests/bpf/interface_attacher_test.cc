@@ -81,6 +81,7 @@ TEST_F(InterfaceAttacherTest, ADeviceWithoutEthernetHeaderIsLeftAlone) {
   ASSERT_TRUE(attacher_->AttachAll().ok());
   EXPECT_FALSE(tc_->AttachedProgramId("tunl0", TcDirection::kEgress).ok());
   EXPECT_EQ(attacher_->egress_devices().count("tunl0"), 0u);
+  EXPECT_EQ(attacher_->refused_devices(), std::set<std::string>{"tunl0"});  // said in /healthz
 }
 
 TEST_F(InterfaceAttacherTest, AnEgressDeviceThatAppearsLaterIsAttached) {

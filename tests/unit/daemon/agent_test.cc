@@ -298,6 +298,15 @@ TEST_F(AgentTest, MalformedGatewayKeepsTheLastGoodDataplane) {
   EXPECT_THAT(status_.HealthProblems(), IsEmpty());
 }
 
+TEST_F(AgentTest, TheNodesWarningsAreShownButLeaveItHealthy) {
+  Start({PoolA("a1"), PoolB()});
+  node_.warnings = {"egress device tunl0 has no Ethernet header"};
+  agent_->CheckDataplane();
+  EXPECT_THAT(Joined(status_.Warnings()), HasSubstr("egress device tunl0 has no Ethernet header"));
+  EXPECT_THAT(status_.HealthProblems(), IsEmpty());
+  EXPECT_EQ(node_.ensures, 1);  // nothing to repair
+}
+
 TEST_F(AgentTest, APoolNoPathLeadsToIsDroppedAndSaidNotBlackHoled) {
   auto behind_nat = [](Gateway gw) {
     gw.status.active_endpoints[0].public_ip.reset();

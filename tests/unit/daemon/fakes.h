@@ -128,11 +128,13 @@ class FakeDataplaneNode : public DataplaneNode {
     return devices;
   }
   std::vector<std::string> Problems() override { return problems; }
+  std::vector<std::string> Warnings() override { return warnings; }
   int fd() const override { return -1; }
   absl::Status HandleEvents() override { return absl::OkStatus(); }
 
   DataplaneDevices devices{.wireguard_ifindex = 7, .vxlan_ifindex = 9, .path_mtu = 1420};
   std::vector<std::string> problems;  // what is detached or missing now
+  std::vector<std::string> warnings;  // what the node says although nothing is broken
   absl::Status repair_error;          // not ok: Ensure() fails with it, repairing nothing
   int ensures = 0;                    // Ensure() calls (setup and repairs)
 };
