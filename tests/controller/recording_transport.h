@@ -18,6 +18,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "common/kube/transport.h"
+#include "tests/controller/stepped_clock.h"
 
 namespace raven::controller::testing {
 
@@ -33,14 +34,16 @@ class RecordingTransport final : public kube::Transport {
       : inner_(std::move(inner)), election_lease_(std::move(election_lease)) {}
 
   void set_election_blocked(bool blocked) { election_blocked_ = blocked; }
-  // Each request for the election Lease waits this long before it goes out:
-  // a slow connection setup (as a TLS handshake on a loaded node), which no
-  // request timeout bounds. A fault to inject, not a wait for a condition;
-  // the API server's own latency fault cannot stand in, since the elector's
-  // request timeout (renew_deadline / 2) cuts such requests off.
-  void set_election_latency(absl::Duration latency) {
+  // Each request for the election Lease takes this long as `clock` (the
+  // elector's and controller's) sees it: a slow connection setup (as a TLS
+  // handshake on a loaded node), which no request timeout bounds. The clock
+  // is stepped, nothing sleeps; the API server's own latency fault cannot
+  // stand in, since the elector's request timeout (renew_deadline / 2) cuts
+  // such requests off.
+  void set_election_latency(absl::Duration latency, SteppedClock* clock) {
     absl::MutexLock lock(&mu_);
     election_latency_ = latency;
+    election_clock_ = clock;
   }
   // Runs before each status write is sent (e.g. to race it with another writer).
   void set_before_status_write(std::function<void(const kube::Request&)> hook) {
@@ -56,12 +59,8 @@ class RecordingTransport final : public kube::Transport {
       return absl::UnavailableError("election lease blocked by the test");
     }
     if (election) {
-      absl::Duration latency;
-      {
-        absl::MutexLock lock(&mu_);
-        latency = election_latency_;
-      }
-      absl::SleepFor(latency);
+      absl::MutexLock lock(&mu_);
+      if (election_clock_ != nullptr) election_clock_->Step(election_latency_);
     }
     bool status_write = r.method == "PUT" && absl::StrContains(r.target, "/gateways/") &&
                         absl::EndsWith(r.target, "/status");
@@ -106,6 +105,7 @@ class RecordingTransport final : public kube::Transport {
   std::vector<WireWrite> election_writes_ ABSL_GUARDED_BY(mu_);
   std::function<void(const kube::Request&)> before_status_write_ ABSL_GUARDED_BY(mu_);
   absl::Duration election_latency_ ABSL_GUARDED_BY(mu_);
+  SteppedClock* election_clock_ ABSL_GUARDED_BY(mu_) = nullptr;
 };
 
 }  // namespace raven::controller::testing

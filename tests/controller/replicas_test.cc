@@ -204,18 +204,23 @@ TEST(ReplicasTest, ALateAcquisitionStillElectsWithoutAResync) {
   ASSERT_THAT(cluster.AddGateway(TestGateway(1, 2)), IsOk());
 
   // Get and Create of the election Lease take 1.2 s each: 2.4 s in all,
-  // past the 1.5 s renew deadline.
-  auto late = testing::StartTestController(
-      (*env)->config(), "late", true,
-      [](ControllerConfig& config) { config.resync_period = absl::Hours(1); },
-      [](testing::RecordingTransport& wire) {
-        wire.set_election_latency(absl::Milliseconds(1200));
-      });
+  // past the 1.5 s renew deadline (by the controller's stepped clock).
+  testing::SteppedClock clock;
+  auto late =
+      testing::StartTestController((*env)->config(), "late", true,
+                                   [&](ControllerConfig& config) {
+                                     config.resync_period = absl::Hours(1);
+                                     config.clock = &clock;
+                                     config.election.clock = &clock;
+                                   },
+                                   [&](testing::RecordingTransport& wire) {
+                                     wire.set_election_latency(absl::Milliseconds(1200), &clock);
+                                   });
   ASSERT_THAT(late, IsOk());
   TestController& c = **late;
   ASSERT_TRUE(
       PollUntil([&] { return c.controller->metrics().is_leader.value() == 1; }, absl::Seconds(10)));
-  c.wire->set_election_latency(absl::ZeroDuration());
+  c.wire->set_election_latency(absl::ZeroDuration(), nullptr);
   EXPECT_THAT(WaitForGateway(
                   cluster, "gw-1", [](const Gateway& gw) { return ActiveNodes(gw).size() == 1; },
                   absl::Seconds(5)),

@@ -53,17 +53,6 @@ die() { log "FAIL: $*"; exit 1; }
 ns() { printf 'rvkp-%s-%s' "$1" "$ID"; }
 nq() { local who=$1; shift; ip netns exec "$(ns "$who")" "$@"; }
 ipn() { local who=$1; shift; ip -n "$(ns "$who")" "$@"; }
-now_us() { printf '%s' "${EPOCHREALTIME/./}"; }
-
-# wait_for SECONDS WHAT CMD...: CMD every 0.1 s until it succeeds; fail after SECONDS.
-wait_for() {
-  local deadline=$(( $(now_us) + $1 * 1000000 )) what=$2
-  shift 2
-  until "$@" >/dev/null 2>&1; do
-    (( $(now_us) < deadline )) || die "timed out waiting for: $what"
-    sleep 0.1
-  done
-}
 
 diagnostics() {
   log "diagnostics (node):"
@@ -145,13 +134,23 @@ for i in 1 2; do
 done
 
 log "== endpoints: tcp_probe.py serve in ep1, ep2"
+# The ready files are FIFOs held open here (read-write, so opening never
+# blocks): a bounded read waits for each server's ready line.
+declare -A READY_FD=()
 for i in 1 2; do
+  mkfifo "$RUN_DIR/ep$i.ready"
+  exec {fd}<>"$RUN_DIR/ep$i.ready"
+  READY_FD[$i]=$fd
   # Not through nq: $! must be the server itself (ip netns exec execs it), not a subshell.
   ip netns exec "$(ns "ep$i")" "${TCP_PROBE[@]}" serve --port 8080 --name "ep$i" --for 300 \
     --ready-file "$RUN_DIR/ep$i.ready" >"$RUN_DIR/ep$i.out" 2>&1 &
   SERVER_PIDS+=("$!")
 done
-for i in 1 2; do wait_for 10 "ep$i listening" test -s "$RUN_DIR/ep$i.ready"; done
+for i in 1 2; do
+  read -r -t 10 -u "${READY_FD[$i]}" _ || die "ep$i not listening after 10 s: $(cat "$RUN_DIR/ep$i.out")"
+  fd=${READY_FD[$i]}
+  exec {fd}>&-
+done
 
 # ---------------------------------------------------------------- helpers
 SPEC=$RUN_DIR/services.txt

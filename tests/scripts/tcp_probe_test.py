@@ -4,6 +4,7 @@ ready marker, answer and exits (--for, SIGTERM); probe's answer, and its
 errors (refused with retries, a silent server timing out, a server closing
 without an answer, not an address), each bounded in time."""
 import pathlib
+import select
 import signal
 import socket
 import subprocess
@@ -37,7 +38,7 @@ def probe(*args, timeout=30):
 
 
 class Server:
-    """tcp_probe.py serve as a child process, waited for through its ready file."""
+    """tcp_probe.py serve as a child process, waited for through its ready line."""
 
     def __init__(self, bind, name="srv", duration="30"):
         self.tmp = tempfile.TemporaryDirectory()
@@ -49,11 +50,11 @@ class Server:
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
     def wait_ready(self, limit=10):
-        deadline = time.monotonic() + limit
-        while not self.ready.exists():
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"server not ready: {self.proc.communicate(timeout=5)}")
-            time.sleep(0.02)
+        """Blocks (at most `limit` s) for the line serve prints once listening."""
+        readable, _, _ = select.select([self.proc.stdout], [], [], limit)
+        self.ready_line = self.proc.stdout.readline() if readable else ""
+        if "listening" not in self.ready_line:
+            raise AssertionError(f"server not ready: {self.ready_line!r} {self.proc.communicate(timeout=5)}")
 
     def stop(self):
         if self.proc.poll() is None:
@@ -89,7 +90,8 @@ class ServeTest(unittest.TestCase):
         stdout, stderr = server.proc.communicate(timeout=10)
         self.assertLess(time.monotonic() - start, 2)
         self.assertEqual(server.proc.returncode, 0, stderr)
-        self.assertEqual(stdout, f"tcp_probe: n1 listening on 127.0.0.1 port {server.port}\n")
+        self.assertEqual(server.ready_line + stdout, f"tcp_probe: n1 listening on 127.0.0.1 port {server.port}\n")
+        self.assertTrue(server.ready.exists())
 
     def test_exits_after_for_seconds(self):
         server = self.start("127.0.0.1", duration="0.5")
