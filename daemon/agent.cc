@@ -164,10 +164,13 @@ void Agent::Apply() {
       RAVEN_LOG(kWarning, "not routed: ", Describe(r), " (the first claim keeps it)");
     }
   }
+  std::vector<std::string> unreachable;
+  for (const auto& [gateway, why] : desired.unreachable) {
+    unreachable.push_back(absl::StrCat("no path to Gateway ", gateway, ": ", why));
+  }
   if (desired.unreachable != applied_.unreachable) {
-    for (const auto& [gateway, why] : desired.unreachable) {
-      RAVEN_LOG(kWarning, "no path to Gateway ", gateway, ": ", why,
-                "; its prefixes are dropped (counted as no_path)");
+    for (const std::string& line : unreachable) {
+      RAVEN_LOG(kWarning, line, "; its prefixes are dropped (counted as no_path)");
     }
   }
   absl::StatusOr<ReconcileStats> stats = reconciler_.Apply(desired, parts_.clock->Now());
@@ -190,10 +193,6 @@ void Agent::Apply() {
   }
   std::vector<std::string> refused;
   for (const RefusedPrefix& r : desired.refused) refused.push_back(Describe(r));
-  std::vector<std::string> unreachable;
-  for (const auto& [gateway, why] : desired.unreachable) {
-    unreachable.push_back(absl::StrCat("no path to Gateway ", gateway, ": ", why));
-  }
   std::string source_problem = SourceProblem(status_.DataplaneProblem().empty());
   status_.Update([&](AgentSnapshot& s) {
     s.role = desired.role;

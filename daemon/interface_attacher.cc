@@ -2,6 +2,7 @@
 
 #include <fnmatch.h>
 
+#include "absl/strings/str_cat.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
 
@@ -12,6 +13,17 @@ bool MatchesAnyGlob(const std::string& name, const std::vector<std::string>& glo
     if (fnmatch(glob.c_str(), name.c_str(), 0) == 0) return true;
   }
   return false;
+}
+
+std::string InterfaceAttacher::RefusedWarning(const std::string& device) {
+  return absl::StrCat("egress device ", device,
+                      " has no Ethernet header: cross-pool traffic routed to it is not caught");
+}
+
+std::vector<std::string> InterfaceAttacher::Warnings() const {
+  std::vector<std::string> out;
+  for (const std::string& device : refused_) out.push_back(RefusedWarning(device));
+  return out;
 }
 
 InterfaceAttacher::Role InterfaceAttacher::RoleOf(const std::string& name) const {
@@ -42,10 +54,7 @@ void InterfaceAttacher::AttachLink(const nl::LinkInfo& link) {
       // The programs parse from an Ethernet header; an L3 device (tunl0,
       // flannel-wg) hands them none, so they would see garbage.
       if (!link.ethernet) {
-        if (refused_.insert(link.name).second) {
-          RAVEN_LOG(kWarning, "egress device ", link.name,
-                    " has no Ethernet header: cross-pool traffic routed to it is not caught");
-        }
+        if (refused_.insert(link.name).second) RAVEN_LOG(kWarning, RefusedWarning(link.name));
         return;
       }
       Attach(link.name, bpf::TcDirection::kEgress, programs_.host_egress_fd(), egress_devices_,

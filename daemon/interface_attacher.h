@@ -44,12 +44,14 @@ class InterfaceAttacher {
   void OnLinkRemoved(const std::string& name);
   // Egress devices (not the uplink) that carry the host egress program now.
   const std::set<std::string>& egress_devices() const { return egress_devices_; }
-  // Devices matching the egress globs that have no Ethernet header.
-  const std::set<std::string>& refused_devices() const { return refused_; }
+  // One line per device matching the egress globs that has no Ethernet
+  // header (refused), for /healthz?verbose.
+  std::vector<std::string> Warnings() const;
 
  private:
   enum class Role { kNone, kPod, kEgressDevice };
   Role RoleOf(const std::string& name) const;
+  static std::string RefusedWarning(const std::string& device);
   void AttachLink(const nl::LinkInfo& link);
   // Attaches prog_fd and records name in `attached`; failures are logged.
   void Attach(const std::string& name, bpf::TcDirection direction, int prog_fd,

@@ -64,15 +64,7 @@ std::vector<std::string> KernelNode::Problems() {
   return problems;
 }
 
-std::vector<std::string> KernelNode::Warnings() {
-  std::vector<std::string> out;
-  for (const std::string& device : attacher_.refused_devices()) {
-    out.push_back(absl::StrCat("egress device ", device,
-                               " has no Ethernet header: cross-pool traffic routed to it is not "
-                               "caught"));
-  }
-  return out;
-}
+std::vector<std::string> KernelNode::Warnings() { return attacher_.Warnings(); }
 
 absl::Status KernelNode::HandleEvents() {
   ASSIGN_OR_RETURN(std::vector<nl::LinkEvent> events, links_.Drain());

@@ -31,6 +31,9 @@ std::set<IpPrefix> PrefixesOf(const Gateway& gw, bool node_ips) {
   return out;
 }
 
+// Whether a gateway can only call out: behind NAT, without a public address.
+bool CallsOut(const GatewayEndpoint& active) { return active.under_nat && !active.public_ip; }
+
 std::string JoinHostPort(const IpAddress& host, int port) {
   if (host.family == IpFamily::kV6) return absl::StrCat("[", host.ToString(), "]:", port);
   return absl::StrCat(host.ToString(), ":", port);
@@ -43,14 +46,11 @@ std::optional<std::string> PeerEndpoint(const Gateway& gw, const GatewayEndpoint
   int port = active.public_port ? active.public_port
                                 : (active.port ? active.port : options.default_tunnel_port);
   if (active.public_ip) return JoinHostPort(*active.public_ip, port);
-  if (active.under_nat) return std::nullopt;
+  if (CallsOut(active)) return std::nullopt;
   const GatewayNode* node = FindGatewayNode(gw, active.node_name);
   if (node == nullptr || !node->private_ip) return std::nullopt;
   return JoinHostPort(*node->private_ip, port);
 }
-
-// Whether a gateway can only call out: behind NAT, without a public address.
-bool CallsOut(const GatewayEndpoint& active) { return active.under_nat && !active.public_ip; }
 
 // A remote Gateway's claim on a prefix, in the order claims are granted: the
 // Gateway the prefix is routed to now first, then the older Gateway, then

@@ -9,6 +9,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "gtest/gtest.h"
 #include "tests/support/netns.h"
@@ -81,7 +82,9 @@ TEST_F(InterfaceAttacherTest, ADeviceWithoutEthernetHeaderIsLeftAlone) {
   ASSERT_TRUE(attacher_->AttachAll().ok());
   EXPECT_FALSE(tc_->AttachedProgramId("tunl0", TcDirection::kEgress).ok());
   EXPECT_EQ(attacher_->egress_devices().count("tunl0"), 0u);
-  EXPECT_EQ(attacher_->refused_devices(), std::set<std::string>{"tunl0"});  // said in /healthz
+  EXPECT_EQ(attacher_->Warnings(),  // said in /healthz?verbose
+            std::vector<std::string>{"egress device tunl0 has no Ethernet header: cross-pool "
+                                     "traffic routed to it is not caught"});
 }
 
 TEST_F(InterfaceAttacherTest, AnEgressDeviceThatAppearsLaterIsAttached) {
