@@ -174,6 +174,14 @@ void Agent::Apply() {
     }
   }
   absl::StatusOr<ReconcileStats> stats = reconciler_.Apply(desired, parts_.clock->Now());
+  if (parts_.configure_nat_relay && nat_relay_configured_ != desired.nat_relay) {
+    parts_.configure_nat_relay(desired.nat_relay);
+    nat_relay_configured_ = desired.nat_relay;
+  }
+  std::map<std::string, std::string> relayed;
+  for (const auto& [key, peer] : desired.peers) {
+    if (!peer.relay.empty()) relayed[peer.gateway] = peer.relay;
+  }
   if (parts_.metrics) {
     parts_.metrics->ObserveReconcile(parts_.clock->MonotonicNow() - start, stats.ok());
   }
@@ -203,6 +211,7 @@ void Agent::Apply() {
     s.member_names = desired.relay_members;
     s.refused_prefixes = std::move(refused);
     s.unreachable_gateways = std::move(unreachable);
+    s.relayed_peers = std::move(relayed);
     s.rejected_gateways = rejected_;
     s.source_problem = source_problem;
     s.reconcile_error = stats.ok() ? "" : std::string(stats.status().message());

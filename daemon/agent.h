@@ -14,6 +14,7 @@
 #ifndef RAVEN_DAEMON_AGENT_H_
 #define RAVEN_DAEMON_AGENT_H_
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -59,6 +60,8 @@ struct AgentParts {
   const HeartbeatView* heartbeat = nullptr;
   AgentMetrics* metrics = nullptr;
   kube::Clock* clock = nullptr;
+  // Given every NAT relay plan that differs from the last (may be empty).
+  std::function<void(const NatRelayPlan&)> configure_nat_relay;
 };
 
 class Agent {
@@ -96,6 +99,7 @@ class Agent {
   DataplaneDevices devices_;
   DesiredDataplane applied_;    // the last desired dataplane applied
   bool applied_known_ = false;  // applied_ holds something (else: what the kernel has)
+  std::optional<NatRelayPlan> nat_relay_configured_;
   std::string last_read_error_;
   std::vector<std::string> rejected_;  // the Gateways the last Read gave that were rejected
 };

@@ -30,7 +30,7 @@ std::vector<CollectedFamily> CollectStatus(const AgentStatus& status) {
                  {{{}, static_cast<double>(s.refused_prefixes.size())}}});
   out.push_back({"raven_agent_unreachable_gateways",
                  "Remote Gateways no path leads to (both ends behind NAT without a public "
-                 "address); their traffic is dropped and counted as no_path.",
+                 "address, and no NAT relay); their traffic is dropped and counted as no_path.",
                  Type::kGauge,
                  {{{}, static_cast<double>(s.unreachable_gateways.size())}}});
   out.push_back({"raven_agent_healthy",
@@ -58,6 +58,20 @@ std::vector<CollectedFamily> CollectStatus(const AgentStatus& status) {
     rx.samples.push_back({labels, static_cast<double>(p.rx_bytes)});
     tx.samples.push_back({labels, static_cast<double>(p.tx_bytes)});
   }
+  CollectedFamily path{"raven_agent_peer_path",
+                       "1 for the path to each remote Gateway's WireGuard peer: direct, or "
+                       "relay (through the NAT relay of Gateway `via`).",
+                       Type::kGauge,
+                       {}};
+  for (const PeerObservation& p : s.peers) {
+    auto relay = s.relayed_peers.find(p.gateway);
+    const bool relayed = relay != s.relayed_peers.end();
+    path.samples.push_back({{{"gateway", p.gateway},
+                             {"path", relayed ? "relay" : "direct"},
+                             {"via", relayed ? relay->second : ""}},
+                            1.0});
+  }
+  out.push_back(std::move(path));
   out.push_back(std::move(age));
   out.push_back(std::move(rx));
   out.push_back(std::move(tx));
@@ -127,11 +141,43 @@ std::vector<CollectedFamily> CollectHeartbeat(const HeartbeatView& heartbeat) {
            {{{}, static_cast<double>(s.failures)}}}};
 }
 
+std::vector<CollectedFamily> CollectNatRelay(const nat_relay::NatRelayCounters& c) {
+  CollectedFamily datagrams{"raven_agent_nat_relay_datagrams_total",
+                            "Datagrams that reached this node's NAT relay ports, by outcome "
+                            "(forwarded, registered, or why they were dropped).",
+                            Type::kCounter,
+                            {}};
+  for (int i = 0; i < nat_relay::kOutcomeCount; ++i) {
+    datagrams.samples.push_back(
+        {{{"outcome", nat_relay::OutcomeName(static_cast<nat_relay::Outcome>(i))}},
+         static_cast<double>(c.datagrams[i])});
+  }
+  auto counter = [](const char* name, const char* help, uint64_t value) {
+    return CollectedFamily{name, help, Type::kCounter, {{{}, static_cast<double>(value)}}};
+  };
+  return {std::move(datagrams),
+          counter("raven_agent_nat_relay_forwarded_bytes_total",
+                  "WireGuard bytes this node's NAT relay forwarded between two gateways.",
+                  c.forwarded_bytes),
+          counter("raven_agent_nat_relay_forward_errors_total",
+                  "Datagrams the NAT relay failed to send on.", c.forward_errors),
+          counter("raven_agent_nat_relay_registrations_sent_total",
+                  "Registrations this gateway sent to the NAT relays of its relayed peers.",
+                  c.registrations_sent),
+          counter("raven_agent_nat_relay_registration_errors_total",
+                  "Registrations that could not be sent.", c.registration_errors)};
+}
+
 }  // namespace
+
+void AgentMetrics::AddNatRelay(const nat_relay::NatRelayService* relay) {
+  registry_.AddCollector([relay] { return CollectNatRelay(relay->counters()); });
+}
 
 AgentMetrics::AgentMetrics(metrics::Registry& registry, const AgentStatus& status,
                            const HeartbeatView* heartbeat, BpfCounterFds fds)
-    : reconcile_duration_(registry
+    : registry_(registry),
+      reconcile_duration_(registry
                               .AddHistogram("raven_agent_reconcile_duration_seconds",
                                             "Time to compute and apply the desired dataplane.",
                                             metrics::DefaultLatencyBuckets())

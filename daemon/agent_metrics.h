@@ -5,7 +5,8 @@
 //   raven_agent_role{role}                          1 for the current role
 //   raven_agent_route_entries                       BPF route entries
 //   raven_agent_refused_prefixes                    remote prefixes not routed (overlaps)
-//   raven_agent_unreachable_gateways                remote Gateways with no path (both under NAT)
+//   raven_agent_unreachable_gateways                remote Gateways with no path (both under
+//                                                   NAT, no NAT relay)
 //   raven_agent_peer_packets_total{gateway}         sent toward a remote pool by this node
 //   raven_agent_peer_bytes_total{gateway}           (its pods and host; summed over nodes: all)
 //   raven_agent_relayed_packets_total{node}         relayed by this gateway for a member
@@ -13,6 +14,10 @@
 //   raven_agent_drops_total{reason}                 BPF drops by reason
 //   raven_agent_wireguard_peer_handshake_age_seconds{gateway}  (-1: never)
 //   raven_agent_wireguard_peer_rx_bytes{gateway}, ..._tx_bytes{gateway}
+//   raven_agent_peer_path{gateway,path,via}         1: direct, or relay via a Gateway
+//   raven_agent_nat_relay_datagrams_total{outcome}  at this node's NAT relay ports
+//   raven_agent_nat_relay_forwarded_bytes_total, ..._forward_errors_total
+//   raven_agent_nat_relay_registrations_sent_total, ..._registration_errors_total
 //   raven_agent_reconcile_duration_seconds          histogram
 //   raven_agent_reconcile_errors_total
 //   raven_agent_wireguard_handshake_restarts_total  peers re-created by the handshake watchdog
@@ -25,6 +30,7 @@
 #include "common/metrics/registry.h"
 #include "daemon/agent_status.h"
 #include "daemon/cluster/heartbeat.h"
+#include "daemon/nat_relay/nat_relay_service.h"
 
 namespace raven {
 
@@ -44,8 +50,11 @@ class AgentMetrics {
 
   void ObserveReconcile(absl::Duration duration, bool ok);
   void CountHandshakeRestarts(int peers) { handshake_restarts_.Inc(peers); }
+  // Its counters, read at scrape time; it must outlive the registry's scrapes.
+  void AddNatRelay(const nat_relay::NatRelayService* relay);
 
  private:
+  metrics::Registry& registry_;
   metrics::Histogram& reconcile_duration_;
   metrics::Counter& reconcile_errors_;
   metrics::Counter& handshake_restarts_;

@@ -91,10 +91,13 @@ absl::StatusOr<std::unique_ptr<AgentRuntime>> AgentRuntime::Start(const AgentCon
                    KernelNode::Open(rt->config_, std::move(uplink), rt->keys_.private_key,
                                     *rt->programs_, *rt->wireguard_));
   RETURN_IF_ERROR(rt->ConnectCluster());
+  ASSIGN_OR_RETURN(rt->nat_relay_, nat_relay::NatRelayService::Start(nat_relay::NatRelayOptions{
+                                       rt->keys_, config.wireguard_port, config.tunnel_mark}));
   rt->metrics_ = std::make_unique<AgentMetrics>(
       rt->registry_, rt->status_, rt->heartbeat_.get(),
       BpfCounterFds{rt->programs_->peer_stats_fd(), rt->programs_->relay_members_fd(),
                     rt->programs_->drops_fd()});
+  rt->metrics_->AddNatRelay(rt->nat_relay_.get());
 
   AgentSettings settings;
   settings.node_name = config.node_name;
@@ -104,6 +107,9 @@ absl::StatusOr<std::unique_ptr<AgentRuntime>> AgentRuntime::Start(const AgentCon
   AgentParts parts{rt->source_.get(),  rt->node_.get(),      rt->routes_.get(),
                    rt->members_.get(), rt->wireguard_.get(), rt->heartbeat_.get(),
                    rt->metrics_.get(), &rt->clock_};
+  parts.configure_nat_relay = [relay = rt->nat_relay_.get()](const NatRelayPlan& plan) {
+    relay->Configure(plan);
+  };
   rt->agent_ = std::make_unique<Agent>(std::move(settings), parts, rt->status_);
   RETURN_IF_ERROR(rt->agent_->Start());
   if (rt->heartbeat_) {
@@ -191,6 +197,7 @@ absl::Status AgentRuntime::Run() {
     if (fds[4].revents & POLLIN) {
       RETURN_IF_ERROR(ConsumeTimer(health));
       agent_->CheckDataplane();
+      status_.Update([&](AgentSnapshot& s) { s.nat_relay_problems = nat_relay_->problems(); });
     }
     if (fds[5].revents & POLLIN) RETURN_IF_ERROR(ConsumeTimer(kick));
     // New peers (a Sync) or a kick: the watchdog says when it wants to look again.

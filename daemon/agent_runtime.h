@@ -24,6 +24,7 @@
 #include "daemon/cluster/heartbeat.h"
 #include "daemon/gateway_source.h"
 #include "daemon/kernel_node.h"
+#include "daemon/nat_relay/nat_relay_service.h"
 #include "daemon/wireguard/keys.h"
 #include "daemon/wireguard/wireguard_device.h"
 
@@ -51,6 +52,7 @@ class AgentRuntime {
   std::unique_ptr<bpf::BpfRouteTable> routes_;
   std::unique_ptr<bpf::BpfRelayMembers> members_;
   std::unique_ptr<KernelNode> node_;
+  std::unique_ptr<nat_relay::NatRelayService> nat_relay_;
   AgentStatus status_;
   std::unique_ptr<kube::RestClient> rest_;  // null with a Gateway file
   std::unique_ptr<GatewaySource> source_;

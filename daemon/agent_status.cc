@@ -26,6 +26,11 @@ std::vector<std::string> AgentStatus::Warnings() const {
   out.insert(out.end(), snapshot_.node_warnings.begin(), snapshot_.node_warnings.end());
   out.insert(out.end(), snapshot_.unreachable_gateways.begin(),
              snapshot_.unreachable_gateways.end());
+  for (const auto& [peer, relay] : snapshot_.relayed_peers) {
+    out.push_back("Gateway " + peer + " is reached through the NAT relay of Gateway " + relay +
+                  " (both active gateways are behind NAT without a public address)");
+  }
+  out.insert(out.end(), snapshot_.nat_relay_problems.begin(), snapshot_.nat_relay_problems.end());
   out.insert(out.end(), snapshot_.rejected_gateways.begin(), snapshot_.rejected_gateways.end());
   return out;
 }

@@ -41,6 +41,12 @@ struct AgentSnapshot {
   // Remote Gateways no path leads to, and why (their traffic is dropped and
   // counted): the topology's problem, not this node's (a warning).
   std::vector<std::string> unreachable_gateways;
+  // Remote Gateways reached through a NAT relay: peer -> the relay's Gateway
+  // (gateway role; every other peer is direct).
+  std::map<std::string, std::string> relayed_peers;
+  // NAT relay ports this node should serve but could not bind (a warning:
+  // pairs relayed here fail, this node's own traffic does not).
+  std::vector<std::string> nat_relay_problems;
   // Gateways the source gave that were rejected (their last good version is
   // kept, if any): the Gateways are bad, not this node (a warning too).
   std::vector<std::string> rejected_gateways;
@@ -62,7 +68,7 @@ class AgentStatus {
   // ok, or every reason it is not (dataplane, Gateways, reconcile).
   std::vector<std::string> HealthProblems() const;
   // What is worth knowing although the node is healthy (refused prefixes,
-  // unreachable and rejected Gateways).
+  // unreachable, relayed and rejected Gateways, NAT relay ports not bound).
   std::vector<std::string> Warnings() const;
 
  private:

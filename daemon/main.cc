@@ -59,6 +59,9 @@ ABSL_FLAG(int, tunnel_mark, raven::bpf::kDefaultTunnelMark,
           "0xc000 clear");
 ABSL_FLAG(bool, forward_node_ip, false, "Also route remote pools' node IPs");
 ABSL_FLAG(int, nat_keepalive, 5, "Persistent keepalive (s) when this gateway is behind NAT");
+ABSL_FLAG(int, nat_relay_port_base, 4600,
+          "First UDP port of NAT relays: Gateway number i in name order is relayed to at this "
+          "port + i; the same on every agent, open on gateways that can relay");
 ABSL_FLAG(int, resync_seconds, 30, "Full resync period");
 ABSL_FLAG(std::string, log_level, "info", "debug | info | warning | error");
 ABSL_FLAG(bool, show_public_key, false, "Print the WireGuard public key (creating it) and exit");
@@ -122,8 +125,13 @@ int main(int argc, char** argv) {
   config.resync_interval = absl::Seconds(absl::GetFlag(FLAGS_resync_seconds));
   const int wg_port = absl::GetFlag(FLAGS_wireguard_port);
   const int vx_port = absl::GetFlag(FLAGS_vxlan_port);
-  if (!ValidPort(wg_port) || !ValidPort(vx_port) || wg_port == vx_port) {
-    std::fprintf(stderr, "raven-agent: ports must be distinct and in 1..65535\n");
+  const int relay_base = absl::GetFlag(FLAGS_nat_relay_port_base);
+  if (!ValidPort(wg_port) || !ValidPort(vx_port) || !ValidPort(relay_base) || wg_port == vx_port ||
+      (wg_port >= relay_base && wg_port < relay_base + 256) ||
+      (vx_port >= relay_base && vx_port < relay_base + 256)) {
+    std::fprintf(stderr,
+                 "raven-agent: ports must be distinct and in 1..65535, and the WireGuard and "
+                 "VXLAN ports outside --nat-relay-port-base .. +255\n");
     return 2;
   }
   if (!raven::bpf::UsableTunnelMark(config.tunnel_mark)) {
@@ -134,6 +142,7 @@ int main(int argc, char** argv) {
   }
   config.wireguard_port = static_cast<uint16_t>(wg_port);
   config.vxlan_port = static_cast<uint16_t>(vx_port);
+  config.dataplane.relay_port_base = static_cast<uint16_t>(relay_base);
 
   if (absl::GetFlag(FLAGS_show_public_key)) {
     if (mkdir(config.state_dir.c_str(), 0700) != 0 && errno != EEXIST) {

@@ -31,8 +31,17 @@ absl::StatusOr<ReconcileStats> Reconciler::Apply(const DesiredDataplane& desired
   std::vector<wg::PeerConfig> upserts;
   for (const auto& [key, plan] : desired.peers) {
     auto have = have_peers.find(key);
-    if (have == have_peers.end() || !SamePeer(plan.config, have->second, now)) {
-      upserts.push_back(plan.config);
+    wg::PeerConfig want = plan.config;
+    if (have != have_peers.end() && !want.endpoint && plan.fallback_endpoint &&
+        have->second.config.endpoint != plan.fallback_endpoint &&
+        wg::HasLiveSession(have->second, now)) {
+      auto before = wanted_fallbacks_.find(key);
+      if (before != wanted_fallbacks_.end() && before->second != plan.fallback_endpoint) {
+        want.endpoint = plan.fallback_endpoint;
+      }
+    }
+    if (have == have_peers.end() || !SamePeer(want, have->second, now)) {
+      upserts.push_back(want);
     }
   }
   if (!upserts.empty()) {
@@ -40,7 +49,11 @@ absl::StatusOr<ReconcileStats> Reconciler::Apply(const DesiredDataplane& desired
     stats.peers_written = static_cast<int>(upserts.size());
   }
   wanted_endpoints_.clear();
-  for (const auto& [key, plan] : desired.peers) wanted_endpoints_[key] = plan.config.endpoint;
+  wanted_fallbacks_.clear();
+  for (const auto& [key, plan] : desired.peers) {
+    wanted_endpoints_[key] = plan.config.endpoint;
+    wanted_fallbacks_[key] = plan.fallback_endpoint;
+  }
 
   ASSIGN_OR_RETURN(std::set<IpAddress> have_members, members_.Dump());
   for (const auto& [member, node] : desired.relay_members) {

@@ -45,7 +45,11 @@ class Reconciler {
   // say what they said when we last wrote it: WireGuard roams a live peer to
   // where its packets come from (a NAT's mapping), and writing the configured
   // address back would break that session's path. A peer we give no endpoint
-  // keeps whatever endpoint it has.
+  // keeps whatever endpoint it has, unless the Gateways moved its fallback
+  // while its session lives (its NAT relay changed): the session would stay
+  // on the old path until the peer sends, so the new fallback is written.
+  // Without a live session it is not: an endpoint would start a handshake
+  // that crosses the initiator's.
   bool SamePeer(const wg::PeerConfig& want, const wg::PeerStatus& have, absl::Time now) const;
 
   bpf::RouteTable& routes_;
@@ -53,6 +57,7 @@ class Reconciler {
   wg::WireGuardDevice& wireguard_;
   // The endpoint the Gateways gave each peer at the last Apply.
   std::map<wg::Key, std::optional<std::string>> wanted_endpoints_;
+  std::map<wg::Key, std::optional<std::string>> wanted_fallbacks_;
 };
 
 std::string FormatStats(const ReconcileStats& stats);

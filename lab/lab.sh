@@ -39,14 +39,14 @@
 #             segment cgn0 192.0.2.0/24 for a (CGNAT .1, router .20), 198.51.100.0/24 for b (.1, .30))
 # Every kind but forward forwards nothing, and the site's Gateway endpoints are
 # underNAT without publicIP and publicPort: the edge gateway reaches the cloud
-# (and a forward site) itself, keeping its mapping with WireGuard keepalives,
-# but two sites that both forward nothing have no path yet (no relay, issue
-# 12): up then waits only for the other pairs and shows those two pools'
-# pairs failing in the matrix.
+# (and a forward site) itself, keeping its mapping with WireGuard keepalives.
+# Two sites that both forward nothing reach each other through the NAT relay
+# of gw-cloud's active gateway (UDP 4600-4602 there; the README's "Edge sites
+# behind NATs"): WireGuard end to end, the relay forwards ciphertext.
 # status: the CNI mode, the NAT kinds, the Gateways (kubectl get gw), agent liveness, role,
 # /healthz and WireGuard handshakes, bird's BGP sessions (calico), and the
 # matrix again (exit 0 when every agent (and bird) runs and every pair
-# answers (but the pairs no NAT kind allows yet), 1 otherwise, 3 when no lab is up).
+# answers, 1 otherwise, 3 when no lab is up).
 # kubectl: kubectl with the lab's kubeconfig, run in namespace rvlab-api.
 # down: stops the agents, controller and API server, runs the agents' --cleanup,
 # stops the birds (calico), ends leftover wireguard-go daemons of lab devices,
@@ -324,7 +324,6 @@ lab_up() {
   set +E
 
   say "== waiting (at most ${CONVERGE_SECONDS} s) for every cross-pool pod pair to answer ping, IPv4 and IPv6"
-  if nat_blocked >/dev/null; then say "   but edge-a <-> edge-b (NAT $nat_a, $nat_b): $NO_PATH_WHY"; fi
   local converged=1
   converge || converged=0
   t_conv=$(ms_since "$t0")

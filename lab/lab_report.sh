@@ -5,33 +5,10 @@
 # matrix ARGS...: labutil.py pingmatrix over the lab's pods.
 matrix() { "${UTIL[@]}" pingmatrix "$@" <"$RUN_DIR/pods"; }
 
-# NO_PATH_WHY: why the pairs of nat_blocked fail.
-NO_PATH_WHY="no path between two pools behind NATs without port forwards yet: issue 12"
-# nat_blocked: the Gateways of the two edge pools when neither site forwards a
-# port (their pairs cannot work yet); fails when every pair should work.
-nat_blocked() { [[ ${NAT_KIND[a]} != forward && ${NAT_KIND[b]} != forward ]] && echo "gw-edge-a gw-edge-b"; }
+# matrix_ok PAIRS: every pair of PAIRS (cross or all) answers, both families.
+matrix_ok() { matrix --pairs "$1" --timeout 1.5 --format none; }
 
-# unexpected_failures BLOCKED: of pingmatrix's "FROM TO vN ok|fail" lines on stdin,
-# the failed ones other than between the two Gateways (groups) of BLOCKED.
-unexpected_failures() {
-  awk -v blocked="$1" 'BEGIN { split(blocked, b, " ") }
-    NR == FNR { group[$2] = $4; next }
-    $4 == "fail" && !((group[$1] == b[1] && group[$2] == b[2]) || (group[$1] == b[2] && group[$2] == b[1]))' \
-    "$RUN_DIR/pods" -
-}
-
-# matrix_ok PAIRS: every pair of PAIRS (cross or all) answers, but those of nat_blocked.
-matrix_ok() {
-  local blocked out
-  if ! blocked=$(nat_blocked); then matrix --pairs "$1" --timeout 1.5 --format none; return; fi
-  out=$(matrix --pairs "$1" --timeout 1.5 --format lines) || true
-  out=$(unexpected_failures "$blocked" <<<"$out")
-  [[ -z $out ]] || { echo "unreachable: ${out//$'\n'/, }"; return 1; }
-  echo "every pair answers but edge-a <-> edge-b (NAT ${NAT_KIND[a]}, ${NAT_KIND[b]})"
-}
-
-# converge: polls (bounded) until every cross-pool pair answers, both families
-# (but the pairs of nat_blocked).
+# converge: polls (bounded) until every cross-pool pair answers, both families.
 converge() {
   local start deadline out
   start=$(now_us)
@@ -39,7 +16,7 @@ converge() {
   while :; do
     check_agents_alive
     if out=$(matrix_ok cross); then
-      log "converged after $(ms_since "$start") ms: $out"
+      log "converged after $(ms_since "$start") ms"
       return 0
     fi
     log "not yet: $out"
@@ -47,15 +24,8 @@ converge() {
   done
 }
 
-# show_matrix: the matrix of all pairs; fails unless every pair answers, but
-# those of nat_blocked, which it names with NO_PATH_WHY.
-show_matrix() {
-  local blocked
-  if matrix --pairs all --timeout 2; then return 0; fi
-  blocked=$(nat_blocked) || return 1
-  echo "edge-a <-> edge-b (NAT ${NAT_KIND[a]}, ${NAT_KIND[b]}) fail: $NO_PATH_WHY"
-  matrix_ok all >/dev/null
-}
+# show_matrix: the matrix of all pairs; fails unless every pair answers.
+show_matrix() { matrix --pairs all --timeout 2; }
 
 where_to_look() {
   local cni

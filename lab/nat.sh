@@ -4,8 +4,8 @@
 # them (tests/e2e/nat_kinds.sh). Sourced; defines functions only.
 #
 #   kind      mapping                      filtering                       unsolicited inbound
-#   forward   EIM (masquerade)             APDF (conntrack replies)        udp WAN:4500 -> host 1:4500,
-#             today's lab, the default                                     WAN:4501 -> host 2:4500
+#   forward   EIM (masquerade to ports     APDF (conntrack replies)        udp WAN:4500 -> host 1:4500,
+#             20000-59999), the default                                    WAN:4501 -> host 2:4500
 #   eim       EIM (masquerade)             EIF ("full cone"): any host and  dropped
 #                                          port may send to a mapped port
 #   eim-apdf  EIM (masquerade)             APDF ("port-restricted cone")    dropped
@@ -33,6 +33,13 @@
 # port (a hole punch between two NATs would fail). No hairpinning, TCP and
 # ICMP follow the same mapping (without @cone).
 
+# forward maps outgoing flows to ports away from the forwarded ones, as a
+# port-forwarding router must: a flow that took WAN:4500 (host 2's, sent from
+# its port 4500 while it was the active gateway) would hold that tuple in
+# conntrack, and the forward to host 1 would reach host 2 until the flow's
+# entry expired, which the peer's packets never let happen.
+FORWARD_MASQ_PORTS=20000-59999
+
 # nat_rules KIND WAN_IF WAN_IP LAN_CIDR [TO_4500 TO_4501]: the nftables ruleset
 # (table ip rvlab_nat) of a NAT router of KIND (forward, eim, eim-apdf, edm;
 # double is two eim-apdf routers) that masquerades LAN_CIDR on WAN_IF;
@@ -50,6 +57,7 @@ table ip rvlab_nat {
   }
   chain postrouting {
     type nat hook postrouting priority srcnat; policy accept;
+    oifname "$wan_if" ip saddr $lan meta l4proto { tcp, udp } masquerade to :$FORWARD_MASQ_PORTS
     oifname "$wan_if" ip saddr $lan masquerade
   }
   chain forward {

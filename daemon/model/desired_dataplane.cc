@@ -35,8 +35,7 @@ std::set<IpPrefix> PrefixesOf(const Gateway& gw, bool node_ips) {
 bool CallsOut(const GatewayEndpoint& active) { return active.under_nat && !active.public_ip; }
 
 std::string JoinHostPort(const IpAddress& host, int port) {
-  if (host.family == IpFamily::kV6) return absl::StrCat("[", host.ToString(), "]:", port);
-  return absl::StrCat(host.ToString(), ":", port);
+  return UdpAddress{host, static_cast<uint16_t>(port)}.ToString();
 }
 
 // Where a gateway can be reached: its public address when it has one, its
@@ -50,6 +49,41 @@ std::optional<std::string> PeerEndpoint(const Gateway& gw, const GatewayEndpoint
   const GatewayNode* node = FindGatewayNode(gw, active.node_name);
   if (node == nullptr || !node->private_ip) return std::nullopt;
   return JoinHostPort(*node->private_ip, port);
+}
+
+// The pairs this node's Gateway relays (it is a relay candidate): every pair
+// of Gateways whose active gateways both only call out and whose relay it is.
+RelayDuty DutyOf(const std::map<std::string, Gateway>& gateways, const Gateway& local,
+                 const std::vector<RelayCandidate>& relays,
+                 const std::map<std::string, uint16_t>& ports) {
+  RelayDuty duty;
+  if (std::none_of(relays.begin(), relays.end(),
+                   [&](const RelayCandidate& c) { return c.gateway == local.meta.name; })) {
+    return duty;
+  }
+  std::vector<std::pair<std::string, wg::Key>> callers;
+  for (const auto& [name, gw] : gateways) {
+    const GatewayEndpoint* active = ActiveTunnelEndpoint(gw);
+    if (active != nullptr && CallsOut(*active) && active->public_key) {
+      callers.emplace_back(name, *active->public_key);
+    }
+  }
+  for (size_t i = 0; i < callers.size(); ++i) {
+    for (size_t j = i + 1; j < callers.size(); ++j) {
+      const auto& [a, a_key] = callers[i];
+      const auto& [b, b_key] = callers[j];
+      std::optional<RelayCandidate> relay = ChooseRelay(relays, a, b);
+      if (!relay || relay->gateway != local.meta.name || !ports.contains(a) || !ports.contains(b)) {
+        continue;
+      }
+      duty.pairs.emplace(a, b);
+      duty.ports[a] = ports.at(a);
+      duty.ports[b] = ports.at(b);
+      duty.gateways[a_key] = a;
+      duty.gateways[b_key] = b;
+    }
+  }
+  return duty;
 }
 
 // A remote Gateway's claim on a prefix, in the order claims are granted: the
@@ -171,6 +205,12 @@ DesiredDataplane ComputeDesiredDataplane(const std::map<std::string, Gateway>& g
   std::vector<std::string> names;
   for (const auto& [name, gw] : gateways) names.push_back(name);
   const std::map<std::string, uint32_t> peer_ids = AssignPeerIds(names);
+  const std::vector<RelayCandidate> relays = RelayCandidates(gateways);
+  const std::map<std::string, uint16_t> relay_ports =
+      RelayPorts(gateways, input.options.relay_port_base);
+  if (out.role == NodeRole::kGateway) {
+    out.nat_relay.duty = DutyOf(gateways, *local, relays, relay_ports);
+  }
   const bool reachable_from_remote = PeerEndpoint(*local, *local_active, input.options).has_value();
   for (auto& [name, prefixes] : granted) {
     const Gateway& gw = gateways.at(name);
@@ -178,14 +218,19 @@ DesiredDataplane ComputeDesiredDataplane(const std::map<std::string, Gateway>& g
     if (active == nullptr) continue;  // nowhere to send it: left to the node's routing
     std::sort(prefixes.begin(), prefixes.end());
     std::optional<std::string> endpoint = PeerEndpoint(gw, *active, input.options);
-    const bool no_path = CallsOut(*local_active) && CallsOut(*active);
+    std::optional<RelayCandidate> relay;
+    const bool direct = !CallsOut(*local_active) || !CallsOut(*active);
+    if (!direct) relay = ChooseRelay(relays, local->meta.name, name);
+    if (relay && !relay_ports.contains(name)) relay.reset();  // past port 65535
+    const bool no_path = !direct && !relay;
     bpf::RouteValue value;
     value.peer_id = peer_ids.at(name);
     if (no_path) {
       value.action = bpf::RouteAction::kNoPath;
-      out.unreachable[name] =
-          absl::StrCat("both active gateways (", local_active->node_name, ", ", active->node_name,
-                       ") are behind NAT without a public address: neither can reach the other");
+      out.unreachable[name] = absl::StrCat(
+          "both active gateways (", local_active->node_name, ", ", active->node_name,
+          ") are behind NAT without a public address, and no NAT relay is up (a Gateway with "
+          "exposeType PublicIP or LoadBalancer whose active endpoint is not underNAT)");
     } else {
       value.ifindex = ifindex;
       value.mtu = input.devices.path_mtu;
@@ -202,8 +247,16 @@ DesiredDataplane ComputeDesiredDataplane(const std::map<std::string, Gateway>& g
     if (!active->public_key) continue;
     PeerPlan peer;
     peer.gateway = name;
+    if (relay) {
+      UdpAddress at{relay->address, relay_ports.at(name)};
+      out.nat_relay.registrations.push_back({relay->gateway, name, at, relay->key});
+      endpoint = at.ToString();
+      peer.relay = relay->gateway;
+    }
+    // Through a relay both ends reach each other.
+    const bool only_we_can = !reachable_from_remote && !relay;
     peer.initiates =
-        endpoint.has_value() && (!reachable_from_remote || input.public_key < *active->public_key);
+        endpoint.has_value() && (only_we_can || input.public_key < *active->public_key);
     (peer.initiates ? peer.config.endpoint : peer.fallback_endpoint) = std::move(endpoint);
     peer.config.public_key = *active->public_key;
     peer.config.allowed_ips = prefixes;

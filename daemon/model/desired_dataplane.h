@@ -16,6 +16,7 @@
 #include "common/kube/resources/gateway.h"
 #include "common/wg_key.h"
 #include "daemon/bpf/route_table.h"
+#include "daemon/model/nat_relay_plan.h"
 #include "daemon/wireguard/wireguard_device.h"
 
 namespace raven {
@@ -42,6 +43,7 @@ struct DataplaneOptions {
   int nat_keepalive_seconds = 5;
   int keepalive_seconds = 25;
   int default_tunnel_port = kube::kDefaultTunnelPort;
+  uint16_t relay_port_base = 4600;  // nat_relay_plan.h: the same on every agent
 };
 
 struct DataplaneInput {
@@ -67,6 +69,9 @@ struct PeerPlan {
   // Where the peer can be reached when we are not the initiator: used only
   // if its handshake never comes (handshake_watchdog.h).
   std::optional<std::string> fallback_endpoint;
+  // The NAT relay's Gateway when the pair has no direct path (both ends
+  // behind NAT without a public address): the endpoints are the relay's.
+  std::string relay;
 
   bool operator==(const PeerPlan&) const = default;
 };
@@ -97,6 +102,8 @@ struct DesiredDataplane {
   // Remote Gateways no path leads to, and why: their prefixes are routed to a
   // counted drop (RouteAction::kNoPath), not into a peer that can never answer.
   std::map<std::string, std::string> unreachable;
+  // kGateway: where to register with NAT relays, and what this node relays.
+  NatRelayPlan nat_relay;
 };
 
 DesiredDataplane ComputeDesiredDataplane(const std::map<std::string, kube::Gateway>& gateways,

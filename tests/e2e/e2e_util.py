@@ -8,7 +8,10 @@ Subcommands:
                                           each echo checked; prints the longest stall
   pinggap FILE INTERVAL    `ping -D -i INTERVAL` output -> the longest time between two
                            replies, the largest reply delay (s) and the echoes lost
-  pcap FILE PORT NET...    classify an Ethernet pcap: WireGuard on PORT, ARP, NDP/MLD, other
+  pcap FILE PORTS NET... [--pattern HEX]
+                           classify an Ethernet pcap: WireGuard on PORTS (e.g. 4500,4600-4609),
+                           NAT relay registrations to PORTS, ARP, NDP/MLD, other; packets with
+                           an address of a NET, and packets whose bytes hold HEX
   vxlan SRC DST PORT VNI INNER_SRC INNER_DST COUNT
                            hand-made VXLAN datagrams from SRC to DST:PORT, each carrying an
                            ICMP echo request INNER_SRC -> INNER_DST (IPv4), as an attacker would
@@ -113,8 +116,21 @@ def pinggap(argv):
 
 
 # ---------------------------------------------------------------- pcap
+def port_set(spec):
+    ports = set()
+    for part in spec.split(","):
+        lo, _, hi = part.partition("-")
+        ports.update(range(int(lo), int(hi or lo) + 1))
+    return ports
+
+
 def pcap(argv):
-    path, port, nets = argv[0], int(argv[1]), [ipaddress.ip_network(n) for n in argv[2:]]
+    pattern = None
+    if "--pattern" in argv:
+        i = argv.index("--pattern")
+        pattern = bytes.fromhex(argv[i + 1])
+        argv = argv[:i] + argv[i + 2:]
+    path, ports, nets = argv[0], port_set(argv[1]), [ipaddress.ip_network(n) for n in argv[2:]]
     with open(path, "rb") as fh:
         data = fh.read()
     magic = struct.unpack_from("<I", data)[0]
@@ -122,14 +138,16 @@ def pcap(argv):
     linktype = struct.unpack_from(endian + "I", data, 20)[0]
     if linktype != 1:
         sys.exit("pcap: link type %d, want Ethernet" % linktype)
-    counts = {"wg_init": 0, "wg_resp": 0, "wg_cookie": 0, "wg_data": 0, "arp": 0, "ndp": 0,
-              "other": 0, "pod_addr": 0}
+    counts = {"wg_init": 0, "wg_resp": 0, "wg_cookie": 0, "wg_data": 0, "relay_reg": 0, "arp": 0,
+              "ndp": 0, "other": 0, "pod_addr": 0, "pattern": 0}
     others = []
     off = 24
     while off + 16 <= len(data):
         _, _, caplen, _ = struct.unpack_from(endian + "IIII", data, off)
         pkt = data[off + 16: off + 16 + caplen]
         off += 16 + caplen
+        if pattern and pattern in pkt:
+            counts["pattern"] += 1
         etype = struct.unpack_from("!H", pkt, 12)[0]
         l3 = pkt[14:]
         if etype == 0x0806:
@@ -151,8 +169,11 @@ def pcap(argv):
         if proto == 17 and len(l4) >= 12:
             sport, dport = struct.unpack_from("!HH", l4)
             payload = l4[8:]
-            if (sport == port or dport == port) and payload[1:4] == b"\0\0\0" and 1 <= payload[0] <= 4:
+            if (sport in ports or dport in ports) and payload[1:4] == b"\0\0\0" and 1 <= payload[0] <= 4:
                 counts[["wg_init", "wg_resp", "wg_cookie", "wg_data"][payload[0] - 1]] += 1
+                continue
+            if dport in ports and payload[:4] == b"RVRL":
+                counts["relay_reg"] += 1
                 continue
         if proto == 58 and len(l4) >= 1 and l4[0] in (130, 131, 132, 133, 134, 135, 136, 137, 143):
             counts["ndp"] += 1

@@ -33,12 +33,8 @@ lost_since() { tail -n +"$(( $1 + 1 ))" "$LOG_DIR/controller.log" | grep -c "Act
 # gateway_state NODE: the node's routes and WireGuard configuration (no counters; no
 # endpoints either: WireGuard itself roams a NATed peer's endpoint to where it is seen).
 gateway_state() { routes "$1" 4; routes "$1" 6; wg_peers "$1" | sed 's/ endpoint=[^ ]*//'; }
-is_active() { [[ $(active_endpoint "$1") == "$2" ]]; }
 healthy() { [[ $(agent_health "$1") == ok ]]; }
-listening() { [[ -n $(nq "$1" ss -Hltn "sport = :$2") ]]; }
 other_node() { case $1 in *1) echo "${1%1}2" ;; *2) echo "${1%2}1" ;; esac; }
-# below LIMIT VALUE: VALUE < LIMIT (decimals).
-below() { python3 -c "import sys; sys.exit(0 if float('$2') < float('$1') else 1)"; }
 
 # ---------------------------------------------------------------- same pool
 log "== same-pool traffic does not touch the Raven maps"
@@ -84,30 +80,7 @@ for gw in gw-edge-a gw-edge-b gw-cloud; do
   new=$(other_node "$old")
   peer=${survivor[${from_pool[$gw]}]}
   log "== failover of $gw: $old stops while ${new}p0 pings ${peer}p1 and streams TCP to ${peer}p0"
-  nq "${peer}p0" "${E2E_UTIL[@]}" tcpecho serve "${POD_IP4[${peer}p0]}" "$port" 30 &
-  BG+=($!)
-  wait_for 2 "${peer}p0 listens on $port" listening "${peer}p0" "$port"
-  nq "${new}p0" "${E2E_UTIL[@]}" tcpecho send "${POD_IP4[${peer}p0]}" "$port" 9 >"$OUT/tcp.txt" 2>&1 &
-  tcp_pid=$!
-  nq "${new}p0" ping -D -i 0.1 -c 90 -W 1 "${POD_IP4[${peer}p1]}" >"$OUT/failover-ping.txt" 2>&1 &
-  ping_pid=$!
-  wait_for 3 "${new}p0 gets replies from ${peer}p1" grep -q icmp_seq "$OUT/failover-ping.txt"
-  t_stop=$(now_us)
-  kill -9 "${AGENT_PID[$old]}"
-  unset "AGENT_PID[$old]"
-  ipn "$old" link set "$([[ $old == c* ]] && echo ul0 || echo lan0)" down
-  wait_for 10 "$gw elects $new" is_active "$gw" "$new"
-  switch_ms=$(ms_since "$t_stop")
-  wait "$ping_pid" || true
-  wait "$tcp_pid" || { cat "$OUT/tcp.txt"; die "the TCP stream did not survive the failover of $gw"; }
-  read -r gap delay lost < <("${E2E_UTIL[@]}" pinggap "$OUT/failover-ping.txt" 0.1)
-  read -r _ sent _ echoed _ stall <"$OUT/tcp.txt"
-  result "failover.$gw.status_switch_ms=$switch_ms failover.$gw.longest_gap_s=$gap" \
-    "failover.$gw.max_delay_s=$delay failover.$gw.ping_lost=$lost failover.$gw.tcp_longest_stall_s=$stall"
-  [[ $sent == "$echoed" && $sent -gt 100 ]] || die "TCP: sent $sent, echoed $echoed"
-  below 3.5 "$gap" || die "failover of $gw: no reply for ${gap} s, want < 3.5 s"
-  below 1.5 "$delay" || die "failover of $gw: a reply took ${delay} s, want < 1.5 s"
-  below 4 "$stall" || die "failover of $gw: the TCP stream stalled ${stall} s, want < 4 s"
+  failover_under_traffic "$gw" "$old" "$new" "${new}p0" "${peer}p1" "${peer}p0" "$port" "failover.$gw"
   port=$(( port + 1 ))
 done
 new=$(active_endpoint gw-edge-a)

@@ -31,6 +31,46 @@ E2E_UTIL=("$PYTHON" "$REPO_DIR/tests/e2e/e2e_util.py")
 OUT=$(mktemp -d "/tmp/$(basename "$0" .sh).XXXXXX")
 BG=()
 result() { printf 'RESULT %s\n' "$*"; }
+# below LIMIT VALUE: VALUE < LIMIT (decimals).
+below() { python3 -c "import sys; sys.exit(0 if float('$2') < float('$1') else 1)"; }
+is_active() { [[ $(active_endpoint "$1") == "$2" ]]; }
+listening() { [[ -n $(nq "$1" ss -Hltn "sport = :$2") ]]; }
+
+# failover_under_traffic GATEWAY OLD NEW FROM PING_TO TCP_TO PORT NAME: while pod FROM
+# pings pod PING_TO (every 0.1 s) and streams TCP to pod TCP_TO:PORT, node OLD (the
+# Gateway's active endpoint) dies: its agent killed, its link down; waits (bounded)
+# until NEW is elected. Prints RESULT NAME.*: the status switch, the longest time
+# between two replies, the largest reply delay, echoes lost and the TCP stream's
+# longest stall; fails if the stream broke or the gap, delay or stall exceed
+# today's failover bounds (3.5 s, 1.5 s, 4 s).
+failover_under_traffic() {
+  local gw=$1 old=$2 new=$3 from=$4 ping_to=$5 tcp_to=$6 port=$7 name=$8
+  local tcp_pid ping_pid t_stop switch_ms gap delay lost sent echoed stall
+  nq "$tcp_to" "${E2E_UTIL[@]}" tcpecho serve "${POD_IP4[$tcp_to]}" "$port" 30 &
+  BG+=($!)
+  wait_for 2 "$tcp_to listens on $port" listening "$tcp_to" "$port"
+  nq "$from" "${E2E_UTIL[@]}" tcpecho send "${POD_IP4[$tcp_to]}" "$port" 9 >"$OUT/tcp.txt" 2>&1 &
+  tcp_pid=$!
+  nq "$from" ping -D -i 0.1 -c 90 -W 1 "${POD_IP4[$ping_to]}" >"$OUT/failover-ping.txt" 2>&1 &
+  ping_pid=$!
+  wait_for 3 "$from gets replies from $ping_to" grep -q icmp_seq "$OUT/failover-ping.txt"
+  t_stop=$(now_us)
+  kill -9 "${AGENT_PID[$old]}"
+  unset "AGENT_PID[$old]"
+  ipn "$old" link set "$([[ $old == c* ]] && echo ul0 || echo lan0)" down
+  wait_for 10 "$gw elects $new" is_active "$gw" "$new"
+  switch_ms=$(ms_since "$t_stop")
+  wait "$ping_pid" || true
+  wait "$tcp_pid" || { cat "$OUT/tcp.txt"; die "$name: the TCP stream did not survive"; }
+  read -r gap delay lost < <("${E2E_UTIL[@]}" pinggap "$OUT/failover-ping.txt" 0.1)
+  read -r _ sent _ echoed _ stall <"$OUT/tcp.txt"
+  result "$name.status_switch_ms=$switch_ms $name.longest_gap_s=$gap" \
+    "$name.max_delay_s=$delay $name.ping_lost=$lost $name.tcp_longest_stall_s=$stall"
+  [[ $sent == "$echoed" && $sent -gt 100 ]] || die "$name: TCP sent $sent, echoed $echoed"
+  below 3.5 "$gap" || die "$name: no reply for ${gap} s, want < 3.5 s"
+  below 1.5 "$delay" || die "$name: a reply took ${delay} s, want < 1.5 s"
+  below 4 "$stall" || die "$name: the TCP stream stalled ${stall} s, want < 4 s"
+}
 
 lab_test_finish() {
   local rc=$?

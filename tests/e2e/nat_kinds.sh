@@ -22,7 +22,9 @@
 #   filtering    to the port mapped towards h1:7000, from h1:7000 (a reply:
 #                always), from h1:7002 (another port) and h2:7002 (another
 #                host): EIF lets both in, APDF neither (forward: both, the
-#                mapped port is the forwarded 4500)
+#                port mapped towards h1:7000 is the forwarded 4500, since
+#                h1:7000's unsolicited packet made cl's a reply; the flows cl
+#                starts itself get one other port, never 4500 or 4501)
 #   second host  then cl2:4500 -> h1:7000, h2:7000: its port clashes with
 #                cl's; one other port for both (EIM kinds), two (edm)
 #
@@ -231,6 +233,9 @@ run_kind() {
   if [[ $kind == edm ]]; then
     ok=$([[ $p1 != "$p1b" && $p1 != "$p2" && $p1b != "$p2" ]] && echo 1 || echo 0)
     check "$kind" "mapping endpoint-dependent (3 ports)" "$ok" "$p1 $p1b $p2"
+  elif [[ $kind == forward ]]; then
+    ok=$([[ $p1 == 4500 && $p1b == "$p2" && $p1b != 450[01] ]] && echo 1 || echo 0)
+    check "$kind" "mapping EIM, never onto a forwarded port" "$ok" "$p1 (reply) $p1b $p2"
   else
     ok=$([[ $p1 == "$p1b" && $p1 == "$p2" ]] && echo 1 || echo 0)
     check "$kind" "mapping endpoint-independent (1 port)" "$ok" "$p1 $p1b $p2"

@@ -1,15 +1,26 @@
 #!/bin/bash
 # The lab with edge sites behind NATs that forward nothing (`--nat-a eim
 # --nat-b edm`: lab/nat.sh), so both edge Gateways are underNAT without a
-# public address:
+# public address, and gw-cloud (exposeType PublicIP, not underNAT) is the NAT
+# relay of the edge pair (daemon/model/nat_relay_plan.h):
 #   - cloud <-> edge pod pairs answer, IPv4 and IPv6 (the edge gateways call
 #     the cloud's public address and keep their mappings open);
-#   - edge-a <-> edge-b has no path (no relay yet: issue 12). It is not a
-#     black hole: its traffic is dropped and counted as no_path on the sending
-#     node, no WireGuard peer is configured for it, and the agents of both
-#     edge pools say which pair and why (/healthz?verbose, the log,
-#     raven_agent_unreachable_gateways 1), while staying healthy; the cloud's
-#     agents see no unreachable Gateway.
+#   - edge-a <-> edge-b answer through the relay on gw-cloud's active gateway,
+#     and every edge agent says so (raven_agent_peer_path, /healthz?verbose);
+#     nothing is unreachable;
+#   - a capture on the relay's uplink during that traffic holds only WireGuard
+#     (and the relay's registrations): no pod address and no byte of the
+#     pings' payload in clear;
+#   - strangers on the internet: a forged registration, a WireGuard-shaped
+#     datagram from an unregistered address and junk are dropped and counted
+#     by outcome, and the pair keeps working;
+#   - the relay's node dies (agent killed, link down): gw-cloud fails over and
+#     the pair follows to the new relay; the longest time between two replies
+#     of a ping stream and the longest stall of a TCP stream across it (which
+#     must survive: the WireGuard session is end to end, only its path moves);
+#   - no relay left (gw-cloud's second node dies too): the pair has no path,
+#     its traffic is dropped and counted as no_path, and the edge agents say
+#     which pair and why while staying healthy.
 #
 #   RAVEN_AGENT=build/daemon/raven-agent tests/e2e/nat_paths.sh   (as root)
 set -eo pipefail
@@ -19,6 +30,17 @@ lab_test_up --nat-a eim --nat-b edm
 
 metric() { nq "$1" curl -sS -m 2 "http://${NODE_IP[$1]}:10273/metrics" | awk -v m="$2" '$1 == m { print $2 }'; }
 verbose() { nq "$1" curl -sS -m 2 "http://${NODE_IP[$1]}:10273/healthz?verbose"; }
+relayed() { metric "$1" "raven_agent_nat_relay_datagrams_total{outcome=\"$2\"}"; }
+other_edge() { if [[ $1 == a* ]]; then echo gw-edge-b; else echo gw-edge-a; fi; }
+# says_path NODE: the node's metrics and /healthz name relay_gw for the other edge pool.
+says_path() {
+  local other out
+  other=$(other_edge "$1")
+  [[ $(metric "$1" "raven_agent_peer_path{gateway=\"$other\",path=\"relay\",via=\"$relay_gw\"}") == 1 ]] || return 1
+  out=$(verbose "$1")
+  [[ $out == ok* && $out == *"Gateway $other is reached through the NAT relay of Gateway $relay_gw"* ]]
+}
+unreachable_is() { [[ $(metric "$1" raven_agent_unreachable_gateways) == "$2" ]]; }
 
 log "== cloud <-> edge pairs answer"
 for pair in c2p0:a2p0 a2p0:c2p0 c1p1:b2p1 b2p1:c1p1; do
@@ -26,26 +48,94 @@ for pair in c2p0:a2p0 a2p0:c2p0 c1p1:b2p1 b2p1:c1p1; do
   check_ping "${pair%:*}" "${POD_IP6[${pair#*:}]}"
 done
 
-log "== edge-a <-> edge-b: no path, counted and said"
+relay_node=$(active_endpoint gw-cloud)
+relay_gw="gw-cloud"
+log "== edge-a <-> edge-b through the NAT relay on $relay_node"
+forwarded=$(relayed "$relay_node" forwarded)
+for pair in a2p0:b2p0 b2p1:a1p0 a1p1:b1p1; do
+  check_ping "${pair%:*}" "${POD_IP4[${pair#*:}]}"
+  check_ping "${pair%:*}" "${POD_IP6[${pair#*:}]}"
+done
+(( $(relayed "$relay_node" forwarded) >= forwarded + 36 )) ||
+  die "[$relay_node] forwarded $forwarded -> $(relayed "$relay_node" forwarded), want +36 at least"
+for node in a1 a2 b1 b2 c1 c2; do unreachable_is "$node" 0 || die "[$node] sees an unreachable Gateway"; done
+for node in a1 b1; do says_path "$node" || die "[$node] does not say the relay: $(verbose "$node")"; done
+result "relay.forwarded=$(( $(relayed "$relay_node" forwarded) - forwarded ))"
+
+log "== a capture on the relay's uplink: WireGuard only, nothing in clear"
+pattern=5261766e52656c6179546573745061
+nq "$relay_node" timeout 10 tcpdump -i ul0 -nn -U -w "$OUT/relay.pcap" 'udp portrange 4600-4610' \
+  2>"$OUT/tcpdump.log" &
+capture=$!
+BG+=("$capture")
+wait_for 5 "tcpdump on $relay_node" grep -q 'listening on' "$OUT/tcpdump.log"
+nq a2p0 ping -c 20 -i 0.05 -W 1 -p "$pattern" "${POD_IP4[b2p0]}" >/dev/null || die "pings through the relay failed"
+nq a2p0 ping -c 20 -i 0.05 -W 1 -p "$pattern" "${POD_IP6[b2p0]}" >/dev/null || die "pings through the relay failed"
+kill -TERM "$capture" 2>/dev/null || true
+wait "$capture" || true
+summary=$("${E2E_UTIL[@]}" pcap "$OUT/relay.pcap" 4500,4600-4610 100.64.0.0/10 fd64::/16 --pattern "$pattern")
+log "capture: $summary"
+if ! [[ $summary =~ wg_data=([0-9]+) ]] || (( BASH_REMATCH[1] < 80 )); then
+  die "capture: under 80 WireGuard data packets"
+fi
+[[ $summary == *" other=0 pod_addr=0 pattern=0" ]] || die "capture: something else than WireGuard, or clear text"
+result "relay.capture $summary"
+
+log "== strangers on the internet send to the relay's ports"
+declare -A was=()
+for outcome in bad_registration unknown_sender unregistered_source not_wireguard; do
+  was[$outcome]=$(relayed "$relay_node" "$outcome")
+done
+key_a=$(kc get gateway gw-edge-a -o json | "${UTIL[@]}" jsonpath status.activeEndpoints.0.config.publicKey)
+nq api "$PYTHON" - "${NODE_IP[$relay_node]}" "$key_a" <<'EOF'
+import base64, os, socket, struct, sys, time
+relay, key = sys.argv[1], base64.b64decode(sys.argv[2])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for port in range(4600, 4603):
+    # a registration naming gw-edge-a's key, with a MAC the stranger cannot make
+    # (at gw-edge-a's own port it names no pair: an unknown sender there)
+    reg = b"RVRL\x01\x01" + struct.pack("!HQ", port, time.time_ns()) + key + os.urandom(16)
+    s.sendto(reg, (relay, port))
+    s.sendto(b"\x04\0\0\0" + os.urandom(60), (relay, port))  # WireGuard-shaped, unregistered
+    s.sendto(b"GET / HTTP/1.0\r\n\r\n", (relay, port))        # junk
+EOF
+check_ping a2p0 "${POD_IP4[b2p0]}"
+strangers_counted() {
+  (( $(relayed "$relay_node" bad_registration) >= was[bad_registration] + 1 &&
+     $(relayed "$relay_node" unknown_sender) >= was[unknown_sender] + 1 &&
+     $(relayed "$relay_node" unregistered_source) >= was[unregistered_source] + 2 &&
+     $(relayed "$relay_node" not_wireguard) >= was[not_wireguard] + 2 ))
+}
+wait_for 3 "[$relay_node] counts the strangers' datagrams" strangers_counted
+result "relay.strangers bad_registration=$(( $(relayed "$relay_node" bad_registration) - was[bad_registration] ))" \
+  "unknown_sender=$(( $(relayed "$relay_node" unknown_sender) - was[unknown_sender] ))" \
+  "unregistered_source=$(( $(relayed "$relay_node" unregistered_source) - was[unregistered_source] ))" \
+  "not_wireguard=$(( $(relayed "$relay_node" not_wireguard) - was[not_wireguard] ))"
+
+new_relay=$([[ $relay_node == c1 ]] && echo c2 || echo c1)
+log "== the relay's node $relay_node dies while a2p0 pings b2p1 and streams TCP to b2p0"
+failover_under_traffic gw-cloud "$relay_node" "$new_relay" a2p0 b2p1 b2p0 5001 relay_failover
+(( $(relayed "$new_relay" forwarded) > 0 )) || die "[$new_relay] forwarded nothing"
+for node in a1 b1; do says_path "$node" || die "[$node] does not say the relay: $(verbose "$node")"; done
+
+log "== no relay left: $new_relay dies too"
+kill -9 "${AGENT_PID[$new_relay]}"
+unset "AGENT_PID[$new_relay]"
+ipn "$new_relay" link set ul0 down
+wait_for 15 "a2 and b2 see gw-cloud gone and the other edge pool unreachable" \
+  eval 'unreachable_is a2 1 && unreachable_is b2 1'
 before=$(drop_count a2 no_path)
 ! nq a2p0 ping -c 3 -i 0.2 -W 1 "${POD_IP4[b2p0]}" >/dev/null || die "a2p0 reached b2p0 with no path between the pools"
 after=$(drop_count a2 no_path)
 (( after - before >= 3 )) || die "a2's no_path drops went $before -> $after, want +3"
 result "a2.no_path_drops=$((after - before))"
 for node in a1 a2 b1 b2; do
-  [[ $(metric "$node" raven_agent_unreachable_gateways) == 1 ]] ||
-    die "[$node] raven_agent_unreachable_gateways is not 1"
   out=$(verbose "$node")
-  other="gw-edge-b"
-  [[ $node == b* ]] && other="gw-edge-a"
-  [[ $out == ok* && $out == *"no path to Gateway $other: both active gateways"*"behind NAT without a public address"* ]] ||
+  [[ $out == ok* && $out == *"no path to Gateway $(other_edge "$node"): both active gateways"*"no NAT relay is up"* ]] ||
     die "[$node] /healthz?verbose does not name the pair: $out"
-done
-for node in c1 c2; do
-  [[ $(metric "$node" raven_agent_unreachable_gateways) == 0 ]] || die "[$node] sees an unreachable Gateway"
 done
 gw_a=$(active_endpoint gw-edge-a)
 key_b=$(kc get gateway gw-edge-b -o json | "${UTIL[@]}" jsonpath status.activeEndpoints.0.config.publicKey)
 [[ $key_b =~ ^[A-Za-z0-9+/]{43}=$ ]] || die "gw-edge-b's active endpoint has no public key: '$key_b'"
 [[ $(wg_peers "$gw_a") != *"$key_b"* ]] || die "[$gw_a] has a WireGuard peer for gw-edge-b"
-log "no path between the edge pools: dropped and counted, said by all four edge agents"
+log "relayed while a relay lives, following it through a failover; without one: dropped, counted and said"

@@ -256,8 +256,10 @@ TEST(DesiredDataplaneTest, PoolsWhoseGatewaysAreBothBehindNatGetACountedDropNotA
     EXPECT_TRUE(d.peers.empty());
     ASSERT_EQ(d.unreachable.size(), 1u);
     EXPECT_EQ(d.unreachable.at("gw-b"),
-              "both active gateways (a1, b1) are behind NAT without a public address: neither "
-              "can reach the other");
+              "both active gateways (a1, b1) are behind NAT without a public address, and no "
+              "NAT relay is up (a Gateway with exposeType PublicIP or LoadBalancer whose active "
+              "endpoint is not underNAT)");
+    EXPECT_TRUE(d.nat_relay.registrations.empty());
   }
   // One public address is enough: that end is called.
   gws["gw-b"].status.active_endpoints[0].public_ip = IpAddress::Parse("198.18.0.2").value();

@@ -185,6 +185,56 @@ TEST_F(ReconcilerTest, NewEndpointFromTheGatewaysIsWrittenOverALiveSession) {
   EXPECT_EQ(wg_.peers[key].endpoint, "198.18.0.2:4600");
 }
 
+// Edge pools a and b behind NAT without public addresses, relayed through one
+// of two public pools.
+std::map<std::string, Gateway> RelayedPools() {
+  std::vector<Gateway> gws = {GatewayBuilder("gw-a")
+                                  .Node("a1", "100.127.1.1", {"100.64.1.0/24"})
+                                  .Active("a1", "", 'a', /*under_nat=*/true)
+                                  .Build(),
+                              GatewayBuilder("gw-b")
+                                  .Node("b1", "100.127.2.1", {"100.64.2.0/24"})
+                                  .Active("b1", "", 'b', /*under_nat=*/true)
+                                  .Build()};
+  for (char c : {'1', '2'}) {
+    std::string node = std::string("c") + c;
+    Gateway gw = GatewayBuilder("gw-" + node)
+                     .Node(node, std::string("198.18.0.1") + c, {})
+                     .Active(node, "", c == '1' ? 'C' : 'D')
+                     .Build();
+    gw.spec.expose_type = kube::ExposeType::kPublicIP;
+    gws.push_back(gw);
+  }
+  return ByName(gws);
+}
+
+TEST_F(ReconcilerTest, APeerWeWaitForFollowsItsMovedRelayOnlyWithALiveSession) {
+  auto gws = RelayedPools();
+  DesiredDataplane first = Desired(gws, "b1");
+  const PeerPlan& plan = first.peers.at(Key('a'));
+  ASSERT_FALSE(plan.initiates);  // gw-a has the lower key
+  ASSERT_TRUE(reconciler_.Apply(first, kNow).ok());
+  EXPECT_EQ(wg_.peers[Key('a')].endpoint, std::nullopt);
+  // gw-a's handshake came through the relay: the session roamed there.
+  wg_.peers[Key('a')].endpoint = plan.fallback_endpoint;
+  wg_.handshakes[Key('a')] = absl::ToUnixNanos(kNow - absl::Seconds(20));
+  // The relay goes (its pool lost its active endpoint): the new one is written.
+  gws[plan.relay].status.active_endpoints.clear();
+  DesiredDataplane moved = Desired(gws, "b1");
+  const std::optional<std::string> new_relay = moved.peers.at(Key('a')).fallback_endpoint;
+  ASSERT_NE(new_relay, plan.fallback_endpoint);
+  ASSERT_TRUE(reconciler_.Apply(moved, kNow).ok());
+  EXPECT_EQ(wg_.peers[Key('a')].endpoint, new_relay);
+  // Without a live session it is left alone: writing it would start a
+  // handshake that crosses gw-a's.
+  Reconciler fresh{routes_, members_, wg_};
+  ASSERT_TRUE(fresh.Apply(first, kNow).ok());
+  wg_.peers[Key('a')].endpoint = plan.fallback_endpoint;
+  wg_.handshakes[Key('a')] = absl::ToUnixNanos(kNow - absl::Seconds(181));
+  ASSERT_TRUE(fresh.Apply(moved, kNow).ok());
+  EXPECT_EQ(wg_.peers[Key('a')].endpoint, plan.fallback_endpoint);
+}
+
 TEST_F(ReconcilerTest, RestartedAgentKeepsTheEndpointOfALiveSession) {
   auto gws = Pools("a1", {"100.64.2.0/24"});
   ASSERT_TRUE(Apply(gws, "a1").ok());

@@ -1,0 +1,89 @@
+#include "daemon/nat_relay/registration.h"
+
+#include <sodium.h>
+#include <string.h>
+
+#include "absl/status/status.h"
+
+namespace raven::nat_relay {
+namespace {
+
+constexpr uint8_t kMagic[4] = {'R', 'V', 'R', 'L'};
+constexpr uint8_t kVersion = 1;
+constexpr uint8_t kTypeRegister = 1;
+constexpr size_t kMacOffset = kRegistrationSize - 16;
+constexpr char kKdfLabel[] = "raven nat relay registration v1";
+
+uint64_t LoadBe64(const uint8_t* p) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = (v << 8) | p[i];
+  return v;
+}
+
+void StoreBe64(uint8_t* p, uint64_t v) {
+  for (int i = 7; i >= 0; --i, v >>= 8) p[i] = static_cast<uint8_t>(v);
+}
+
+}  // namespace
+
+absl::StatusOr<RegistrationKey> DeriveRegistrationKey(const wg::Key& own_private,
+                                                      const wg::Key& other_public,
+                                                      const wg::Key& sender_public,
+                                                      const wg::Key& relay_public) {
+  if (sodium_init() < 0) return absl::InternalError("libsodium initialisation failed");
+  uint8_t shared[crypto_scalarmult_BYTES];
+  // Fails for a low-order public key (an all-zero shared secret).
+  if (crypto_scalarmult(shared, own_private.bytes.data(), other_public.bytes.data()) != 0) {
+    return absl::InvalidArgumentError("X25519 with a low-order public key");
+  }
+  crypto_generichash_state state;
+  crypto_generichash_init(&state, reinterpret_cast<const uint8_t*>(kKdfLabel),
+                          sizeof(kKdfLabel) - 1, 32);
+  crypto_generichash_update(&state, shared, sizeof(shared));
+  crypto_generichash_update(&state, sender_public.bytes.data(), sender_public.bytes.size());
+  crypto_generichash_update(&state, relay_public.bytes.data(), relay_public.bytes.size());
+  RegistrationKey key;
+  crypto_generichash_final(&state, key.bytes.data(), key.bytes.size());
+  sodium_memzero(shared, sizeof(shared));
+  return key;
+}
+
+std::array<uint8_t, kRegistrationSize> EncodeRegistration(const Registration& r,
+                                                          const RegistrationKey& key) {
+  std::array<uint8_t, kRegistrationSize> out{};
+  memcpy(out.data(), kMagic, sizeof(kMagic));
+  out[4] = kVersion;
+  out[5] = kTypeRegister;
+  out[6] = static_cast<uint8_t>(r.relay_port >> 8);
+  out[7] = static_cast<uint8_t>(r.relay_port);
+  StoreBe64(&out[8], r.counter);
+  memcpy(&out[16], r.sender.bytes.data(), r.sender.bytes.size());
+  crypto_generichash(&out[kMacOffset], 16, out.data(), kMacOffset, key.bytes.data(),
+                     key.bytes.size());
+  return out;
+}
+
+bool LooksLikeRegistration(absl::Span<const uint8_t> datagram) {
+  return datagram.size() == kRegistrationSize && memcmp(datagram.data(), kMagic, 4) == 0;
+}
+
+std::optional<Registration> ParseRegistration(absl::Span<const uint8_t> datagram) {
+  if (!LooksLikeRegistration(datagram) || datagram[4] != kVersion || datagram[5] != kTypeRegister) {
+    return std::nullopt;
+  }
+  Registration r;
+  r.relay_port = static_cast<uint16_t>(datagram[6] << 8 | datagram[7]);
+  r.counter = LoadBe64(&datagram[8]);
+  memcpy(r.sender.bytes.data(), &datagram[16], r.sender.bytes.size());
+  return r;
+}
+
+bool VerifyRegistration(absl::Span<const uint8_t> datagram, const RegistrationKey& key) {
+  if (datagram.size() != kRegistrationSize) return false;
+  uint8_t mac[16];
+  crypto_generichash(mac, sizeof(mac), datagram.data(), kMacOffset, key.bytes.data(),
+                     key.bytes.size());
+  return crypto_verify_16(mac, &datagram[kMacOffset]) == 0;
+}
+
+}  // namespace raven::nat_relay

@@ -1,0 +1,61 @@
+// The registration a gateway sends to a NAT relay (udp_address.h has the
+// relay's ports): "packets that arrive at this relay port from the address
+// this datagram came from are mine". It is sent from the WireGuard port, so
+// it takes the NAT mapping the WireGuard packets take, whatever the NAT's
+// mapping behaviour, and the relay learns the mapped address from it.
+//
+// Wire format (64 bytes, integers big-endian):
+//   "RVRL" | version 1 | type 1 | relay port (2) | counter (8) | sender's
+//   WireGuard public key (32) | MAC (16)
+// The MAC is a keyed BLAKE2b over the first 48 bytes. Its key comes from the
+// X25519 of the sender's and the relay's WireGuard keys: only the holder of
+// the sender's private key can register for it, only that relay can check
+// it, and the relay learns no key that decrypts the tunnel (WireGuard's
+// sessions are end to end). The counter must grow from one registration to
+// the next (the sender uses the wall clock in nanoseconds) and lie within a
+// window of the relay's clock, which bounds replays.
+#ifndef RAVEN_DAEMON_NAT_RELAY_REGISTRATION_H_
+#define RAVEN_DAEMON_NAT_RELAY_REGISTRATION_H_
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "common/wg_key.h"
+
+namespace raven::nat_relay {
+
+inline constexpr size_t kRegistrationSize = 64;
+
+// The MAC key of one (sender, relay) pair; either end computes it from its
+// private key and the other's public key.
+struct RegistrationKey {
+  std::array<uint8_t, 32> bytes{};
+};
+absl::StatusOr<RegistrationKey> DeriveRegistrationKey(const wg::Key& own_private,
+                                                      const wg::Key& other_public,
+                                                      const wg::Key& sender_public,
+                                                      const wg::Key& relay_public);
+
+struct Registration {
+  uint16_t relay_port = 0;
+  uint64_t counter = 0;
+  wg::Key sender;
+};
+
+std::array<uint8_t, kRegistrationSize> EncodeRegistration(const Registration& r,
+                                                          const RegistrationKey& key);
+
+// Whether a datagram has the registration's magic and size (it may still be
+// forged): what the relay tells apart from WireGuard messages by.
+bool LooksLikeRegistration(absl::Span<const uint8_t> datagram);
+// The fields, unauthenticated: the sender's key picks the MAC key.
+std::optional<Registration> ParseRegistration(absl::Span<const uint8_t> datagram);
+bool VerifyRegistration(absl::Span<const uint8_t> datagram, const RegistrationKey& key);
+
+}  // namespace raven::nat_relay
+
+#endif  // RAVEN_DAEMON_NAT_RELAY_REGISTRATION_H_
