@@ -1,6 +1,7 @@
 #include "daemon/agent_metrics.h"
 
 #include <functional>
+#include <set>
 
 #include "absl/time/clock.h"
 #include "daemon/bpf/counters.h"
@@ -141,6 +142,33 @@ std::vector<CollectedFamily> CollectHeartbeat(const HeartbeatView& heartbeat) {
            {{{}, static_cast<double>(s.failures)}}}};
 }
 
+std::vector<CollectedFamily> CollectNatDiscovery(const AgentStatus& status) {
+  AgentSnapshot s = status.Get();
+  CollectedFamily mapped{"raven_agent_nat_mapped_address",
+                         "1 for this gateway's NAT mapping as a relay port saw it (NAT "
+                         "discovery, from the relays' acks).",
+                         Type::kGauge,
+                         {}};
+  CollectedFamily behaviour{"raven_agent_nat_mapping",
+                            "1 for the NAT's mapping behaviour towards a relay's ports: "
+                            "endpoint-independent or endpoint-dependent.",
+                            Type::kGauge,
+                            {}};
+  std::set<std::string> relays;
+  for (const nat_relay::NatObservation& o : s.nat_observations) {
+    mapped.samples.push_back({{{"relay", o.relay},
+                               {"relay_port", std::to_string(o.relay_port)},
+                               {"address", o.mapped.ToString()}},
+                              1.0});
+    relays.insert(o.relay);
+  }
+  for (const std::string& relay : relays) {
+    std::string b = nat_relay::MappingBehaviour(s.nat_observations, relay);
+    if (!b.empty()) behaviour.samples.push_back({{{"relay", relay}, {"behaviour", b}}, 1.0});
+  }
+  return {std::move(mapped), std::move(behaviour)};
+}
+
 std::vector<CollectedFamily> CollectNatRelay(const nat_relay::NatRelayCounters& c) {
   CollectedFamily datagrams{"raven_agent_nat_relay_datagrams_total",
                             "Datagrams that reached this node's NAT relay ports, by outcome "
@@ -165,7 +193,14 @@ std::vector<CollectedFamily> CollectNatRelay(const nat_relay::NatRelayCounters& 
                   "Registrations this gateway sent to the NAT relays of its relayed peers.",
                   c.registrations_sent),
           counter("raven_agent_nat_relay_registration_errors_total",
-                  "Registrations that could not be sent.", c.registration_errors)};
+                  "Registrations that could not be sent.", c.registration_errors),
+          counter("raven_agent_nat_relay_acks_total",
+                  "Relay acks of this gateway's registrations and probes that verified.", c.acks),
+          counter("raven_agent_nat_relay_acks_rejected_total",
+                  "Relay acks that did not verify or answered nothing sent (replays).",
+                  c.acks_rejected),
+          counter("raven_agent_nat_mapping_changes_total",
+                  "Times a relay port saw this gateway's NAT mapping change.", c.mapping_changes)};
 }
 
 }  // namespace
@@ -194,6 +229,7 @@ AgentMetrics::AgentMetrics(metrics::Registry& registry, const AgentStatus& statu
                                           "added).")
                               .Get()) {
   registry.AddCollector([&status] { return CollectStatus(status); });
+  registry.AddCollector([&status] { return CollectNatDiscovery(status); });
   registry.AddCollector([&status, fds] { return CollectBpfCounters(status, fds); });
   if (heartbeat != nullptr) {
     registry.AddCollector([heartbeat] { return CollectHeartbeat(*heartbeat); });

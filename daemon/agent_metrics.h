@@ -18,7 +18,10 @@
 //   raven_agent_nat_relay_datagrams_total{outcome}  at this node's NAT relay ports
 //   raven_agent_nat_relay_forwarded_bytes_total, ..._forward_errors_total
 //   raven_agent_nat_relay_registrations_sent_total, ..._registration_errors_total
-//   raven_agent_reconcile_duration_seconds          histogram
+//   raven_agent_nat_relay_acks_total, ..._acks_rejected_total,
+//   raven_agent_nat_mapping_changes_total raven_agent_nat_mapped_address{relay,relay_port,address}
+//   NAT discovery: 1 per relay port raven_agent_nat_mapping{relay,behaviour} endpoint-independent
+//   or -dependent raven_agent_reconcile_duration_seconds          histogram
 //   raven_agent_reconcile_errors_total
 //   raven_agent_wireguard_handshake_restarts_total  peers re-created by the handshake watchdog
 //   raven_agent_healthy                             1 when /healthz is ok

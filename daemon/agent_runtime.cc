@@ -157,6 +157,12 @@ absl::Status AgentRuntime::ConnectCluster() {
   heartbeat.node_annotations = {{kPublicKeyAnnotation, keys_.public_key.ToBase64()},
                                 {kWireGuardPortAnnotation, absl::StrCat(config_.wireguard_port)}};
   heartbeat.dataplane_problem = [this] { return status_.DataplaneProblem(); };
+  heartbeat.on_connection_lost = [api = static_cast<ApiGatewaySource*>(source_.get())] {
+    RAVEN_LOG(kWarning,
+              "API connection lost (a heartbeat renewal failed in transport): "
+              "restarting the Gateway watch");
+    api->Reconnect();
+  };
   heartbeat_ = std::make_unique<Heartbeat>(rest_.get(), std::move(heartbeat));
   return absl::OkStatus();
 }
@@ -197,7 +203,10 @@ absl::Status AgentRuntime::Run() {
     if (fds[4].revents & POLLIN) {
       RETURN_IF_ERROR(ConsumeTimer(health));
       agent_->CheckDataplane();
-      status_.Update([&](AgentSnapshot& s) { s.nat_relay_problems = nat_relay_->problems(); });
+      status_.Update([&](AgentSnapshot& s) {
+        s.nat_relay_problems = nat_relay_->problems();
+        s.nat_observations = nat_relay_->observations();
+      });
     }
     if (fds[5].revents & POLLIN) RETURN_IF_ERROR(ConsumeTimer(kick));
     // New peers (a Sync) or a kick: the watchdog says when it wants to look again.

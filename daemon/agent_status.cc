@@ -1,5 +1,6 @@
 #include "daemon/agent_status.h"
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 
 namespace raven {
@@ -31,6 +32,15 @@ std::vector<std::string> AgentStatus::Warnings() const {
                   " (both active gateways are behind NAT without a public address)");
   }
   out.insert(out.end(), snapshot_.nat_relay_problems.begin(), snapshot_.nat_relay_problems.end());
+  std::map<std::string, std::vector<std::string>> seen;  // relay -> "port P: address"
+  for (const nat_relay::NatObservation& o : snapshot_.nat_observations) {
+    seen[o.relay].push_back(absl::StrCat("port ", o.relay_port, " saw ", o.mapped.ToString()));
+  }
+  for (const auto& [relay, lines] : seen) {
+    std::string behaviour = nat_relay::MappingBehaviour(snapshot_.nat_observations, relay);
+    out.push_back(absl::StrCat("NAT mapping as relay ", relay, "'s ", absl::StrJoin(lines, ", "),
+                               behaviour.empty() ? "" : ": " + behaviour));
+  }
   out.insert(out.end(), snapshot_.rejected_gateways.begin(), snapshot_.rejected_gateways.end());
   return out;
 }

@@ -13,6 +13,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "daemon/model/desired_dataplane.h"
+#include "daemon/nat_relay/nat_relay_service.h"
 
 namespace raven {
 
@@ -47,6 +48,8 @@ struct AgentSnapshot {
   // NAT relay ports this node should serve but could not bind (a warning:
   // pairs relayed here fail, this node's own traffic does not).
   std::vector<std::string> nat_relay_problems;
+  // This gateway's NAT mapping as the relays' ports saw it (NAT discovery).
+  std::vector<nat_relay::NatObservation> nat_observations;
   // Gateways the source gave that were rejected (their last good version is
   // kept, if any): the Gateways are bad, not this node (a warning too).
   std::vector<std::string> rejected_gateways;

@@ -10,7 +10,7 @@ packages=(
   libsodium-dev libcpp-httplib-dev libssl-dev rapidjson-dev libabsl-dev
   libgtest-dev libgmock-dev libmnl-dev libyaml-cpp-dev
   # runtime and tests
-  wireguard-go wireguard-tools iproute2 iputils-ping nftables tcpdump
+  wireguard-go wireguard-tools iproute2 iputils-ping nftables conntrack tcpdump
   socat procps coreutils python3 python3-yaml openssl curl
   # the lab's CNI modes (scripts/lab.sh up --cni flannel|calico): the CNI plugins, bird
   containernetworking-plugins bird2

@@ -67,6 +67,7 @@ class Informer final : private InformerSink {
 
   void Start() { loop_.Start(); }
   void Stop() { loop_.Stop(); }
+  void Reconnect() { loop_.Reconnect(); }
   bool HasSynced() const { return loop_.HasSynced(); }
   // True once the first list is in the cache (false on timeout or Stop).
   bool WaitForSync(absl::Duration timeout) { return loop_.WaitForSync(timeout); }

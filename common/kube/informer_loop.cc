@@ -31,9 +31,17 @@ void InformerLoop::Stop() {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
     thread = std::move(thread_);
+    if (watch_cancel_ != nullptr) watch_cancel_->Cancel();
   }
   cancel_.Cancel();
   if (thread.joinable()) thread.join();
+}
+
+void InformerLoop::Reconnect() {
+  absl::MutexLock lock(&mu_);
+  if (watch_cancel_ == nullptr) return;
+  watch_cancel_->Cancel();
+  ++stats_.reconnects;
 }
 
 bool InformerLoop::stopping() const {
@@ -101,6 +109,12 @@ absl::Status InformerLoop::WatchOnce(bool& progressed) {
     CountDecodeFailure();
   };
   absl::Status event_error;
+  Cancellation watch_cancel;  // Stop() and Reconnect() end this watch
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_) return absl::CancelledError("stopping");
+    watch_cancel_ = &watch_cancel;
+  }
   absl::Status s = rest_->Stream(
       path_.Watch(options_.list, rv, options_.watch_timeout), stream,
       [&](absl::string_view line) {
@@ -127,7 +141,9 @@ absl::Status InformerLoop::WatchOnce(bool& progressed) {
         }
         return true;
       },
-      &cancel_);
+      &watch_cancel);
+  absl::MutexLock lock(&mu_);
+  watch_cancel_ = nullptr;
   return event_error.ok() ? s : event_error;
 }
 
@@ -155,6 +171,7 @@ void InformerLoop::Run() {
     bool progressed = false;
     absl::Status s = WatchOnce(progressed);
     if (stopping()) break;
+    if (absl::IsCancelled(s)) continue;  // Reconnect(): watch again at once
     if (progressed) backoff.Reset();
     if (IsGone(s)) {
       RAVEN_LOG(kInfo, options_.name, ": ", s.message(), "; re-listing");

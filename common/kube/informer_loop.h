@@ -43,6 +43,7 @@ struct InformerStats {
   uint64_t relists_after_gone = 0;  // 410: resourceVersion too old
   uint64_t watches = 0;             // watch requests made
   uint64_t watch_failures = 0;      // watches that ended in an error
+  uint64_t reconnects = 0;          // watches ended by Reconnect()
   uint64_t list_failures = 0;
   uint64_t events = 0;  // ADDED/MODIFIED/DELETED received
   uint64_t bookmarks = 0;
@@ -73,6 +74,11 @@ class InformerLoop {
   // Prompt: aborts the request in flight and joins the thread. Idempotent;
   // must not be called from a handler (the loop's own thread).
   void Stop();
+  // Ends the watch in flight, if any, and watches again at once from where it
+  // was: for a caller that knows the connection is dead before the idle
+  // timeout can tell (its own requests to the server just failed, e.g. a NAT
+  // on the way restarted and forgot every connection).
+  void Reconnect();
   bool HasSynced() const;
   bool WaitForSync(absl::Duration timeout);
   InformerStats Stats() const;
@@ -101,6 +107,7 @@ class InformerLoop {
   std::thread thread_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   bool synced_ ABSL_GUARDED_BY(mu_) = false;
+  Cancellation* watch_cancel_ ABSL_GUARDED_BY(mu_) = nullptr;  // the watch in flight's
   InformerStats stats_ ABSL_GUARDED_BY(mu_);
 };
 

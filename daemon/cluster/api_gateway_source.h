@@ -34,6 +34,8 @@ class ApiGatewaySource : public GatewaySource {
   std::string Staleness() const override;
 
   bool WaitForSync(absl::Duration timeout) { return informer_.WaitForSync(timeout); }
+  // The watch's connection is presumed dead (see InformerLoop::Reconnect).
+  void Reconnect() { informer_.Reconnect(); }
   kube::InformerStats Stats() const { return informer_.Stats(); }
 
  private:

@@ -5,6 +5,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/kube/api_error.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
 #include "daemon/cluster/node_annotations.h"
@@ -54,7 +55,13 @@ void Heartbeat::Tick() {
   }
   std::string problem = options_.dataplane_problem ? options_.dataplane_problem() : "";
   if (problem.empty()) {
-    Record(RenewLease(), "renew heartbeat Lease", /*renewal=*/true);
+    absl::Status renewed = RenewLease();
+    // Unavailable without an HTTP code: no answer at all (reset, timeout).
+    if (absl::IsUnavailable(renewed) && kube::HttpCodeOf(renewed) == 0) {
+      if (options_.on_connection_lost) options_.on_connection_lost();
+      renewed = RenewLease();
+    }
+    Record(renewed, "renew heartbeat Lease", /*renewal=*/true);
   } else {
     Record(absl::FailedPreconditionError(problem), "heartbeat withheld", /*renewal=*/false);
   }

@@ -6,8 +6,9 @@
 //    whose programs or WireGuard device are gone stops renewing on purpose.
 //  - the Node annotations the elector copies into the Gateway status (public
 //    key, listen port), published at start and re-checked periodically.
-// API errors are logged once per change of error and retried every tick;
-// they never touch the dataplane.
+// API errors are logged once per change of error and retried every tick (a
+// transport failure of a renewal at once as well); they never touch the
+// dataplane.
 #ifndef RAVEN_DAEMON_CLUSTER_HEARTBEAT_H_
 #define RAVEN_DAEMON_CLUSTER_HEARTBEAT_H_
 
@@ -36,6 +37,11 @@ struct HeartbeatOptions {
   std::map<std::string, std::string> node_annotations;
   // "" while the dataplane can carry traffic; otherwise why not (no renewal).
   std::function<std::string()> dataplane_problem;
+  // Called when a renewal fails in transport (connection reset, timeout):
+  // the connections to the API server may all be gone (a NAT on the way
+  // restarted), the agent's watch too. The renewal is then tried once more
+  // at once, on a fresh connection, so that the Lease does not expire.
+  std::function<void()> on_connection_lost;
 };
 
 struct HeartbeatState {

@@ -250,6 +250,16 @@ DesiredDataplane ComputeDesiredDataplane(const std::map<std::string, Gateway>& g
     if (relay) {
       UdpAddress at{relay->address, relay_ports.at(name)};
       out.nat_relay.registrations.push_back({relay->gateway, name, at, relay->key});
+      auto own_port = relay_ports.find(local->meta.name);
+      RelayRegistrationTarget probe{
+          relay->gateway, local->meta.name, {relay->address, 0}, relay->key};
+      if (own_port != relay_ports.end() &&
+          std::none_of(
+              out.nat_relay.probes.begin(), out.nat_relay.probes.end(),
+              [&](const RelayRegistrationTarget& t) { return t.relay == relay->gateway; })) {
+        probe.address.port = own_port->second;
+        out.nat_relay.probes.push_back(probe);
+      }
       endpoint = at.ToString();
       peer.relay = relay->gateway;
     }

@@ -73,6 +73,10 @@ struct RelayDuty {
 
 struct NatRelayPlan {
   std::vector<RelayRegistrationTarget> registrations;
+  // One discovery probe per relay, at this gateway's own relay port (peer:
+  // this Gateway): its ack and a registration's show whether the NAT maps
+  // both destinations alike.
+  std::vector<RelayRegistrationTarget> probes;
   RelayDuty duty;  // empty unless this node is a relay
 
   bool operator==(const NatRelayPlan&) const = default;

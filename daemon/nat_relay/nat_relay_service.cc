@@ -1,6 +1,7 @@
 #include "daemon/nat_relay/nat_relay_service.h"
 
 #include <errno.h>
+#include <linux/filter.h>
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -20,6 +21,7 @@ namespace {
 
 constexpr uint64_t kWakeId = 1ull << 32;
 constexpr uint64_t kTimerId = 2ull << 32;
+constexpr uint64_t kAcksId = 3ull << 32;
 // Datagrams read from one socket per turn, so that one busy port cannot starve the rest.
 constexpr int kBurst = 64;
 
@@ -54,14 +56,51 @@ absl::StatusOr<std::pair<Fd, bool>> BindRelayPort(uint16_t port, uint32_t mark) 
   }
   sockaddr_storage ss;
   socklen_t len = ToSockaddr(UdpAddress{IpAddress{}, port}, v6, ss);
-  if (v6) memset(&reinterpret_cast<sockaddr_in6&>(ss).sin6_addr, 0, 16);  // [::], not ::ffff:0.0.0.0
+  if (v6)
+    memset(&reinterpret_cast<sockaddr_in6&>(ss).sin6_addr, 0, 16);  // [::], not ::ffff:0.0.0.0
   if (bind(fd.get(), reinterpret_cast<sockaddr*>(&ss), len) != 0) {
     return Errno(absl::StrCat("bind UDP port ", port));
   }
   return std::make_pair(std::move(fd), v6);
 }
 
+// A raw IPv4 UDP socket that receives only datagrams to `port` whose payload
+// starts with the registrations' magic (the relays' acks); the kernel still
+// delivers them to WireGuard's socket too, which drops them.
+absl::StatusOr<Fd> OpenAckSocket(uint16_t port) {
+  Fd fd(socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP));
+  if (!fd.valid()) return Errno("raw UDP socket for relay acks");
+  // The filter sees the IPv4 header first: X = its length, then the UDP header.
+  sock_filter code[] = {
+      BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 0),
+      BPF_STMT(BPF_LD | BPF_H | BPF_IND, 2),  // destination port
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, port, 0, 3),
+      BPF_STMT(BPF_LD | BPF_W | BPF_IND, 8),                  // the payload's first 4 bytes
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x5256524c, 0, 1),  // "RVRL"
+      BPF_STMT(BPF_RET | BPF_K, 0xffff),
+      BPF_STMT(BPF_RET | BPF_K, 0),
+  };
+  sock_fprog filter{static_cast<unsigned short>(std::size(code)), code};
+  if (setsockopt(fd.get(), SOL_SOCKET, SO_ATTACH_FILTER, &filter, sizeof(filter)) != 0) {
+    return Errno("SO_ATTACH_FILTER");
+  }
+  return fd;
+}
+
 }  // namespace
+
+std::string MappingBehaviour(const std::vector<NatObservation>& observations,
+                             const std::string& relay) {
+  std::set<UdpAddress> mapped;
+  int ports = 0;
+  for (const NatObservation& o : observations) {
+    if (o.relay != relay) continue;
+    ++ports;
+    mapped.insert(o.mapped);
+  }
+  if (ports < 2) return "";
+  return mapped.size() == 1 ? "endpoint-independent" : "endpoint-dependent";
+}
 
 NatRelayService::NatRelayService(NatRelayOptions options)
     : options_(std::move(options)),
@@ -77,11 +116,17 @@ absl::StatusOr<std::unique_ptr<NatRelayService>> NatRelayService::Start(NatRelay
     return Errno("NAT relay: epoll, eventfd or timerfd");
   }
   itimerspec spec{};
-  spec.it_interval = absl::ToTimespec(s->options_.register_interval);
+  spec.it_interval = absl::ToTimespec(s->options_.retry_interval);
   spec.it_value = spec.it_interval;
   if (timerfd_settime(s->timer_.get(), 0, &spec, nullptr) != 0) return Errno("timerfd_settime");
   if (absl::Status st = Watch(s->epoll_.get(), s->wake_.get(), kWakeId); !st.ok()) return st;
   if (absl::Status st = Watch(s->epoll_.get(), s->timer_.get(), kTimerId); !st.ok()) return st;
+  if (absl::StatusOr<Fd> acks = OpenAckSocket(s->options_.wireguard_port); acks.ok()) {
+    s->acks_ = *std::move(acks);
+    if (absl::Status st = Watch(s->epoll_.get(), s->acks_.get(), kAcksId); !st.ok()) return st;
+  } else {
+    RAVEN_LOG(kWarning, "NAT relay: no NAT discovery (", acks.status().message(), ")");
+  }
   s->thread_ = std::thread([p = s.get()] { p->Run(); });
   return s;
 }
@@ -115,6 +160,13 @@ std::vector<std::string> NatRelayService::problems() const {
   return problems_;
 }
 
+std::vector<NatObservation> NatRelayService::observations() const {
+  absl::MutexLock lock(&mu_);
+  std::vector<NatObservation> out;
+  for (const auto& [where, o] : observations_) out.push_back(o);
+  return out;
+}
+
 void NatRelayService::Run() {
   epoll_event events[16];
   for (;;) {
@@ -135,10 +187,12 @@ void NatRelayService::Run() {
           plan = std::move(pending_);
         }
         if (plan) Apply(*plan);
+      } else if (id == kAcksId) {
+        ReceiveAcks();
       } else if (id == kTimerId) {
         uint64_t expirations;
         if (read(timer_.get(), &expirations, sizeof(expirations)) < 0 && errno != EAGAIN) continue;
-        SendRegistrations();
+        SendRegistrations(/*all=*/false);
       } else {
         Receive(static_cast<uint16_t>(id));
       }
@@ -155,18 +209,33 @@ void NatRelayService::Apply(const NatRelayPlan& plan) {
                 sockets_.size(), " port(s)");
     }
   }
-  if (plan.registrations != targets_) {
-    targets_ = plan.registrations;
+  std::vector<RelayRegistrationTarget> targets = plan.registrations;
+  targets.insert(targets.end(), plan.probes.begin(), plan.probes.end());
+  if (targets != targets_) {
+    targets_ = std::move(targets);
+    registrations_ = plan.registrations.size();
+    {
+      // Forget what relays no longer in use saw.
+      absl::MutexLock lock(&mu_);
+      for (auto it = observations_.begin(); it != observations_.end();) {
+        bool used =
+            std::any_of(targets_.begin(), targets_.end(), [&](const RelayRegistrationTarget& t) {
+              return t.relay == it->first.first && t.address.port == it->first.second;
+            });
+        it = used ? std::next(it) : observations_.erase(it);
+      }
+    }
     for (auto it = target_keys_.begin(); it != target_keys_.end();) {
-      bool used = std::any_of(targets_.begin(), targets_.end(),
-                              [&](const RelayRegistrationTarget& t) { return t.relay_key == it->first; });
+      bool used =
+          std::any_of(targets_.begin(), targets_.end(),
+                      [&](const RelayRegistrationTarget& t) { return t.relay_key == it->first; });
       it = used ? std::next(it) : target_keys_.erase(it);
     }
-    for (const RelayRegistrationTarget& t : targets_) {
+    for (const RelayRegistrationTarget& t : plan.registrations) {
       RAVEN_LOG(kInfo, "NAT relay: Gateway ", t.peer, " through relay ", t.relay, " at ",
                 t.address.ToString());
     }
-    SendRegistrations();  // at once: the pair's first packets wait for it
+    SendRegistrations(/*all=*/true);  // at once: the pair's first packets wait for it
   }
 }
 
@@ -198,9 +267,14 @@ void NatRelayService::Bind(const std::map<std::string, uint16_t>& ports) {
   problems_ = std::move(problems);
 }
 
-void NatRelayService::SendRegistrations() {
+void NatRelayService::SendRegistrations(bool all) {
   uint64_t sent = 0, errors = 0;
-  for (const RelayRegistrationTarget& t : targets_) {
+  const absl::Time now = absl::Now();
+  for (size_t i = 0; i < targets_.size(); ++i) {
+    const RelayRegistrationTarget& t = targets_[i];
+    auto last = sent_.find(t.address);
+    const bool acked = last != sent_.end() && last->second.acked == last->second.counter;
+    if (!all && acked && now - last->second.at < options_.register_interval) continue;
     auto key = target_keys_.find(t.relay_key);
     if (key == target_keys_.end()) {
       absl::StatusOr<RegistrationKey> derived = DeriveRegistrationKey(
@@ -212,14 +286,18 @@ void NatRelayService::SendRegistrations() {
       key = target_keys_.emplace(t.relay_key, *derived).first;
     }
     // Strictly growing, from the wall clock: the relay also checks it against its own.
-    last_counter_ = std::max<uint64_t>(absl::ToUnixNanos(absl::Now()), last_counter_ + 1);
-    Registration r{t.address.port, last_counter_, options_.keys.public_key};
+    last_counter_ = std::max<uint64_t>(absl::ToUnixNanos(now), last_counter_ + 1);
+    Registration r{i < registrations_ ? RegistrationType::kRegister : RegistrationType::kProbe,
+                   t.address.port, last_counter_, options_.keys.public_key};
     std::array<uint8_t, kRegistrationSize> bytes = EncodeRegistration(r, key->second);
     if (absl::Status st = sender_.Send(t.address, bytes); !st.ok()) {
       ++errors;
       RAVEN_LOG(kDebug, "NAT relay: registration with ", t.relay, ": ", st.message());
     } else {
       ++sent;
+      Sent& s = sent_[t.address];
+      s.counter = last_counter_;
+      s.at = now;
     }
   }
   absl::MutexLock lock(&mu_);
@@ -239,29 +317,74 @@ void NatRelayService::Receive(uint16_t port) {
                          reinterpret_cast<sockaddr*>(&from), &from_len);
     if (n < 0) break;
     Forward forward;
-    Outcome outcome = table_.Handle(port, FromSockaddr(from),
-                                    absl::MakeConstSpan(buf, static_cast<size_t>(n)), absl::Now(),
-                                    forward);
+    Outcome outcome =
+        table_.Handle(port, FromSockaddr(from), absl::MakeConstSpan(buf, static_cast<size_t>(n)),
+                      absl::Now(), forward);
     ++delta.datagrams[static_cast<int>(outcome)];
-    if (outcome != Outcome::kForwarded) continue;
+    if (outcome != Outcome::kForwarded && !forward.ack) continue;
     auto out = sockets_.find(forward.from_port);
     if (out == sockets_.end()) {
       ++delta.forward_errors;
       continue;
     }
+    const uint8_t* data = forward.ack ? forward.ack->data() : buf;
+    const size_t size = forward.ack ? forward.ack->size() : static_cast<size_t>(n);
     sockaddr_storage to;
     socklen_t to_len = ToSockaddr(forward.to, v6_sockets_[forward.from_port], to);
-    if (sendto(out->second.get(), buf, static_cast<size_t>(n), 0,
-               reinterpret_cast<sockaddr*>(&to), to_len) < 0) {
+    if (sendto(out->second.get(), data, size, 0, reinterpret_cast<sockaddr*>(&to), to_len) < 0) {
       ++delta.forward_errors;
-    } else {
-      delta.forwarded_bytes += static_cast<uint64_t>(n);
+    } else if (!forward.ack) {
+      delta.forwarded_bytes += size;
     }
   }
   absl::MutexLock lock(&mu_);
   for (int i = 0; i < kOutcomeCount; ++i) counters_.datagrams[i] += delta.datagrams[i];
   counters_.forwarded_bytes += delta.forwarded_bytes;
   counters_.forward_errors += delta.forward_errors;
+}
+
+void NatRelayService::ReceiveAcks() {
+  uint8_t buf[2048];
+  for (int i = 0; i < kBurst; ++i) {
+    ssize_t n = recv(acks_.get(), buf, sizeof(buf), 0);
+    if (n < 0) return;
+    // IPv4 header, UDP header, payload (the filter checked port and magic).
+    const size_t ihl = (buf[0] & 0xf) * 4u;
+    if (static_cast<size_t>(n) < ihl + 8) continue;
+    UdpAddress from;
+    memcpy(from.ip.bytes.data(), &buf[12], 4);
+    from.port = static_cast<uint16_t>(buf[ihl] << 8 | buf[ihl + 1]);
+    OnAck(from, absl::MakeConstSpan(buf + ihl + 8, static_cast<size_t>(n) - ihl - 8), absl::Now());
+  }
+}
+
+void NatRelayService::OnAck(const UdpAddress& from, absl::Span<const uint8_t> payload,
+                            absl::Time now) {
+  std::optional<RegistrationAck> ack = ParseAck(payload);
+  auto target = std::find_if(targets_.begin(), targets_.end(),
+                             [&](const RelayRegistrationTarget& t) { return t.address == from; });
+  auto sent = sent_.find(from);
+  auto key = target != targets_.end() ? target_keys_.find(target->relay_key) : target_keys_.end();
+  // Only an ack of the last registration or probe sent there, newer than the last taken.
+  if (!ack || ack->relay_port != from.port || key == target_keys_.end() || sent == sent_.end() ||
+      ack->counter != sent->second.counter || ack->counter <= sent->second.acked ||
+      !VerifyRegistration(payload, key->second)) {
+    absl::MutexLock lock(&mu_);
+    ++counters_.acks_rejected;
+    return;
+  }
+  sent->second.acked = ack->counter;
+  NatObservation o{target->relay, from.port, ack->observed, now - sent->second.at};
+  absl::MutexLock lock(&mu_);
+  ++counters_.acks;
+  auto [it, inserted] = observations_.try_emplace({o.relay, o.relay_port}, o);
+  if (!inserted && it->second.mapped != o.mapped) {
+    ++counters_.mapping_changes;
+    RAVEN_LOG(kWarning, "NAT mapping changed: relay ", o.relay, " port ", o.relay_port, " saw ",
+              it->second.mapped.ToString(), ", now ", o.mapped.ToString(),
+              " (a NAT restart or a new carrier address; the relay follows it)");
+  }
+  it->second = o;
 }
 
 }  // namespace raven::nat_relay

@@ -62,8 +62,8 @@ absl::Status RawUdpSender::Send(const UdpAddress& to, absl::Span<const uint8_t> 
   UdpAddress host = to;
   host.port = 0;
   socklen_t len = ToSockaddr(host, v6, ss);
-  if (sendto(fd.get(), datagram.data(), datagram.size(), 0, reinterpret_cast<sockaddr*>(&ss),
-             len) < 0) {
+  if (sendto(fd.get(), datagram.data(), datagram.size(), 0, reinterpret_cast<sockaddr*>(&ss), len) <
+      0) {
     return Errno(absl::StrCat("send to ", to.ToString()));
   }
   return absl::OkStatus();

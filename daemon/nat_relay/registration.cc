@@ -10,7 +10,6 @@ namespace {
 
 constexpr uint8_t kMagic[4] = {'R', 'V', 'R', 'L'};
 constexpr uint8_t kVersion = 1;
-constexpr uint8_t kTypeRegister = 1;
 constexpr size_t kMacOffset = kRegistrationSize - 16;
 constexpr char kKdfLabel[] = "raven nat relay registration v1";
 
@@ -22,6 +21,31 @@ uint64_t LoadBe64(const uint8_t* p) {
 
 void StoreBe64(uint8_t* p, uint64_t v) {
   for (int i = 7; i >= 0; --i, v >>= 8) p[i] = static_cast<uint8_t>(v);
+}
+
+// The common head: magic, version, type, relay port, counter.
+std::array<uint8_t, kRegistrationSize> Head(RegistrationType type, uint16_t port,
+                                            uint64_t counter) {
+  std::array<uint8_t, kRegistrationSize> out{};
+  memcpy(out.data(), kMagic, sizeof(kMagic));
+  out[4] = kVersion;
+  out[5] = static_cast<uint8_t>(type);
+  out[6] = static_cast<uint8_t>(port >> 8);
+  out[7] = static_cast<uint8_t>(port);
+  StoreBe64(&out[8], counter);
+  return out;
+}
+
+void Seal(std::array<uint8_t, kRegistrationSize>& out, const RegistrationKey& key) {
+  crypto_generichash(&out[kMacOffset], 16, out.data(), kMacOffset, key.bytes.data(),
+                     key.bytes.size());
+}
+
+// The type of a datagram with the magic, size and version, or none.
+std::optional<RegistrationType> TypeOf(absl::Span<const uint8_t> datagram) {
+  if (!LooksLikeRegistration(datagram) || datagram[4] != kVersion) return std::nullopt;
+  if (datagram[5] < 1 || datagram[5] > 3) return std::nullopt;
+  return static_cast<RegistrationType>(datagram[5]);
 }
 
 }  // namespace
@@ -50,16 +74,21 @@ absl::StatusOr<RegistrationKey> DeriveRegistrationKey(const wg::Key& own_private
 
 std::array<uint8_t, kRegistrationSize> EncodeRegistration(const Registration& r,
                                                           const RegistrationKey& key) {
-  std::array<uint8_t, kRegistrationSize> out{};
-  memcpy(out.data(), kMagic, sizeof(kMagic));
-  out[4] = kVersion;
-  out[5] = kTypeRegister;
-  out[6] = static_cast<uint8_t>(r.relay_port >> 8);
-  out[7] = static_cast<uint8_t>(r.relay_port);
-  StoreBe64(&out[8], r.counter);
+  std::array<uint8_t, kRegistrationSize> out = Head(r.type, r.relay_port, r.counter);
   memcpy(&out[16], r.sender.bytes.data(), r.sender.bytes.size());
-  crypto_generichash(&out[kMacOffset], 16, out.data(), kMacOffset, key.bytes.data(),
-                     key.bytes.size());
+  Seal(out, key);
+  return out;
+}
+
+std::array<uint8_t, kRegistrationSize> EncodeAck(const RegistrationAck& ack,
+                                                 const RegistrationKey& key) {
+  std::array<uint8_t, kRegistrationSize> out =
+      Head(RegistrationType::kAck, ack.relay_port, ack.counter);
+  out[16] = ack.observed.ip.family == IpFamily::kV6 ? 6 : 4;
+  out[18] = static_cast<uint8_t>(ack.observed.port >> 8);
+  out[19] = static_cast<uint8_t>(ack.observed.port);
+  memcpy(&out[20], ack.observed.ip.bytes.data(), 16);
+  Seal(out, key);
   return out;
 }
 
@@ -68,14 +97,27 @@ bool LooksLikeRegistration(absl::Span<const uint8_t> datagram) {
 }
 
 std::optional<Registration> ParseRegistration(absl::Span<const uint8_t> datagram) {
-  if (!LooksLikeRegistration(datagram) || datagram[4] != kVersion || datagram[5] != kTypeRegister) {
-    return std::nullopt;
-  }
+  std::optional<RegistrationType> type = TypeOf(datagram);
+  if (!type || *type == RegistrationType::kAck) return std::nullopt;
   Registration r;
+  r.type = *type;
   r.relay_port = static_cast<uint16_t>(datagram[6] << 8 | datagram[7]);
   r.counter = LoadBe64(&datagram[8]);
   memcpy(r.sender.bytes.data(), &datagram[16], r.sender.bytes.size());
   return r;
+}
+
+std::optional<RegistrationAck> ParseAck(absl::Span<const uint8_t> datagram) {
+  if (TypeOf(datagram) != RegistrationType::kAck) return std::nullopt;
+  if (datagram[16] != 4 && datagram[16] != 6) return std::nullopt;
+  RegistrationAck ack;
+  ack.relay_port = static_cast<uint16_t>(datagram[6] << 8 | datagram[7]);
+  ack.counter = LoadBe64(&datagram[8]);
+  ack.observed.ip.family = datagram[16] == 6 ? IpFamily::kV6 : IpFamily::kV4;
+  ack.observed.port = static_cast<uint16_t>(datagram[18] << 8 | datagram[19]);
+  memcpy(ack.observed.ip.bytes.data(), &datagram[20],
+         ack.observed.ip.family == IpFamily::kV6 ? 16 : 4);
+  return ack;
 }
 
 bool VerifyRegistration(absl::Span<const uint8_t> datagram, const RegistrationKey& key) {

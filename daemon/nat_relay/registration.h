@@ -5,8 +5,15 @@
 // mapping behaviour, and the relay learns the mapped address from it.
 //
 // Wire format (64 bytes, integers big-endian):
-//   "RVRL" | version 1 | type 1 | relay port (2) | counter (8) | sender's
+//   "RVRL" | version 1 | type | relay port (2) | counter (8) | sender's
 //   WireGuard public key (32) | MAC (16)
+// Type 1 registers; type 3 (a discovery probe) only asks for the ack. The
+// relay answers both, from the port they arrived at, with an ack (type 2):
+//   "RVRL" | version 1 | type 2 | relay port (2) | the counter (8) |
+//   the source address the relay saw: family 4 or 6 (1) | 0 (1) | port (2) |
+//   address (16) | 0 (12) | MAC (16)
+// so that the gateway learns its NAT's mapping (NAT discovery, with the
+// cluster's own public gateways and no outside STUN server).
 // The MAC is a keyed BLAKE2b over the first 48 bytes. Its key comes from the
 // X25519 of the sender's and the relay's WireGuard keys: only the holder of
 // the sender's private key can register for it, only that relay can check
@@ -25,6 +32,7 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "common/wg_key.h"
+#include "daemon/model/nat_relay_plan.h"
 
 namespace raven::nat_relay {
 
@@ -40,20 +48,33 @@ absl::StatusOr<RegistrationKey> DeriveRegistrationKey(const wg::Key& own_private
                                                       const wg::Key& sender_public,
                                                       const wg::Key& relay_public);
 
+enum class RegistrationType : uint8_t { kRegister = 1, kAck = 2, kProbe = 3 };
+
 struct Registration {
+  RegistrationType type = RegistrationType::kRegister;  // or kProbe
   uint16_t relay_port = 0;
   uint64_t counter = 0;
   wg::Key sender;
 };
 
+struct RegistrationAck {
+  uint16_t relay_port = 0;
+  uint64_t counter = 0;
+  UdpAddress observed;
+};
+
 std::array<uint8_t, kRegistrationSize> EncodeRegistration(const Registration& r,
                                                           const RegistrationKey& key);
+std::array<uint8_t, kRegistrationSize> EncodeAck(const RegistrationAck& ack,
+                                                 const RegistrationKey& key);
 
 // Whether a datagram has the registration's magic and size (it may still be
 // forged): what the relay tells apart from WireGuard messages by.
 bool LooksLikeRegistration(absl::Span<const uint8_t> datagram);
 // The fields, unauthenticated: the sender's key picks the MAC key.
 std::optional<Registration> ParseRegistration(absl::Span<const uint8_t> datagram);
+std::optional<RegistrationAck> ParseAck(absl::Span<const uint8_t> datagram);
+// The MAC of a registration, probe or ack.
 bool VerifyRegistration(absl::Span<const uint8_t> datagram, const RegistrationKey& key);
 
 }  // namespace raven::nat_relay

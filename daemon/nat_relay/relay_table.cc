@@ -23,6 +23,8 @@ const char* OutcomeName(Outcome outcome) {
       return "forwarded";
     case Outcome::kRegistered:
       return "registered";
+    case Outcome::kProbed:
+      return "probed";
     case Outcome::kBadRegistration:
       return "bad_registration";
     case Outcome::kStaleRegistration:
@@ -50,6 +52,9 @@ void RelayTable::Configure(const RelayDuty& duty) {
   for (const auto& [gateway, port] : duty_.ports) port_owner_[port] = gateway;
   for (auto it = mac_keys_.begin(); it != mac_keys_.end();) {
     it = duty_.gateways.contains(it->first) ? std::next(it) : mac_keys_.erase(it);
+  }
+  for (auto it = probe_counters_.begin(); it != probe_counters_.end();) {
+    it = duty_.gateways.contains(it->first) ? std::next(it) : probe_counters_.erase(it);
   }
   // An entry stays while its port still belongs to the same Gateway and its
   // sender still has that key and a pair with it.
@@ -86,12 +91,15 @@ const RelayTable::Entry* RelayTable::Find(uint16_t port, const std::string& gate
 }
 
 Outcome RelayTable::Register(uint16_t port, const std::string& destination, const UdpAddress& from,
-                             absl::Span<const uint8_t> datagram, absl::Time now) {
+                             absl::Span<const uint8_t> datagram, absl::Time now, Forward& forward) {
   std::optional<Registration> r = ParseRegistration(datagram);
   if (!r || r->relay_port != port) return Outcome::kBadRegistration;
+  const bool probe = r->type == RegistrationType::kProbe;
   auto sender = duty_.gateways.find(r->sender);
+  // A registration names a pair the relay serves; a probe comes to the sender's own port.
   if (sender == duty_.gateways.end() ||
-      !duty_.pairs.contains(Ordered(sender->second, destination))) {
+      (probe ? sender->second != destination
+             : !duty_.pairs.contains(Ordered(sender->second, destination)))) {
     return Outcome::kUnknownSender;
   }
   auto mac_key = mac_keys_.find(r->sender);
@@ -103,12 +111,17 @@ Outcome RelayTable::Register(uint16_t port, const std::string& destination, cons
   }
   if (!VerifyRegistration(datagram, mac_key->second)) return Outcome::kBadRegistration;
   const absl::Time sent = absl::FromUnixNanos(static_cast<int64_t>(r->counter & INT64_MAX));
-  Entry& entry = entries_[port][sender->second];
-  if (absl::AbsDuration(sent - now) > options_.clock_window ||
-      (entry.key == r->sender && r->counter <= entry.counter)) {
-    if (entry.key.IsZero()) entries_[port].erase(sender->second);
-    return Outcome::kStaleRegistration;
+  if (absl::AbsDuration(sent - now) > options_.clock_window) return Outcome::kStaleRegistration;
+  const Forward ack{port, from, EncodeAck({port, r->counter, from}, mac_key->second)};
+  if (probe) {
+    uint64_t& last = probe_counters_[r->sender];
+    if (r->counter <= last) return Outcome::kStaleRegistration;
+    last = r->counter;
+    forward = ack;
+    return Outcome::kProbed;
   }
+  Entry& entry = entries_[port][sender->second];
+  if (entry.key == r->sender && r->counter <= entry.counter) return Outcome::kStaleRegistration;
   auto& senders = senders_[port];
   if (!entry.key.IsZero()) senders.erase(entry.address);
   entry = {r->sender, from, r->counter, now};
@@ -117,6 +130,7 @@ Outcome RelayTable::Register(uint16_t port, const std::string& destination, cons
     entries_[port].erase(old->second);
   }
   senders[from] = sender->second;
+  forward = ack;
   return Outcome::kRegistered;
 }
 
@@ -125,7 +139,9 @@ Outcome RelayTable::Handle(uint16_t port, const UdpAddress& from,
   auto owner = port_owner_.find(port);
   if (owner == port_owner_.end()) return Outcome::kUnknownPort;
   const std::string& destination = owner->second;
-  if (LooksLikeRegistration(datagram)) return Register(port, destination, from, datagram, now);
+  if (LooksLikeRegistration(datagram)) {
+    return Register(port, destination, from, datagram, now, forward);
+  }
   if (!LooksLikeWireGuard(datagram)) return Outcome::kNotWireGuard;
   auto senders = senders_.find(port);
   if (senders == senders_.end()) return Outcome::kUnregisteredSource;

@@ -3,7 +3,8 @@
 //
 // A datagram at Gateway D's port is either a registration (registration.h)
 // or a WireGuard message. A valid registration from Gateway S records "S is
-// at the datagram's source address, as seen at D's port". A WireGuard message
+// at the datagram's source address, as seen at D's port", and is acked with
+// that address; a valid discovery probe (S at its own port) is only acked. A WireGuard message
 // from S's recorded address at D's port goes out of S's port to D's address
 // recorded at S's port: D sees it come from S's port at the relay, which is
 // the address D's WireGuard has for S. Anything else is dropped and counted.
@@ -16,6 +17,7 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -31,20 +33,24 @@ namespace raven::nat_relay {
 enum class Outcome {
   kForwarded,
   kRegistered,
-  kBadRegistration,      // malformed, wrong port, or the MAC does not verify
-  kStaleRegistration,    // counter not newer than the last, or outside the clock window
-  kUnknownSender,        // a key that is no Gateway of a pair this relay serves
-  kUnregisteredSource,   // a WireGuard message from an address nobody registered
-  kPeerUnregistered,     // its destination has not registered (yet)
-  kNotWireGuard,         // neither a registration nor shaped like a WireGuard message
+  kProbed,              // a discovery probe, acked
+  kBadRegistration,     // malformed, wrong port, or the MAC does not verify
+  kStaleRegistration,   // counter not newer than the last, or outside the clock window
+  kUnknownSender,       // a key that is no Gateway of a pair this relay serves
+  kUnregisteredSource,  // a WireGuard message from an address nobody registered
+  kPeerUnregistered,    // its destination has not registered (yet)
+  kNotWireGuard,        // neither a registration nor shaped like a WireGuard message
   kUnknownPort,
 };
-inline constexpr int kOutcomeCount = 9;
+inline constexpr int kOutcomeCount = 10;
 const char* OutcomeName(Outcome outcome);
 
+// What to send for a datagram: the datagram itself (forwarded), or, for a
+// registration or probe, the ack.
 struct Forward {
   uint16_t from_port = 0;  // the relay port to send it from
   UdpAddress to;
+  std::optional<std::array<uint8_t, kRegistrationSize>> ack;
 };
 
 struct RelayTableOptions {
@@ -73,7 +79,7 @@ class RelayTable {
     absl::Time registered;
   };
   Outcome Register(uint16_t port, const std::string& destination, const UdpAddress& from,
-                   absl::Span<const uint8_t> datagram, absl::Time now);
+                   absl::Span<const uint8_t> datagram, absl::Time now, Forward& forward);
   // The live entry of `gateway` at `port`, or nullptr.
   const Entry* Find(uint16_t port, const std::string& gateway, absl::Time now) const;
 
@@ -82,6 +88,7 @@ class RelayTable {
   RelayDuty duty_;
   std::map<uint16_t, std::string> port_owner_;  // relay port -> its Gateway
   std::map<wg::Key, RegistrationKey> mac_keys_;
+  std::map<wg::Key, uint64_t> probe_counters_;  // the last probe's, per sender
   // Per relay port: the registered Gateways and who sends from where.
   std::map<uint16_t, std::map<std::string, Entry>> entries_;
   std::map<uint16_t, std::map<UdpAddress, std::string>> senders_;

@@ -10,7 +10,7 @@ Subcommands:
                            replies, the largest reply delay (s) and the echoes lost
   pcap FILE PORTS NET... [--pattern HEX]
                            classify an Ethernet pcap: WireGuard on PORTS (e.g. 4500,4600-4609),
-                           NAT relay registrations to PORTS, ARP, NDP/MLD, other; packets with
+                           NAT relay registrations and acks on PORTS, ARP, NDP/MLD, other; packets with
                            an address of a NET, and packets whose bytes hold HEX
   vxlan SRC DST PORT VNI INNER_SRC INNER_DST COUNT
                            hand-made VXLAN datagrams from SRC to DST:PORT, each carrying an
@@ -138,7 +138,7 @@ def pcap(argv):
     linktype = struct.unpack_from(endian + "I", data, 20)[0]
     if linktype != 1:
         sys.exit("pcap: link type %d, want Ethernet" % linktype)
-    counts = {"wg_init": 0, "wg_resp": 0, "wg_cookie": 0, "wg_data": 0, "relay_reg": 0, "arp": 0,
+    counts = {"wg_init": 0, "wg_resp": 0, "wg_cookie": 0, "wg_data": 0, "relay_ctl": 0, "arp": 0,
               "ndp": 0, "other": 0, "pod_addr": 0, "pattern": 0}
     others = []
     off = 24
@@ -172,8 +172,8 @@ def pcap(argv):
             if (sport in ports or dport in ports) and payload[1:4] == b"\0\0\0" and 1 <= payload[0] <= 4:
                 counts[["wg_init", "wg_resp", "wg_cookie", "wg_data"][payload[0] - 1]] += 1
                 continue
-            if dport in ports and payload[:4] == b"RVRL":
-                counts["relay_reg"] += 1
+            if (sport in ports or dport in ports) and payload[:4] == b"RVRL":
+                counts["relay_ctl"] += 1
                 continue
         if proto == 58 and len(l4) >= 1 and l4[0] in (130, 131, 132, 133, 134, 135, 136, 137, 143):
             counts["ndp"] += 1

@@ -9,8 +9,16 @@
 #     and every edge agent says so (raven_agent_peer_path, /healthz?verbose);
 #     nothing is unreachable;
 #   - a capture on the relay's uplink during that traffic holds only WireGuard
-#     (and the relay's registrations): no pod address and no byte of the
+#     (and the relay's registrations and acks): no pod address and no byte of the
 #     pings' payload in clear;
+#   - NAT discovery: the relay's acks show each edge gateway its mapping (the
+#     site's public address) and whether it depends on the destination:
+#     endpoint-independent behind eim, endpoint-dependent behind edm;
+#   - edge-b's NAT forgets its mappings (conntrack flushed, as in a router
+#     restart) under a ping and a TCP stream: its gateway sees the new
+#     mapping, the relay follows its next registration; the longest gap
+#     between two replies and the TCP stream's longest stall are reported
+#     and the stream survives;
 #   - strangers on the internet: a forged registration, a WireGuard-shaped
 #     datagram from an unregistered address and junk are dropped and counted
 #     by outcome, and the pair keeps working;
@@ -50,6 +58,8 @@ done
 
 relay_node=$(active_endpoint gw-cloud)
 relay_gw="gw-cloud"
+gw_a=$(active_endpoint gw-edge-a)
+gw_b=$(active_endpoint gw-edge-b)
 log "== edge-a <-> edge-b through the NAT relay on $relay_node"
 forwarded=$(relayed "$relay_node" forwarded)
 for pair in a2p0:b2p0 b2p1:a1p0 a1p1:b1p1; do
@@ -59,7 +69,7 @@ done
 (( $(relayed "$relay_node" forwarded) >= forwarded + 36 )) ||
   die "[$relay_node] forwarded $forwarded -> $(relayed "$relay_node" forwarded), want +36 at least"
 for node in a1 a2 b1 b2 c1 c2; do unreachable_is "$node" 0 || die "[$node] sees an unreachable Gateway"; done
-for node in a1 b1; do says_path "$node" || die "[$node] does not say the relay: $(verbose "$node")"; done
+for node in "$gw_a" "$gw_b"; do says_path "$node" || die "[$node] does not say the relay: $(verbose "$node")"; done
 result "relay.forwarded=$(( $(relayed "$relay_node" forwarded) - forwarded ))"
 
 log "== a capture on the relay's uplink: WireGuard only, nothing in clear"
@@ -80,6 +90,39 @@ if ! [[ $summary =~ wg_data=([0-9]+) ]] || (( BASH_REMATCH[1] < 80 )); then
 fi
 [[ $summary == *" other=0 pod_addr=0 pattern=0" ]] || die "capture: something else than WireGuard, or clear text"
 result "relay.capture $summary"
+
+log "== NAT discovery: the mapping each edge gateway's NAT gives, as the relay's ports see it"
+# mapping_is NODE BEHAVIOUR SITE: the node's metrics show BEHAVIOUR and the site's public address.
+mapping_is() {
+  [[ $(metric "$1" "raven_agent_nat_mapping{relay=\"$relay_gw\",behaviour=\"$2\"}") == 1 ]] &&
+    nq "$1" curl -sS -m 2 "http://${NODE_IP[$1]}:10273/metrics" |
+    grep -q "^raven_agent_nat_mapped_address{relay=\"$relay_gw\",relay_port=\"[0-9]*\",address=\"${SITE_WAN[$3]}:"
+}
+wait_for 5 "[$gw_a] sees an endpoint-independent mapping (eim)" mapping_is "$gw_a" endpoint-independent a
+wait_for 5 "[$gw_b] sees an endpoint-dependent mapping (edm)" mapping_is "$gw_b" endpoint-dependent b
+log "  $gw_a: $(verbose "$gw_a" | grep '^NAT mapping')"
+log "  $gw_b: $(verbose "$gw_b" | grep '^NAT mapping')"
+
+log "== edge-b's NAT forgets its mappings (conntrack flushed) while a2p0 pings b2p1 and streams TCP to b2p0"
+changes=$(metric "$gw_b" raven_agent_nat_mapping_changes_total)
+nq b2p0 "${E2E_UTIL[@]}" tcpecho serve "${POD_IP4[b2p0]}" 5002 30 &
+BG+=($!)
+wait_for 2 "b2p0 listens on 5002" listening b2p0 5002
+nq a2p0 "${E2E_UTIL[@]}" tcpecho send "${POD_IP4[b2p0]}" 5002 5 >"$OUT/flush-tcp.txt" 2>&1 &
+tcp_pid=$!
+nq a2p0 ping -D -i 0.1 -c 50 -W 1 "${POD_IP4[b2p1]}" >"$OUT/flush-ping.txt" 2>&1 &
+ping_pid=$!
+wait_for 3 "a2p0 gets replies from b2p1" grep -q icmp_seq "$OUT/flush-ping.txt"
+nq nat-b conntrack -F 2>&1 | sed "s/^/    /" >&3
+mapping_changed() { (( $(metric "$gw_b" raven_agent_nat_mapping_changes_total) > changes )); }
+wait_for 5 "[$gw_b] sees its new mapping" mapping_changed
+wait "$ping_pid" || true
+wait "$tcp_pid" || { cat "$OUT/flush-tcp.txt"; die "the TCP stream did not survive the NAT's flush"; }
+read -r gap delay lost < <("${E2E_UTIL[@]}" pinggap "$OUT/flush-ping.txt" 0.1)
+read -r _ sent _ echoed _ stall <"$OUT/flush-tcp.txt"
+result "nat_flush.longest_gap_s=$gap nat_flush.max_delay_s=$delay nat_flush.ping_lost=$lost nat_flush.tcp_longest_stall_s=$stall"
+[[ $sent == "$echoed" && $sent -gt 50 ]] || die "TCP: sent $sent, echoed $echoed"
+below 2.5 "$gap" || die "NAT flush: no reply for ${gap} s, want < 2.5 s"
 
 log "== strangers on the internet send to the relay's ports"
 declare -A was=()
@@ -116,14 +159,14 @@ new_relay=$([[ $relay_node == c1 ]] && echo c2 || echo c1)
 log "== the relay's node $relay_node dies while a2p0 pings b2p1 and streams TCP to b2p0"
 failover_under_traffic gw-cloud "$relay_node" "$new_relay" a2p0 b2p1 b2p0 5001 relay_failover
 (( $(relayed "$new_relay" forwarded) > 0 )) || die "[$new_relay] forwarded nothing"
-for node in a1 b1; do says_path "$node" || die "[$node] does not say the relay: $(verbose "$node")"; done
+for node in "$gw_a" "$gw_b"; do says_path "$node" || die "[$node] does not say the relay: $(verbose "$node")"; done
 
 log "== no relay left: $new_relay dies too"
 kill -9 "${AGENT_PID[$new_relay]}"
 unset "AGENT_PID[$new_relay]"
 ipn "$new_relay" link set ul0 down
-wait_for 15 "a2 and b2 see gw-cloud gone and the other edge pool unreachable" \
-  eval 'unreachable_is a2 1 && unreachable_is b2 1'
+edges_see_no_path() { unreachable_is a2 1 && unreachable_is b2 1; }
+wait_for 15 "a2 and b2 see gw-cloud gone and the other edge pool unreachable" edges_see_no_path
 before=$(drop_count a2 no_path)
 ! nq a2p0 ping -c 3 -i 0.2 -W 1 "${POD_IP4[b2p0]}" >/dev/null || die "a2p0 reached b2p0 with no path between the pools"
 after=$(drop_count a2 no_path)

@@ -119,6 +119,26 @@ TEST_F(AgentClusterTest, HeartbeatRecoversFromDeletionConflictsAndErrors) {
   EXPECT_GE(beat.state().failures, 3u);
 }
 
+TEST_F(AgentClusterTest, ARenewalLostInTransportSaysSoAndIsRetriedAtOnce) {
+  int lost = 0;
+  HeartbeatOptions options = Options();
+  options.on_connection_lost = [&lost] { ++lost; };
+  Heartbeat beat(rest_.get(), options);
+  beat.Tick();
+  // An HTTP error is the server's answer: the connection is fine.
+  env_->server().FailNext(1, 503);
+  beat.Tick();
+  EXPECT_EQ(lost, 0);
+  // Slower than the request timeout (the tick): a transport failure.
+  env_->server().SetLatency(absl::Milliseconds(300));
+  beat.Tick();
+  EXPECT_EQ(lost, 1);
+  EXPECT_EQ(beat.state().failures, 2u);  // the retry failed too: one failed tick
+  env_->server().ResetFaults();
+  beat.Tick();
+  EXPECT_EQ(beat.state().last_error, "");
+}
+
 TEST_F(AgentClusterTest, AnnotationsAreMergedAndRepublished) {
   Heartbeat beat(rest_.get(), Options());
   beat.Start();

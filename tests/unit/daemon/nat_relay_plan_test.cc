@@ -120,6 +120,10 @@ TEST(NatRelayPlanTest, BothEndsOfARelayedPairRegisterAndTheRelayServesIt) {
   EXPECT_EQ(a.nat_relay.registrations[0].address.ToString(), "198.18.0.11:4602");
   EXPECT_EQ(a.nat_relay.registrations[0].relay_key, Key('B'));
   EXPECT_TRUE(a.nat_relay.duty.empty());
+  // One discovery probe per relay, at edge-a's own port.
+  ASSERT_EQ(a.nat_relay.probes.size(), 1u);
+  EXPECT_EQ(a.nat_relay.probes[0].address.ToString(), "198.18.0.11:4601");
+  EXPECT_EQ(a.nat_relay.probes[0].peer, "edge-a");
   // The cloud reaches the edges directly (they call it) and relays their pairs.
   DesiredDataplane c = ComputeDesiredDataplane(gws, At("c1", 'B'));
   EXPECT_TRUE(c.nat_relay.registrations.empty());

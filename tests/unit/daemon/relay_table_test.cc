@@ -4,8 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
 #include <vector>
 
+#include "daemon/nat_relay/nat_relay_service.h"
 #include "daemon/nat_relay/registration.h"
 
 namespace raven::nat_relay {
@@ -36,13 +38,17 @@ class RelayTableTest : public ::testing::Test {
     table_->Configure(duty_);
   }
 
-  std::array<uint8_t, kRegistrationSize> RegistrationOf(const wg::KeyPair& sender, uint16_t port,
-                                                        absl::Time at) {
-    RegistrationKey key = DeriveRegistrationKey(sender.private_key, relay_.public_key,
-                                                sender.public_key, relay_.public_key)
-                              .value();
-    return EncodeRegistration({port, static_cast<uint64_t>(absl::ToUnixNanos(at)), sender.public_key},
-                              key);
+  static RegistrationKey KeyOf(const wg::KeyPair& sender, const wg::KeyPair& relay) {
+    return DeriveRegistrationKey(sender.private_key, relay.public_key, sender.public_key,
+                                 relay.public_key)
+        .value();
+  }
+  std::array<uint8_t, kRegistrationSize> RegistrationOf(
+      const wg::KeyPair& sender, uint16_t port, absl::Time at,
+      RegistrationType type = RegistrationType::kRegister) {
+    return EncodeRegistration(
+        {type, port, static_cast<uint64_t>(absl::ToUnixNanos(at)), sender.public_key},
+        KeyOf(sender, relay_));
   }
   Outcome Send(uint16_t port, const UdpAddress& from, absl::Span<const uint8_t> d,
                absl::Time now = kNow) {
@@ -73,6 +79,39 @@ TEST_F(RelayTableTest, ForwardsBetweenTheRegisteredEndsOfAPair) {
   EXPECT_EQ(Send(4601, kB, WireGuardMessage()), Outcome::kForwarded);
   EXPECT_EQ(forward_.from_port, 4602);
   EXPECT_EQ(forward_.to, kA);
+}
+
+TEST_F(RelayTableTest, AcksRegistrationsAndProbesWithTheAddressItSaw) {
+  ASSERT_EQ(Send(4602, kA, RegistrationOf(a_, 4602, kNow)), Outcome::kRegistered);
+  ASSERT_TRUE(forward_.ack.has_value());
+  EXPECT_EQ(forward_.from_port, 4602);
+  EXPECT_EQ(forward_.to, kA);
+  EXPECT_TRUE(VerifyRegistration(*forward_.ack, KeyOf(a_, relay_)));
+  EXPECT_FALSE(VerifyRegistration(*forward_.ack, KeyOf(b_, relay_)));
+  std::optional<RegistrationAck> ack = ParseAck(*forward_.ack);
+  ASSERT_TRUE(ack.has_value());
+  EXPECT_EQ(ack->observed, kA);
+  EXPECT_EQ(ack->relay_port, 4602);
+  EXPECT_EQ(ack->counter, static_cast<uint64_t>(absl::ToUnixNanos(kNow)));
+  EXPECT_FALSE(ParseRegistration(*forward_.ack).has_value());  // an ack registers nothing
+  const std::array<uint8_t, kRegistrationSize> reflected = *forward_.ack;
+  EXPECT_EQ(Send(4602, kA, reflected), Outcome::kBadRegistration);
+  // A probe at a's own port is acked and records nothing.
+  const UdpAddress elsewhere = At("203.0.113.20", 31999);
+  ASSERT_EQ(Send(4601, elsewhere, RegistrationOf(a_, 4601, kNow, RegistrationType::kProbe)),
+            Outcome::kProbed);
+  ASSERT_TRUE(forward_.ack.has_value());
+  EXPECT_EQ(ParseAck(*forward_.ack)->observed, elsewhere);
+  EXPECT_EQ(Send(4601, elsewhere, RegistrationOf(a_, 4601, kNow, RegistrationType::kProbe)),
+            Outcome::kStaleRegistration);  // replayed
+  EXPECT_FALSE(forward_.ack.has_value());
+  EXPECT_EQ(Send(4602, elsewhere, RegistrationOf(a_, 4602, kNow, RegistrationType::kProbe)),
+            Outcome::kUnknownSender);  // only at its own port
+  // Nothing was recorded from the probe: a's data still comes from kA only.
+  ASSERT_EQ(Send(4601, kB, RegistrationOf(b_, 4601, kNow)), Outcome::kRegistered);
+  EXPECT_EQ(Send(4602, elsewhere, WireGuardMessage()), Outcome::kUnregisteredSource);
+  EXPECT_EQ(Send(4602, kA, WireGuardMessage()), Outcome::kForwarded);
+  EXPECT_FALSE(forward_.ack.has_value());
 }
 
 TEST_F(RelayTableTest, WaitsForTheOtherEndToRegister) {
@@ -122,9 +161,9 @@ TEST_F(RelayTableTest, RefusesForgedStaleReplayedAndForeignRegistrations) {
 TEST_F(RelayTableTest, ANewerRegistrationMovesTheEnd) {
   RegisterBoth();
   const UdpAddress moved = At("203.0.113.20", 45000);  // a NAT reboot: a new mapping
-  ASSERT_EQ(Send(4602, moved, RegistrationOf(a_, 4602, kNow + absl::Seconds(1)),
-                 kNow + absl::Seconds(1)),
-            Outcome::kRegistered);
+  ASSERT_EQ(
+      Send(4602, moved, RegistrationOf(a_, 4602, kNow + absl::Seconds(1)), kNow + absl::Seconds(1)),
+      Outcome::kRegistered);
   EXPECT_EQ(Send(4602, kA, WireGuardMessage()), Outcome::kUnregisteredSource);
   EXPECT_EQ(Send(4601, kB, WireGuardMessage()), Outcome::kForwarded);
   EXPECT_EQ(forward_.to, moved);
@@ -150,6 +189,50 @@ TEST_F(RelayTableTest, RegistrationsExpireAndFollowTheDuty) {
   EXPECT_EQ(Send(4601, kB, WireGuardMessage()), Outcome::kPeerUnregistered);
   EXPECT_EQ(Send(4602, kA, RegistrationOf(a_, 4602, kNow + absl::Seconds(34))),
             Outcome::kUnknownSender);
+}
+
+// Random and mutated datagrams from anywhere (a fixed seed, so a failure
+// reproduces): nothing registers without a valid MAC, nothing is forwarded
+// but from the registered ends, and every forward goes to the other end.
+TEST_F(RelayTableTest, RandomAndMutatedDatagramsNeitherRegisterNorGetForwarded) {
+  RegisterBoth();
+  std::mt19937 rng(20261202);
+  const std::array<uint8_t, kRegistrationSize> valid =
+      RegistrationOf(a_, 4602, kNow + absl::Seconds(1));
+  int forwarded = 0;
+  for (int i = 0; i < 20000; ++i) {
+    std::vector<uint8_t> d;
+    if (i % 2 == 0) {
+      d.assign(valid.begin(), valid.end());
+      d[rng() % d.size()] ^= static_cast<uint8_t>(1 + rng() % 255);  // one byte changed
+    } else {
+      const bool wireguard_shaped = i % 4 == 3;
+      d.resize(wireguard_shaped ? 32 + rng() % 68 : rng() % 100);
+      for (uint8_t& b : d) b = static_cast<uint8_t>(rng());
+      if (wireguard_shaped) d[0] = 4, d[1] = d[2] = d[3] = 0;
+    }
+    const uint16_t port = static_cast<uint16_t>(4600 + rng() % 4);
+    const UdpAddress from = i % 8 == 3 ? kA : At("198.51.100.7", static_cast<uint16_t>(rng()));
+    Outcome o = Send(port, from, d, kNow + absl::Seconds(1));
+    ASSERT_NE(o, Outcome::kRegistered) << i;
+    ASSERT_NE(o, Outcome::kProbed) << i;
+    if (o == Outcome::kForwarded) {
+      ++forwarded;
+      ASSERT_EQ(from, kA) << i;
+      ASSERT_EQ(forward_.to, kB) << i;
+    }
+  }
+  EXPECT_GT(forwarded, 0);  // the registered end's WireGuard-shaped datagrams went through
+}
+
+TEST(MappingBehaviourTest, SameMappingAtEveryPortIsEndpointIndependent) {
+  std::vector<NatObservation> seen = {{"gw-cloud", 4601, At("203.0.113.20", 4500), {}}};
+  EXPECT_EQ(MappingBehaviour(seen, "gw-cloud"), "");  // one port tells nothing
+  seen.push_back({"gw-cloud", 4602, At("203.0.113.20", 4500), {}});
+  seen.push_back({"gw-other", 4602, At("203.0.113.20", 1234), {}});
+  EXPECT_EQ(MappingBehaviour(seen, "gw-cloud"), "endpoint-independent");
+  seen[1].mapped.port = 40123;
+  EXPECT_EQ(MappingBehaviour(seen, "gw-cloud"), "endpoint-dependent");
 }
 
 }  // namespace

@@ -285,6 +285,25 @@ TEST_F(InformerTest, StopIsPromptDuringAQuietWatch) {
   informer->Stop();                                                // idempotent
 }
 
+TEST_F(InformerTest, ReconnectEndsAQuietWatchAndWatchesAgainAtOnce) {
+  ListReturns(List({Gw("a", 1)}, 10));
+  auto informer = Make();
+  informer->Start();
+  ASSERT_TRUE(informer->WaitForSync(absl::Seconds(5)));
+  ASSERT_TRUE(fake_->WaitForRequests(2, absl::Seconds(5)));  // the list, the quiet watch
+  informer->Reconnect();
+  // No backoff: the new watch follows at once, from the same version, without a re-list.
+  ASSERT_TRUE(fake_->WaitForRequests(3, absl::Seconds(1)));
+  std::vector<std::string> watches = Watches();
+  ASSERT_EQ(watches.size(), 2u);
+  EXPECT_EQ(watches[0], watches[1]);
+  InformerStats stats = informer->Stats();
+  EXPECT_EQ(stats.reconnects, 1u);
+  EXPECT_EQ(stats.watch_failures, 0u);
+  EXPECT_EQ(stats.lists, 1u);
+  informer->Stop();
+}
+
 TEST_F(InformerTest, WaitForSyncTimesOutWhileListsFail) {
   fake_->SetList(
       [](const Request&) -> absl::StatusOr<Response> { return absl::UnavailableError("down"); });
