@@ -56,7 +56,7 @@ pod_routed() { [[ -n $(ip -n rvlab-a2p0 route show default 2>/dev/null) ]]; }
 
 # measure KIND_A KIND_B: one line of the matrix.
 measure() {
-  local ka=$1 kb=$2 pinger gw_a gw_b path answered=0 t_start t_reply first
+  local ka=$1 kb=$2 pinger gw_a gw_b path answered=0 t_start t_reply first i
   "$root/lab/lab.sh" up --no-install --no-build --nat-a "$ka" --nat-b "$kb" >"$out/up.txt" 2>&1 &
   local up=$!
   # The pinger starts once a2p0 has its route (the lab is being built; the agents start later).
@@ -87,9 +87,9 @@ measure() {
 }
 
 printf '%-9s %-9s  %-17s  %-8s %s\n' edge-a edge-b path answered "first reply after both agents started" | tee "$report"
-for (( i = 0; i < ${#kinds[@]}; i++ )); do
-  for (( j = i; j < ${#kinds[@]}; j++ )); do
-    measure "${kinds[i]}" "${kinds[j]}"
+for (( k = 0; k < ${#kinds[@]}; k++ )); do
+  for (( j = k; j < ${#kinds[@]}; j++ )); do
+    measure "${kinds[k]}" "${kinds[j]}"
     "$root/lab/lab.sh" down >/dev/null 2>&1
   done
 done
@@ -99,7 +99,7 @@ if (( throughput )); then
   # bulk TO_POD ADDR: seconds to send 64 MiB from a2p0 to ADDR:5201 (TO_POD receives).
   bulk() {
     ip netns exec "rvlab-$1" timeout 60 socat -u TCP4-LISTEN:5201,reuseaddr OPEN:/dev/null &
-    local rx=$! t0
+    local rx=$! t0 i
     for (( i = 0; i < 100; i++ )); do
       [[ -n $(ip netns exec "rvlab-$1" ss -Hltn 'sport = :5201') ]] && break
       sleep 0.02

@@ -169,7 +169,9 @@ std::vector<CollectedFamily> CollectNatDiscovery(const AgentStatus& status) {
   return {std::move(mapped), std::move(behaviour)};
 }
 
-std::vector<CollectedFamily> CollectNatRelay(const nat_relay::NatRelayCounters& c) {
+std::vector<CollectedFamily> CollectNatRelay(const nat_relay::NatRelayCounters& counters) {
+  const nat_relay::RelayCounters& c = counters.relay;
+  const nat_relay::RegistrarCounters& r = counters.registrar;
   CollectedFamily datagrams{"raven_agent_nat_relay_datagrams_total",
                             "Datagrams that reached this node's NAT relay ports, by outcome "
                             "(forwarded, registered, or why they were dropped).",
@@ -187,20 +189,20 @@ std::vector<CollectedFamily> CollectNatRelay(const nat_relay::NatRelayCounters& 
           counter("raven_agent_nat_relay_forwarded_bytes_total",
                   "WireGuard bytes this node's NAT relay forwarded between two gateways.",
                   c.forwarded_bytes),
-          counter("raven_agent_nat_relay_forward_errors_total",
-                  "Datagrams the NAT relay failed to send on.", c.forward_errors),
+          counter("raven_agent_nat_relay_send_errors_total",
+                  "Datagrams (forwards, acks) the NAT relay failed to send.", c.send_errors),
           counter("raven_agent_nat_relay_registrations_sent_total",
                   "Registrations this gateway sent to the NAT relays of its relayed peers.",
-                  c.registrations_sent),
+                  r.registrations_sent),
           counter("raven_agent_nat_relay_registration_errors_total",
-                  "Registrations that could not be sent.", c.registration_errors),
+                  "Registrations that could not be sent.", r.registration_errors),
           counter("raven_agent_nat_relay_acks_total",
-                  "Relay acks of this gateway's registrations and probes that verified.", c.acks),
+                  "Relay acks of this gateway's registrations and probes that verified.", r.acks),
           counter("raven_agent_nat_relay_acks_rejected_total",
                   "Relay acks that did not verify or answered nothing sent (replays).",
-                  c.acks_rejected),
+                  r.acks_rejected),
           counter("raven_agent_nat_mapping_changes_total",
-                  "Times a relay port saw this gateway's NAT mapping change.", c.mapping_changes)};
+                  "Times a relay port saw this gateway's NAT mapping change.", r.mapping_changes)};
 }
 
 }  // namespace

@@ -16,7 +16,7 @@
 //   raven_agent_wireguard_peer_rx_bytes{gateway}, ..._tx_bytes{gateway}
 //   raven_agent_peer_path{gateway,path,via}         1: direct, or relay via a Gateway
 //   raven_agent_nat_relay_datagrams_total{outcome}  at this node's NAT relay ports
-//   raven_agent_nat_relay_forwarded_bytes_total, ..._forward_errors_total
+//   raven_agent_nat_relay_forwarded_bytes_total, ..._send_errors_total
 //   raven_agent_nat_relay_registrations_sent_total, ..._registration_errors_total
 //   raven_agent_nat_relay_acks_total, ..._acks_rejected_total,
 //   raven_agent_nat_mapping_changes_total raven_agent_nat_mapped_address{relay,relay_port,address}

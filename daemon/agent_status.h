@@ -13,7 +13,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "daemon/model/desired_dataplane.h"
-#include "daemon/nat_relay/nat_relay_service.h"
+#include "daemon/nat_relay/registrar.h"
 
 namespace raven {
 

@@ -7,7 +7,7 @@
 #include <random>
 #include <vector>
 
-#include "daemon/nat_relay/nat_relay_service.h"
+#include "daemon/nat_relay/registrar.h"
 #include "daemon/nat_relay/registration.h"
 
 namespace raven::nat_relay {

@@ -1,0 +1,190 @@
+#include "daemon/nat_relay/registrar.h"
+
+#include <errno.h>
+#include <linux/filter.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "common/logging.h"
+
+namespace raven::nat_relay {
+namespace {
+
+// Datagrams read per turn, so that the relay's ports get their turn too.
+constexpr int kBurst = 64;
+
+}  // namespace
+
+std::string MappingBehaviour(const std::vector<NatObservation>& observations,
+                             const std::string& relay) {
+  std::set<UdpAddress> mapped;
+  int ports = 0;
+  for (const NatObservation& o : observations) {
+    if (o.relay != relay) continue;
+    ++ports;
+    mapped.insert(o.mapped);
+  }
+  if (ports < 2) return "";
+  return mapped.size() == 1 ? "endpoint-independent" : "endpoint-dependent";
+}
+
+Registrar::Registrar(wg::KeyPair keys, uint16_t wireguard_port, uint32_t mark,
+                     absl::Duration register_interval)
+    : keys_(std::move(keys)),
+      register_interval_(register_interval),
+      sender_(wireguard_port, mark),
+      wireguard_port_(wireguard_port) {}
+
+absl::Status Registrar::OpenAckSocket() {
+  Fd fd(socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP));
+  if (!fd.valid()) {
+    return absl::InternalError(absl::StrCat("raw UDP socket for relay acks: ", strerror(errno)));
+  }
+  // Only datagrams to the WireGuard port whose payload starts with "RVRL"
+  // (the kernel delivers them to WireGuard's socket too, which drops them).
+  // The filter sees the IPv4 header first: X = its length, then the UDP header.
+  sock_filter code[] = {
+      BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 0),
+      BPF_STMT(BPF_LD | BPF_H | BPF_IND, 2),  // destination port
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, wireguard_port_, 0, 3),
+      BPF_STMT(BPF_LD | BPF_W | BPF_IND, 8),                  // the payload's first 4 bytes
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x5256524c, 0, 1),  // "RVRL"
+      BPF_STMT(BPF_RET | BPF_K, 0xffff),
+      BPF_STMT(BPF_RET | BPF_K, 0),
+  };
+  sock_fprog filter{static_cast<unsigned short>(std::size(code)), code};
+  if (setsockopt(fd.get(), SOL_SOCKET, SO_ATTACH_FILTER, &filter, sizeof(filter)) != 0) {
+    return absl::InternalError(absl::StrCat("SO_ATTACH_FILTER: ", strerror(errno)));
+  }
+  acks_ = std::move(fd);
+  return absl::OkStatus();
+}
+
+void Registrar::SetTargets(const NatRelayPlan& plan) {
+  std::vector<RelayRegistrationTarget> targets = plan.registrations;
+  targets.insert(targets.end(), plan.probes.begin(), plan.probes.end());
+  if (targets == targets_) return;
+  targets_ = std::move(targets);
+  registrations_ = plan.registrations.size();
+  for (auto it = keys_by_relay_.begin(); it != keys_by_relay_.end();) {
+    bool used = std::any_of(targets_.begin(), targets_.end(),
+                            [&](const RelayRegistrationTarget& t) { return t.relay_key == it->first; });
+    it = used ? std::next(it) : keys_by_relay_.erase(it);
+  }
+  {
+    // Forget what relay ports no longer in use saw.
+    absl::MutexLock lock(&mu_);
+    for (auto it = observations_.begin(); it != observations_.end();) {
+      bool used =
+          std::any_of(targets_.begin(), targets_.end(), [&](const RelayRegistrationTarget& t) {
+            return t.relay == it->first.first && t.address.port == it->first.second;
+          });
+      it = used ? std::next(it) : observations_.erase(it);
+    }
+  }
+  for (const RelayRegistrationTarget& t : plan.registrations) {
+    RAVEN_LOG(kInfo, "NAT relay: Gateway ", t.peer, " through relay ", t.relay, " at ",
+              t.address.ToString());
+  }
+  Send(/*all=*/true);  // at once: the pair's first packets wait for it
+}
+
+void Registrar::Send(bool all) {
+  uint64_t sent = 0, errors = 0;
+  const absl::Time now = absl::Now();
+  for (size_t i = 0; i < targets_.size(); ++i) {
+    const RelayRegistrationTarget& t = targets_[i];
+    auto last = sent_.find(t.address);
+    const bool acked = last != sent_.end() && last->second.acked == last->second.counter;
+    if (!all && acked && now - last->second.at < register_interval_) continue;
+    auto key = keys_by_relay_.find(t.relay_key);
+    if (key == keys_by_relay_.end()) {
+      absl::StatusOr<RegistrationKey> derived =
+          DeriveRegistrationKey(keys_.private_key, t.relay_key, keys_.public_key, t.relay_key);
+      if (!derived.ok()) {
+        ++errors;
+        continue;
+      }
+      key = keys_by_relay_.emplace(t.relay_key, *derived).first;
+    }
+    // Strictly growing, from the wall clock: the relay also checks it against its own.
+    last_counter_ = std::max<uint64_t>(absl::ToUnixNanos(now), last_counter_ + 1);
+    Registration r{i < registrations_ ? RegistrationType::kRegister : RegistrationType::kProbe,
+                   t.address.port, last_counter_, keys_.public_key};
+    if (absl::Status st = sender_.Send(t.address, EncodeRegistration(r, key->second)); !st.ok()) {
+      ++errors;
+      RAVEN_LOG(kDebug, "NAT relay: registration with ", t.relay, ": ", st.message());
+      continue;
+    }
+    ++sent;
+    Sent& s = sent_[t.address];
+    s.counter = last_counter_;
+    s.at = now;
+  }
+  absl::MutexLock lock(&mu_);
+  counters_.registrations_sent += sent;
+  counters_.registration_errors += errors;
+}
+
+void Registrar::ReceiveAcks() {
+  uint8_t buf[2048];
+  for (int i = 0; i < kBurst; ++i) {
+    ssize_t n = recv(acks_.get(), buf, sizeof(buf), 0);
+    if (n < 0) return;
+    // IPv4 header, UDP header, payload (the filter checked port and magic).
+    const size_t ihl = (buf[0] & 0xf) * 4u;
+    if (static_cast<size_t>(n) < ihl + 8) continue;
+    UdpAddress from;
+    memcpy(from.ip.bytes.data(), &buf[12], 4);
+    from.port = static_cast<uint16_t>(buf[ihl] << 8 | buf[ihl + 1]);
+    OnAck(from, absl::MakeConstSpan(buf + ihl + 8, static_cast<size_t>(n) - ihl - 8), absl::Now());
+  }
+}
+
+void Registrar::OnAck(const UdpAddress& from, absl::Span<const uint8_t> payload, absl::Time now) {
+  std::optional<RegistrationAck> ack = ParseAck(payload);
+  auto target = std::find_if(targets_.begin(), targets_.end(),
+                             [&](const RelayRegistrationTarget& t) { return t.address == from; });
+  auto sent = sent_.find(from);
+  auto key =
+      target != targets_.end() ? keys_by_relay_.find(target->relay_key) : keys_by_relay_.end();
+  // Only an ack of the last registration or probe sent there, newer than the last taken.
+  if (!ack || ack->relay_port != from.port || key == keys_by_relay_.end() || sent == sent_.end() ||
+      ack->counter != sent->second.counter || ack->counter <= sent->second.acked ||
+      !VerifyRegistration(payload, key->second)) {
+    absl::MutexLock lock(&mu_);
+    ++counters_.acks_rejected;
+    return;
+  }
+  sent->second.acked = ack->counter;
+  NatObservation o{target->relay, from.port, ack->observed, now - sent->second.at};
+  absl::MutexLock lock(&mu_);
+  ++counters_.acks;
+  auto [it, inserted] = observations_.try_emplace({o.relay, o.relay_port}, o);
+  if (!inserted && it->second.mapped != o.mapped) {
+    ++counters_.mapping_changes;
+    RAVEN_LOG(kWarning, "NAT mapping changed: relay ", o.relay, " port ", o.relay_port, " saw ",
+              it->second.mapped.ToString(), ", now ", o.mapped.ToString(),
+              " (a NAT restart or a new carrier address; the relay follows it)");
+  }
+  it->second = o;
+}
+
+std::vector<NatObservation> Registrar::observations() const {
+  absl::MutexLock lock(&mu_);
+  std::vector<NatObservation> out;
+  for (const auto& [where, o] : observations_) out.push_back(o);
+  return out;
+}
+
+RegistrarCounters Registrar::counters() const {
+  absl::MutexLock lock(&mu_);
+  return counters_;
+}
+
+}  // namespace raven::nat_relay

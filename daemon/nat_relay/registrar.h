@@ -1,0 +1,97 @@
+// This gateway's side of its NAT relays: it registers with the relay of every
+// relayed peer (at once when they change, every retry tick until acked, then
+// every register_interval, which also re-registers after a relay restarts or
+// a NAT mapping changes), probes each relay at this gateway's own port, and
+// reads the relays' acks through a raw socket that sees only acks to the
+// WireGuard port: the NAT's mapping as each relay port saw it (NAT discovery)
+// and whether it depends on the destination. Driven by one thread (the NAT
+// relay service's); observations() and counters() may be read from any.
+#ifndef RAVEN_DAEMON_NAT_RELAY_REGISTRAR_H_
+#define RAVEN_DAEMON_NAT_RELAY_REGISTRAR_H_
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "absl/types/span.h"
+#include "common/fd.h"
+#include "daemon/model/nat_relay_plan.h"
+#include "daemon/nat_relay/raw_udp_sender.h"
+#include "daemon/nat_relay/registration.h"
+#include "daemon/wireguard/keys.h"
+
+namespace raven::nat_relay {
+
+// This gateway's NAT mapping as a relay port saw it (its last ack).
+struct NatObservation {
+  std::string relay;  // the relay's Gateway
+  uint16_t relay_port = 0;
+  UdpAddress mapped;
+  absl::Duration rtt;
+  bool operator==(const NatObservation&) const = default;
+};
+
+// "endpoint-independent" when every port of the relay saw the same mapping,
+// "endpoint-dependent" when they differ, "" with fewer than two.
+std::string MappingBehaviour(const std::vector<NatObservation>& observations,
+                             const std::string& relay);
+
+struct RegistrarCounters {
+  uint64_t registrations_sent = 0;
+  uint64_t registration_errors = 0;
+  uint64_t acks = 0;             // verified acks of our registrations and probes
+  uint64_t acks_rejected = 0;    // acks that did not verify or answered nothing we sent
+  uint64_t mapping_changes = 0;  // a relay port saw a new mapping
+};
+
+class Registrar {
+ public:
+  Registrar(wg::KeyPair keys, uint16_t wireguard_port, uint32_t mark,
+            absl::Duration register_interval);
+
+  // The raw socket for acks; without it (no CAP_NET_RAW) there is no discovery.
+  absl::Status OpenAckSocket();
+  int ack_fd() const { return acks_.get(); }
+
+  // The registrations and probes of the plan; sent at once when they changed.
+  void SetTargets(const NatRelayPlan& plan);
+  // To every target (all), or to those due: unacked, or acked a register_interval ago.
+  void Send(bool all);
+  void ReceiveAcks();
+
+  std::vector<NatObservation> observations() const;
+  RegistrarCounters counters() const;
+
+ private:
+  void OnAck(const UdpAddress& from, absl::Span<const uint8_t> payload, absl::Time now);
+
+  const wg::KeyPair keys_;
+  const absl::Duration register_interval_;
+  RawUdpSender sender_;
+  const uint16_t wireguard_port_;
+  Fd acks_;
+  std::vector<RelayRegistrationTarget> targets_;  // registrations, then probes
+  size_t registrations_ = 0;                      // how many of targets_ register
+  std::map<wg::Key, RegistrationKey> keys_by_relay_;
+  struct Sent {
+    uint64_t counter = 0;
+    absl::Time at;
+    uint64_t acked = 0;  // the counter of the last ack taken
+  };
+  std::map<UdpAddress, Sent> sent_;
+  uint64_t last_counter_ = 0;
+
+  mutable absl::Mutex mu_;
+  RegistrarCounters counters_ ABSL_GUARDED_BY(mu_);
+  std::map<std::pair<std::string, uint16_t>, NatObservation> observations_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace raven::nat_relay
+
+#endif  // RAVEN_DAEMON_NAT_RELAY_REGISTRAR_H_

@@ -1,0 +1,142 @@
+#include "daemon/nat_relay/relay_ports.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "common/logging.h"
+#include "daemon/nat_relay/socket_address.h"
+
+namespace raven::nat_relay {
+namespace {
+
+// Datagrams read from one socket per turn, so that one busy port cannot starve the rest.
+constexpr int kBurst = 64;
+
+absl::Status Errno(absl::string_view what) {
+  return absl::InternalError(absl::StrCat(what, ": ", strerror(errno)));
+}
+
+// A UDP socket on `port` of every address: dual-stack when the node has
+// IPv6, else IPv4 only. Returns whether it is an IPv6 socket.
+absl::StatusOr<bool> Bind(Fd& fd, uint16_t port, uint32_t mark) {
+  bool v6 = true;
+  fd = Fd(socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (!fd.valid()) {
+    v6 = false;
+    fd = Fd(socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  }
+  if (!fd.valid()) return Errno("UDP socket");
+  int off = 0;
+  if (v6 && setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off)) != 0) {
+    return Errno("IPV6_V6ONLY");
+  }
+  // Raven's own programs pass packets with the tunnel mark.
+  if (setsockopt(fd.get(), SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) != 0) {
+    return Errno("SO_MARK");
+  }
+  sockaddr_storage ss;
+  socklen_t len = ToSockaddr(UdpAddress{IpAddress{}, port}, v6, ss);
+  if (v6) {
+    memset(&reinterpret_cast<sockaddr_in6&>(ss).sin6_addr, 0, 16);  // [::], not ::ffff:0.0.0.0
+  }
+  if (bind(fd.get(), reinterpret_cast<sockaddr*>(&ss), len) != 0) {
+    return Errno(absl::StrCat("bind UDP port ", port));
+  }
+  return v6;
+}
+
+}  // namespace
+
+void RelayPorts::Configure(const RelayDuty& duty) {
+  if (duty == table_.duty()) return;
+  std::set<uint16_t> wanted;
+  for (const auto& [gateway, port] : duty.ports) wanted.insert(port);
+  for (auto it = sockets_.begin(); it != sockets_.end();) {
+    // Closing a socket removes it from the epoll set.
+    it = wanted.contains(it->first) ? std::next(it) : sockets_.erase(it);
+  }
+  std::vector<std::string> problems;
+  for (uint16_t port : wanted) {
+    if (sockets_.contains(port)) continue;
+    Socket s;
+    absl::StatusOr<bool> v6 = Bind(s.fd, port, mark_);
+    absl::Status st = v6.status();
+    if (st.ok()) {
+      s.v6 = *v6;
+      epoll_event ev{};
+      ev.events = EPOLLIN;
+      ev.data.u64 = port;
+      if (epoll_ctl(epoll_, EPOLL_CTL_ADD, s.fd.get(), &ev) != 0) st = Errno("epoll_ctl");
+    }
+    if (!st.ok()) {
+      problems.push_back(absl::StrCat("NAT relay port ", port, ": ", st.message()));
+      RAVEN_LOG(kError, problems.back());
+      continue;
+    }
+    sockets_[port] = std::move(s);
+  }
+  table_.Configure(duty);
+  if (!duty.empty()) {
+    RAVEN_LOG(kInfo, "NAT relay: relaying ", duty.pairs.size(), " pair(s) on ", sockets_.size(),
+              " port(s)");
+  }
+  absl::MutexLock lock(&mu_);
+  problems_ = std::move(problems);
+}
+
+void RelayPorts::Receive(uint16_t port) {
+  auto socket = sockets_.find(port);
+  if (socket == sockets_.end()) return;
+  uint8_t buf[65536];
+  RelayCounters delta;
+  for (int i = 0; i < kBurst; ++i) {
+    sockaddr_storage from{};
+    socklen_t from_len = sizeof(from);
+    ssize_t n = recvfrom(socket->second.fd.get(), buf, sizeof(buf), 0,
+                         reinterpret_cast<sockaddr*>(&from), &from_len);
+    if (n < 0) break;
+    Forward forward;
+    Outcome outcome = table_.Handle(port, FromSockaddr(from),
+                                    absl::MakeConstSpan(buf, static_cast<size_t>(n)), absl::Now(),
+                                    forward);
+    ++delta.datagrams[static_cast<int>(outcome)];
+    if (outcome != Outcome::kForwarded && !forward.ack) continue;
+    auto out = sockets_.find(forward.from_port);
+    if (out == sockets_.end()) {
+      ++delta.send_errors;
+      continue;
+    }
+    const uint8_t* data = forward.ack ? forward.ack->data() : buf;
+    const size_t size = forward.ack ? forward.ack->size() : static_cast<size_t>(n);
+    sockaddr_storage to;
+    socklen_t to_len = ToSockaddr(forward.to, out->second.v6, to);
+    if (sendto(out->second.fd.get(), data, size, 0, reinterpret_cast<sockaddr*>(&to), to_len) <
+        0) {
+      ++delta.send_errors;
+    } else if (!forward.ack) {
+      delta.forwarded_bytes += size;
+    }
+  }
+  absl::MutexLock lock(&mu_);
+  for (int i = 0; i < kOutcomeCount; ++i) counters_.datagrams[i] += delta.datagrams[i];
+  counters_.forwarded_bytes += delta.forwarded_bytes;
+  counters_.send_errors += delta.send_errors;
+}
+
+RelayCounters RelayPorts::counters() const {
+  absl::MutexLock lock(&mu_);
+  return counters_;
+}
+
+std::vector<std::string> RelayPorts::problems() const {
+  absl::MutexLock lock(&mu_);
+  return problems_;
+}
+
+}  // namespace raven::nat_relay
