@@ -173,11 +173,12 @@ void Agent::Apply() {
       RAVEN_LOG(kWarning, line, "; its prefixes are dropped (counted as no_path)");
     }
   }
-  absl::StatusOr<ReconcileStats> stats = reconciler_.Apply(desired, parts_.clock->Now());
+  // Registrations first: a peer's first packets to its relay wait for them.
   if (parts_.configure_nat_relay && nat_relay_configured_ != desired.nat_relay) {
     parts_.configure_nat_relay(desired.nat_relay);
     nat_relay_configured_ = desired.nat_relay;
   }
+  absl::StatusOr<ReconcileStats> stats = reconciler_.Apply(desired, parts_.clock->Now());
   std::map<std::string, std::string> relayed;
   for (const auto& [key, peer] : desired.peers) {
     if (!peer.relay.empty()) relayed[peer.gateway] = peer.relay;

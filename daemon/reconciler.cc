@@ -36,7 +36,9 @@ absl::StatusOr<ReconcileStats> Reconciler::Apply(const DesiredDataplane& desired
         have->second.config.endpoint != plan.fallback_endpoint &&
         wg::HasLiveSession(have->second, now)) {
       auto before = wanted_fallbacks_.find(key);
-      if (before != wanted_fallbacks_.end() && before->second != plan.fallback_endpoint) {
+      // Only a moved fallback: a peer that just became waited-for keeps its roamed endpoint.
+      if (before != wanted_fallbacks_.end() && before->second.has_value() &&
+          before->second != plan.fallback_endpoint) {
         want.endpoint = plan.fallback_endpoint;
       }
     }

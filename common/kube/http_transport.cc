@@ -130,6 +130,11 @@ std::unique_ptr<httplib::ClientImpl> HttpTransport::AcquirePooled() {
   return NewClient(options_.request_timeout, /*keep_alive=*/true, nullptr);
 }
 
+void HttpTransport::DropIdle() {
+  absl::MutexLock lock(&mu_);
+  idle_.clear();
+}
+
 void HttpTransport::ReleasePooled(std::unique_ptr<httplib::ClientImpl> client) {
   absl::MutexLock lock(&mu_);
   if (idle_.size() < options_.max_idle_connections) idle_.push_back(std::move(client));
@@ -219,6 +224,9 @@ absl::StatusOr<Response> HttpTransport::Send(const Request& request, Cancellatio
           (error == httplib::Error::Read || error == httplib::Error::Write)) {
         continue;
       }
+      // Whatever broke this connection (a NAT or server restart) most likely
+      // broke the idle ones too: the next request opens a fresh one.
+      DropIdle();
       return TransportError(*client, error, url_.https, request);
     }
     if (out.code == 0) out.code = res.status;

@@ -52,6 +52,7 @@ class HttpTransport final : public Transport {
                                                  Cancellation* cancel) const;
   std::unique_ptr<httplib::ClientImpl> AcquirePooled();
   void ReleasePooled(std::unique_ptr<httplib::ClientImpl> client);
+  void DropIdle();
   // Headers every request carries: Authorization, Accept, User-Agent.
   std::vector<std::pair<std::string, std::string>> CommonHeaders();
 

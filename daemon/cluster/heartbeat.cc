@@ -58,7 +58,13 @@ void Heartbeat::Tick() {
     absl::Status renewed = RenewLease();
     // Unavailable without an HTTP code: no answer at all (reset, timeout).
     if (absl::IsUnavailable(renewed) && kube::HttpCodeOf(renewed) == 0) {
-      if (options_.on_connection_lost) options_.on_connection_lost();
+      const absl::Time now = absl::Now();
+      if (options_.on_connection_lost &&
+          (!connection_lost_at_ ||
+           now - *connection_lost_at_ >= options_.connection_lost_interval)) {
+        connection_lost_at_ = now;
+        options_.on_connection_lost();
+      }
       renewed = RenewLease();
     }
     Record(renewed, "renew heartbeat Lease", /*renewal=*/true);

@@ -42,6 +42,10 @@ struct HeartbeatOptions {
   // restarted), the agent's watch too. The renewal is then tried once more
   // at once, on a fresh connection, so that the Lease does not expire.
   std::function<void()> on_connection_lost;
+  // At most one on_connection_lost per this: an API server slower than the
+  // request timeout fails every renewal, and must not also be made to list
+  // every watched object again each tick.
+  absl::Duration connection_lost_interval = absl::Seconds(10);
 };
 
 struct HeartbeatState {
@@ -83,6 +87,7 @@ class Heartbeat final : public HeartbeatView {
   kube::ResourceClient<kube::Node> nodes_;
   std::optional<kube::Lease> lease_;  // the last version written or read
   std::optional<absl::Time> next_publish_;
+  std::optional<absl::Time> connection_lost_at_;  // when on_connection_lost was last called
 
   mutable absl::Mutex mu_;
   HeartbeatState state_ ABSL_GUARDED_BY(mu_);

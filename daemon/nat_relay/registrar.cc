@@ -72,9 +72,16 @@ void Registrar::SetTargets(const NatRelayPlan& plan) {
   targets_ = std::move(targets);
   registrations_ = plan.registrations.size();
   for (auto it = keys_by_relay_.begin(); it != keys_by_relay_.end();) {
-    bool used = std::any_of(targets_.begin(), targets_.end(),
-                            [&](const RelayRegistrationTarget& t) { return t.relay_key == it->first; });
+    bool used =
+        std::any_of(targets_.begin(), targets_.end(),
+                    [&](const RelayRegistrationTarget& t) { return t.relay_key == it->first; });
     it = used ? std::next(it) : keys_by_relay_.erase(it);
+  }
+  for (auto it = sent_.begin(); it != sent_.end();) {
+    bool used =
+        std::any_of(targets_.begin(), targets_.end(),
+                    [&](const RelayRegistrationTarget& t) { return t.address == it->first; });
+    it = used ? std::next(it) : sent_.erase(it);
   }
   {
     // Forget what relay ports no longer in use saw.
@@ -100,8 +107,7 @@ void Registrar::Send(bool all) {
   for (size_t i = 0; i < targets_.size(); ++i) {
     const RelayRegistrationTarget& t = targets_[i];
     auto last = sent_.find(t.address);
-    const bool acked = last != sent_.end() && last->second.acked == last->second.counter;
-    if (!all && acked && now - last->second.at < register_interval_) continue;
+    if (!all && last != sent_.end() && last->second.AckedSince(now - register_interval_)) continue;
     auto key = keys_by_relay_.find(t.relay_key);
     if (key == keys_by_relay_.end()) {
       absl::StatusOr<RegistrationKey> derived =
@@ -122,9 +128,7 @@ void Registrar::Send(bool all) {
       continue;
     }
     ++sent;
-    Sent& s = sent_[t.address];
-    s.counter = last_counter_;
-    s.at = now;
+    sent_[t.address].Sent(last_counter_, now);
   }
   absl::MutexLock lock(&mu_);
   counters_.registrations_sent += sent;
@@ -153,16 +157,18 @@ void Registrar::OnAck(const UdpAddress& from, absl::Span<const uint8_t> payload,
   auto sent = sent_.find(from);
   auto key =
       target != targets_.end() ? keys_by_relay_.find(target->relay_key) : keys_by_relay_.end();
-  // Only an ack of the last registration or probe sent there, newer than the last taken.
-  if (!ack || ack->relay_port != from.port || key == keys_by_relay_.end() || sent == sent_.end() ||
-      ack->counter != sent->second.counter || ack->counter <= sent->second.acked ||
-      !VerifyRegistration(payload, key->second)) {
+  // Only an ack of a recent registration or probe sent there, newer than the last taken.
+  std::optional<absl::Duration> rtt;
+  if (ack && ack->relay_port == from.port && key != keys_by_relay_.end() && sent != sent_.end() &&
+      VerifyRegistration(payload, key->second)) {
+    rtt = sent->second.Take(ack->counter, now);
+  }
+  if (!rtt) {
     absl::MutexLock lock(&mu_);
     ++counters_.acks_rejected;
     return;
   }
-  sent->second.acked = ack->counter;
-  NatObservation o{target->relay, from.port, ack->observed, now - sent->second.at};
+  NatObservation o{target->relay, from.port, ack->observed, *rtt};
   absl::MutexLock lock(&mu_);
   ++counters_.acks;
   auto [it, inserted] = observations_.try_emplace({o.relay, o.relay_port}, o);

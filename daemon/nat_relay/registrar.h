@@ -22,6 +22,7 @@
 #include "absl/types/span.h"
 #include "common/fd.h"
 #include "daemon/model/nat_relay_plan.h"
+#include "daemon/nat_relay/ack_window.h"
 #include "daemon/nat_relay/raw_udp_sender.h"
 #include "daemon/nat_relay/registration.h"
 #include "daemon/wireguard/keys.h"
@@ -79,12 +80,7 @@ class Registrar {
   std::vector<RelayRegistrationTarget> targets_;  // registrations, then probes
   size_t registrations_ = 0;                      // how many of targets_ register
   std::map<wg::Key, RegistrationKey> keys_by_relay_;
-  struct Sent {
-    uint64_t counter = 0;
-    absl::Time at;
-    uint64_t acked = 0;  // the counter of the last ack taken
-  };
-  std::map<UdpAddress, Sent> sent_;
+  std::map<UdpAddress, AckWindow> sent_;
   uint64_t last_counter_ = 0;
 
   mutable absl::Mutex mu_;

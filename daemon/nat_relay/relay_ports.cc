@@ -102,9 +102,9 @@ void RelayPorts::Receive(uint16_t port) {
                          reinterpret_cast<sockaddr*>(&from), &from_len);
     if (n < 0) break;
     Forward forward;
-    Outcome outcome = table_.Handle(port, FromSockaddr(from),
-                                    absl::MakeConstSpan(buf, static_cast<size_t>(n)), absl::Now(),
-                                    forward);
+    Outcome outcome =
+        table_.Handle(port, FromSockaddr(from), absl::MakeConstSpan(buf, static_cast<size_t>(n)),
+                      absl::Now(), forward);
     ++delta.datagrams[static_cast<int>(outcome)];
     if (outcome != Outcome::kForwarded && !forward.ack) continue;
     auto out = sockets_.find(forward.from_port);
@@ -116,8 +116,7 @@ void RelayPorts::Receive(uint16_t port) {
     const size_t size = forward.ack ? forward.ack->size() : static_cast<size_t>(n);
     sockaddr_storage to;
     socklen_t to_len = ToSockaddr(forward.to, out->second.v6, to);
-    if (sendto(out->second.fd.get(), data, size, 0, reinterpret_cast<sockaddr*>(&to), to_len) <
-        0) {
+    if (sendto(out->second.fd.get(), data, size, 0, reinterpret_cast<sockaddr*>(&to), to_len) < 0) {
       ++delta.send_errors;
     } else if (!forward.ack) {
       delta.forwarded_bytes += size;

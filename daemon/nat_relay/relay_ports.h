@@ -31,7 +31,8 @@ struct RelayCounters {
 
 class RelayPorts {
  public:
-  RelayPorts(wg::KeyPair keys, uint32_t mark, int epoll) : table_(std::move(keys)), mark_(mark), epoll_(epoll) {}
+  RelayPorts(wg::KeyPair keys, uint32_t mark, int epoll)
+      : table_(std::move(keys)), mark_(mark), epoll_(epoll) {}
 
   // Binds the ports of the duty (closing the others) and hands the duty to
   // the table, which keeps the registrations still valid.

@@ -7,8 +7,22 @@ namespace {
 
 // WireGuard's messages start with a type 1-4 and three zero bytes; the
 // shortest (a keepalive) is 32 bytes.
+// The four WireGuard messages have fixed sizes, but transport data: a 16-byte
+// header, then the plaintext padded to 16 bytes and a 16-byte tag.
 bool LooksLikeWireGuard(absl::Span<const uint8_t> d) {
-  return d.size() >= 32 && d[0] >= 1 && d[0] <= 4 && d[1] == 0 && d[2] == 0 && d[3] == 0;
+  if (d.size() < 32 || d[1] != 0 || d[2] != 0 || d[3] != 0) return false;
+  switch (d[0]) {
+    case 1:
+      return d.size() == 148;  // handshake initiation
+    case 2:
+      return d.size() == 92;  // handshake response
+    case 3:
+      return d.size() == 64;  // cookie reply
+    case 4:
+      return d.size() % 16 == 0;
+    default:
+      return false;
+  }
 }
 
 std::pair<std::string, std::string> Ordered(const std::string& a, const std::string& b) {
@@ -93,7 +107,8 @@ const RelayTable::Entry* RelayTable::Find(uint16_t port, const std::string& gate
 Outcome RelayTable::Register(uint16_t port, const std::string& destination, const UdpAddress& from,
                              absl::Span<const uint8_t> datagram, absl::Time now, Forward& forward) {
   std::optional<Registration> r = ParseRegistration(datagram);
-  if (!r || r->relay_port != port) return Outcome::kBadRegistration;
+  // Counters are the sender's wall clock in nanoseconds, which fits an int64.
+  if (!r || r->relay_port != port || r->counter > INT64_MAX) return Outcome::kBadRegistration;
   const bool probe = r->type == RegistrationType::kProbe;
   auto sender = duty_.gateways.find(r->sender);
   // A registration names a pair the relay serves; a probe comes to the sender's own port.
@@ -110,7 +125,7 @@ Outcome RelayTable::Register(uint16_t port, const std::string& destination, cons
     mac_key = mac_keys_.emplace(r->sender, *derived).first;
   }
   if (!VerifyRegistration(datagram, mac_key->second)) return Outcome::kBadRegistration;
-  const absl::Time sent = absl::FromUnixNanos(static_cast<int64_t>(r->counter & INT64_MAX));
+  const absl::Time sent = absl::FromUnixNanos(static_cast<int64_t>(r->counter));
   if (absl::AbsDuration(sent - now) > options_.clock_window) return Outcome::kStaleRegistration;
   const Forward ack{port, from, EncodeAck({port, r->counter, from}, mac_key->second)};
   if (probe) {

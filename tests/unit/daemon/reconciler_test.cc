@@ -235,6 +235,22 @@ TEST_F(ReconcilerTest, APeerWeWaitForFollowsItsMovedRelayOnlyWithALiveSession) {
   EXPECT_EQ(wg_.peers[Key('a')].endpoint, plan.fallback_endpoint);
 }
 
+TEST_F(ReconcilerTest, APeerThatBecomesWaitedForKeepsItsRoamedEndpoint) {
+  auto gws = RelayedPools();
+  gws["gw-a"].status.active_endpoints[0].under_nat = false;  // b1 calls a1 directly
+  DesiredDataplane direct = Desired(gws, "b1");
+  ASSERT_EQ(direct.peers.at(Key('a')).fallback_endpoint, std::nullopt);
+  ASSERT_TRUE(reconciler_.Apply(direct, kNow).ok());
+  wg_.peers[Key('a')].endpoint = "198.18.0.30:40123";  // roamed: a1's packets come from there
+  wg_.handshakes[Key('a')] = absl::ToUnixNanos(kNow - absl::Seconds(20));
+  // Now behind NAT: b1 waits for a1, through a relay if the session dies.
+  gws["gw-a"].status.active_endpoints[0].under_nat = true;
+  DesiredDataplane relayed = Desired(gws, "b1");
+  ASSERT_NE(relayed.peers.at(Key('a')).fallback_endpoint, std::nullopt);
+  ASSERT_TRUE(reconciler_.Apply(relayed, kNow).ok());
+  EXPECT_EQ(wg_.peers[Key('a')].endpoint, "198.18.0.30:40123");
+}
+
 TEST_F(ReconcilerTest, RestartedAgentKeepsTheEndpointOfALiveSession) {
   auto gws = Pools("a1", {"100.64.2.0/24"});
   ASSERT_TRUE(Apply(gws, "a1").ok());

@@ -131,6 +131,25 @@ TEST_F(RelayTableTest, DropsWhatIsNotFromARegisteredEndOrNotWireGuard) {
   EXPECT_EQ(Send(4700, kA, WireGuardMessage()), Outcome::kUnknownPort);
 }
 
+TEST_F(RelayTableTest, ForwardsOnlyTheSizesOfWireGuardMessages) {
+  RegisterBoth();
+  auto message = [](uint8_t type, size_t size) {
+    std::vector<uint8_t> m(size, 0x5a);
+    m[0] = type;
+    m[1] = m[2] = m[3] = 0;
+    return m;
+  };
+  for (auto [type, size] :
+       std::vector<std::pair<uint8_t, size_t>>{{1, 148}, {2, 92}, {3, 64}, {4, 32}, {4, 1440}}) {
+    EXPECT_EQ(Send(4602, kA, message(type, size)), Outcome::kForwarded) << int{type} << " " << size;
+  }
+  for (auto [type, size] : std::vector<std::pair<uint8_t, size_t>>{
+           {1, 1200}, {2, 148}, {3, 92}, {4, 33}, {4, 1000}, {5, 64}}) {
+    EXPECT_EQ(Send(4602, kA, message(type, size)), Outcome::kNotWireGuard)
+        << int{type} << " " << size;
+  }
+}
+
 TEST_F(RelayTableTest, RefusesForgedStaleReplayedAndForeignRegistrations) {
   // Signed with another key than the one it names.
   wg::KeyPair mallory = wg::GenerateKeyPair().value();
@@ -149,6 +168,12 @@ TEST_F(RelayTableTest, RefusesForgedStaleReplayedAndForeignRegistrations) {
   // Far from the relay's clock.
   EXPECT_EQ(Send(4602, kA, RegistrationOf(a_, 4602, kNow - absl::Minutes(5))),
             Outcome::kStaleRegistration);
+  // A counter beyond any clock would lock the sender's own later registrations out.
+  auto huge = EncodeRegistration(
+      {RegistrationType::kRegister, 4602,
+       static_cast<uint64_t>(absl::ToUnixNanos(kNow)) | (1ull << 63), a_.public_key},
+      KeyOf(a_, relay_));
+  EXPECT_EQ(Send(4602, kA, huge), Outcome::kBadRegistration);
   // Replayed from elsewhere: the counter is not newer.
   auto first = RegistrationOf(a_, 4602, kNow);
   ASSERT_EQ(Send(4602, kA, first), Outcome::kRegistered);
