@@ -136,9 +136,15 @@ void Agent::Sync() {
   Apply();
 }
 
+void Agent::SetDirectPaths(std::map<std::string, UdpAddress> paths) {
+  if (paths == direct_paths_) return;
+  direct_paths_ = std::move(paths);
+  Apply();
+}
+
 void Agent::Apply() {
-  DataplaneInput input{
-      settings_.node_name, settings_.public_key, devices_, settings_.dataplane, {}};
+  DataplaneInput input{settings_.node_name, settings_.public_key, devices_, settings_.dataplane, {},
+                       direct_paths_};
   if (applied_known_) {
     input.routed = applied_.route_gateways;
   } else if (absl::StatusOr<bpf::RouteMap> kernel = parts_.routes->Dump(); kernel.ok()) {
@@ -180,8 +186,14 @@ void Agent::Apply() {
   }
   absl::StatusOr<ReconcileStats> stats = reconciler_.Apply(desired, parts_.clock->Now());
   std::map<std::string, std::string> relayed;
+  std::map<std::string, std::string> punched;  // relayed pairs on a direct path: the address
   for (const auto& [key, peer] : desired.peers) {
-    if (!peer.relay.empty()) relayed[peer.gateway] = peer.relay;
+    if (peer.relay.empty()) continue;
+    if (peer.direct) {
+      punched[peer.gateway] = direct_paths_.at(peer.gateway).ToString();
+    } else {
+      relayed[peer.gateway] = peer.relay;
+    }
   }
   if (parts_.metrics) {
     parts_.metrics->ObserveReconcile(parts_.clock->MonotonicNow() - start, stats.ok());
@@ -213,6 +225,7 @@ void Agent::Apply() {
     s.refused_prefixes = std::move(refused);
     s.unreachable_gateways = std::move(unreachable);
     s.relayed_peers = std::move(relayed);
+    s.punched_peers = std::move(punched);
     s.rejected_gateways = rejected_;
     s.source_problem = source_problem;
     s.reconcile_error = stats.ok() ? "" : std::string(stats.status().message());

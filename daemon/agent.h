@@ -76,6 +76,8 @@ class Agent {
   void CheckDataplane();
   // Re-creates stalled peers; the time of the next call it wants, if any.
   std::optional<absl::Time> WatchHandshakes();
+  // The proven direct paths of relayed peers (NAT relay service); applied at once.
+  void SetDirectPaths(std::map<std::string, UdpAddress> paths);
 
   // "" while the heartbeat may be renewed (the dataplane can carry traffic).
   std::string HeartbeatProblem() const { return status_.DataplaneProblem(); }
@@ -100,6 +102,7 @@ class Agent {
   DesiredDataplane applied_;    // the last desired dataplane applied
   bool applied_known_ = false;  // applied_ holds something (else: what the kernel has)
   std::optional<NatRelayPlan> nat_relay_configured_;
+  std::map<std::string, UdpAddress> direct_paths_;
   std::string last_read_error_;
   std::vector<std::string> rejected_;  // the Gateways the last Read gave that were rejected
 };

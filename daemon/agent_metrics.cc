@@ -60,8 +60,9 @@ std::vector<CollectedFamily> CollectStatus(const AgentStatus& status) {
     tx.samples.push_back({labels, static_cast<double>(p.tx_bytes)});
   }
   CollectedFamily path{"raven_agent_peer_path",
-                       "1 for the path to each remote Gateway's WireGuard peer: direct, or "
-                       "relay (through the NAT relay of Gateway `via`).",
+                       "1 for the path to each remote Gateway's WireGuard peer: direct (also "
+                       "when hole punched through NATs), or relay (through the NAT relay of "
+                       "Gateway `via`).",
                        Type::kGauge,
                        {}};
   for (const PeerObservation& p : s.peers) {
@@ -202,7 +203,18 @@ std::vector<CollectedFamily> CollectNatRelay(const nat_relay::NatRelayCounters& 
                   "Relay acks that did not verify or answered nothing sent (replays).",
                   r.acks_rejected),
           counter("raven_agent_nat_mapping_changes_total",
-                  "Times a relay port saw this gateway's NAT mapping change.", r.mapping_changes)};
+                  "Times a relay port saw this gateway's NAT mapping change.", r.mapping_changes),
+          counter("raven_agent_direct_probes_sent_total",
+                  "Direct probes this gateway sent to its relayed peers' NAT-mapped addresses.",
+                  r.direct.probes_sent),
+          counter("raven_agent_direct_probes_answered_total",
+                  "Relayed peers' direct probes this gateway acked.", r.direct.probes_answered),
+          counter("raven_agent_direct_acks_total",
+                  "Acks of this gateway's direct probes that verified.", r.direct.acks),
+          counter("raven_agent_direct_rejected_total",
+                  "Direct probes and acks that did not verify, were stale or answered nothing "
+                  "sent.",
+                  r.direct.rejected)};
 }
 
 }  // namespace

@@ -19,9 +19,12 @@
 //   raven_agent_nat_relay_forwarded_bytes_total, ..._send_errors_total
 //   raven_agent_nat_relay_registrations_sent_total, ..._registration_errors_total
 //   raven_agent_nat_relay_acks_total, ..._acks_rejected_total,
-//   raven_agent_nat_mapping_changes_total raven_agent_nat_mapped_address{relay,relay_port,address}
-//   NAT discovery: 1 per relay port raven_agent_nat_mapping{relay,behaviour} endpoint-independent
-//   or -dependent raven_agent_reconcile_duration_seconds          histogram
+//   raven_agent_nat_mapping_changes_total
+//   raven_agent_nat_mapped_address{relay,relay_port,address}  NAT discovery: 1 per relay port
+//   raven_agent_nat_mapping{relay,behaviour}        endpoint-independent or -dependent
+//   raven_agent_direct_probes_sent_total, ..._probes_answered_total, raven_agent_direct_acks_total,
+//   raven_agent_direct_rejected_total               hole punching (direct_prober.h)
+//   raven_agent_reconcile_duration_seconds          histogram
 //   raven_agent_reconcile_errors_total
 //   raven_agent_wireguard_handshake_restarts_total  peers re-created by the handshake watchdog
 //   raven_agent_healthy                             1 when /healthz is ok

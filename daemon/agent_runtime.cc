@@ -179,8 +179,13 @@ absl::Status AgentRuntime::Run() {
   };
   arm_kick(agent_->WatchHandshakes());
 
-  pollfd fds[] = {{signals.get(), POLLIN, 0}, {resync.get(), POLLIN, 0}, {source_->fd(), POLLIN, 0},
-                  {node_->fd(), POLLIN, 0},   {health.get(), POLLIN, 0}, {kick.get(), POLLIN, 0}};
+  pollfd fds[] = {{signals.get(), POLLIN, 0},
+                  {resync.get(), POLLIN, 0},
+                  {source_->fd(), POLLIN, 0},
+                  {node_->fd(), POLLIN, 0},
+                  {health.get(), POLLIN, 0},
+                  {kick.get(), POLLIN, 0},
+                  {nat_relay_->direct_paths_fd(), POLLIN, 0}};
   for (;;) {
     if (poll(fds, std::size(fds), -1) < 0) {
       if (errno == EINTR) continue;
@@ -209,8 +214,10 @@ absl::Status AgentRuntime::Run() {
       });
     }
     if (fds[5].revents & POLLIN) RETURN_IF_ERROR(ConsumeTimer(kick));
+    if (fds[6].revents & POLLIN) agent_->SetDirectPaths(nat_relay_->direct_paths());
     // New peers (a Sync) or a kick: the watchdog says when it wants to look again.
-    if ((fds[1].revents | fds[2].revents | fds[4].revents | fds[5].revents) & POLLIN) {
+    if ((fds[1].revents | fds[2].revents | fds[4].revents | fds[5].revents | fds[6].revents) &
+        POLLIN) {
       arm_kick(agent_->WatchHandshakes());
     }
   }

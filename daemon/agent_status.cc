@@ -31,6 +31,10 @@ std::vector<std::string> AgentStatus::Warnings() const {
     out.push_back("Gateway " + peer + " is reached through the NAT relay of Gateway " + relay +
                   " (both active gateways are behind NAT without a public address)");
   }
+  for (const auto& [peer, address] : snapshot_.punched_peers) {
+    out.push_back("Gateway " + peer + " is reached directly at " + address +
+                  " through both NATs (hole punched; its NAT relay stands by)");
+  }
   out.insert(out.end(), snapshot_.nat_relay_problems.begin(), snapshot_.nat_relay_problems.end());
   std::map<std::string, std::vector<std::string>> seen;  // relay -> "port P: address"
   for (const nat_relay::NatObservation& o : snapshot_.nat_observations) {

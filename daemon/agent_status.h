@@ -45,6 +45,9 @@ struct AgentSnapshot {
   // Remote Gateways reached through a NAT relay: peer -> the relay's Gateway
   // (gateway role; every other peer is direct).
   std::map<std::string, std::string> relayed_peers;
+  // Remote Gateways of relayed pairs on a proven direct path: peer -> its
+  // NAT-mapped address (hole punched; the relay stands by).
+  std::map<std::string, std::string> punched_peers;
   // NAT relay ports this node should serve but could not bind (a warning:
   // pairs relayed here fail, this node's own traffic does not).
   std::vector<std::string> nat_relay_problems;

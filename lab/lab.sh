@@ -42,7 +42,9 @@
 # (and a forward site) itself, keeping its mapping with WireGuard keepalives.
 # Two sites that both forward nothing reach each other through the NAT relay
 # of gw-cloud's active gateway (UDP 4600-4602 there; the README's "Edge sites
-# behind NATs"): WireGuard end to end, the relay forwards ciphertext.
+# behind NATs"): WireGuard end to end, the relay forwards ciphertext; and
+# directly once hole punching gets through (all pairs but edm with eim-apdf,
+# double or edm).
 # status: the CNI mode, the NAT kinds, the Gateways (kubectl get gw), agent liveness, role,
 # /healthz and WireGuard handshakes, bird's BGP sessions (calico), and the
 # matrix again (exit 0 when every agent (and bird) runs and every pair

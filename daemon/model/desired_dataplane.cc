@@ -249,7 +249,8 @@ DesiredDataplane ComputeDesiredDataplane(const std::map<std::string, Gateway>& g
     peer.gateway = name;
     if (relay) {
       UdpAddress at{relay->address, relay_ports.at(name)};
-      out.nat_relay.registrations.push_back({relay->gateway, name, at, relay->key});
+      out.nat_relay.registrations.push_back(
+          {relay->gateway, name, at, relay->key, *active->public_key});
       auto own_port = relay_ports.find(local->meta.name);
       RelayRegistrationTarget probe{
           relay->gateway, local->meta.name, {relay->address, 0}, relay->key};
@@ -260,8 +261,10 @@ DesiredDataplane ComputeDesiredDataplane(const std::map<std::string, Gateway>& g
         probe.address.port = own_port->second;
         out.nat_relay.probes.push_back(probe);
       }
-      endpoint = at.ToString();
       peer.relay = relay->gateway;
+      auto direct = input.direct_paths.find(name);
+      peer.direct = direct != input.direct_paths.end();
+      endpoint = peer.direct ? direct->second.ToString() : at.ToString();
     }
     // Through a relay both ends reach each other.
     const bool only_we_can = !reachable_from_remote && !relay;

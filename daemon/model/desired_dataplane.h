@@ -54,6 +54,8 @@ struct DataplaneInput {
   // The prefixes routed now and the remote Gateway each goes to: a Gateway
   // keeps its prefixes when another claims overlapping ones later.
   std::map<IpPrefix, std::string> routed;
+  // Relayed Gateways with a proven direct path (direct_prober.h) and where.
+  std::map<std::string, UdpAddress> direct_paths;
 };
 
 // One end of each pair of gateways starts the WireGuard handshake: the one
@@ -70,8 +72,13 @@ struct PeerPlan {
   // if its handshake never comes (handshake_watchdog.h).
   std::optional<std::string> fallback_endpoint;
   // The NAT relay's Gateway when the pair has no direct path (both ends
-  // behind NAT without a public address): the endpoints are the relay's.
+  // behind NAT without a public address): the endpoints are the relay's,
+  // or, with `direct`, the peer's NAT-mapped address that probes proved
+  // (hole punching). A move between the two only changes the endpoint:
+  // the initiator's is written, the other end's follows as a moved
+  // fallback while the session lives (reconciler.h).
   std::string relay;
+  bool direct = false;
 
   bool operator==(const PeerPlan&) const = default;
 };

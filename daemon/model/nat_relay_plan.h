@@ -56,6 +56,7 @@ struct RelayRegistrationTarget {
   std::string peer;    // the remote Gateway the registration is for
   UdpAddress address;  // the relay's address and the peer's relay port
   wg::Key relay_key;
+  wg::Key peer_key;  // the peer's active WireGuard key (registrations only)
 
   bool operator==(const RelayRegistrationTarget&) const = default;
 };

@@ -41,12 +41,14 @@ NatRelayService::NatRelayService(NatRelayOptions options)
       epoll_(epoll_create1(EPOLL_CLOEXEC)),
       wake_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)),
       timer_(timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)),
+      direct_paths_changed_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)),
       registrar_(options_.keys, options_.wireguard_port, options_.mark, options_.register_interval),
       relay_(options_.keys, options_.mark, epoll_.get()) {}
 
 absl::StatusOr<std::unique_ptr<NatRelayService>> NatRelayService::Start(NatRelayOptions options) {
   std::unique_ptr<NatRelayService> s(new NatRelayService(std::move(options)));
-  if (!s->epoll_.valid() || !s->wake_.valid() || !s->timer_.valid()) {
+  if (!s->epoll_.valid() || !s->wake_.valid() || !s->timer_.valid() ||
+      !s->direct_paths_changed_.valid()) {
     return Errno("NAT relay: epoll, eventfd or timerfd");
   }
   itimerspec spec{};
@@ -55,11 +57,6 @@ absl::StatusOr<std::unique_ptr<NatRelayService>> NatRelayService::Start(NatRelay
   if (timerfd_settime(s->timer_.get(), 0, &spec, nullptr) != 0) return Errno("timerfd_settime");
   if (absl::Status st = Watch(s->epoll_.get(), s->wake_.get(), kWakeId); !st.ok()) return st;
   if (absl::Status st = Watch(s->epoll_.get(), s->timer_.get(), kTimerId); !st.ok()) return st;
-  if (absl::Status st = s->registrar_.OpenAckSocket(); !st.ok()) {
-    RAVEN_LOG(kWarning, "NAT relay: no NAT discovery (", st.message(), ")");
-  } else if (st = Watch(s->epoll_.get(), s->registrar_.ack_fd(), kAcksId); !st.ok()) {
-    return st;
-  }
   s->thread_ = std::thread([p = s.get()] { p->Run(); });
   return s;
 }
@@ -79,6 +76,52 @@ void NatRelayService::Configure(const NatRelayPlan& plan) {
     pending_ = std::make_unique<NatRelayPlan>(plan);
   }
   Wake(wake_.get());
+}
+
+std::map<std::string, UdpAddress> NatRelayService::direct_paths() const {
+  uint64_t count;
+  if (read(direct_paths_changed_.get(), &count, sizeof(count)) < 0 && errno != EAGAIN) {
+    RAVEN_LOG(kError, "NAT relay: reading the direct paths' eventfd: ", strerror(errno));
+  }
+  absl::MutexLock lock(&mu_);
+  return direct_paths_;
+}
+
+void NatRelayService::PublishDirectPaths() {
+  std::map<std::string, UdpAddress> paths = registrar_.DirectPaths();
+  {
+    absl::MutexLock lock(&mu_);
+    if (paths == direct_paths_) return;
+    for (const auto& [gateway, address] : paths) {
+      auto was = direct_paths_.find(gateway);
+      if (was == direct_paths_.end() || was->second != address) {
+        RAVEN_LOG(kInfo, "direct path to Gateway ", gateway, " at ", address.ToString(),
+                  " (probes answered; the relay stands by)");
+      }
+    }
+    for (const auto& [gateway, address] : direct_paths_) {
+      if (!paths.contains(gateway)) {
+        RAVEN_LOG(kWarning, "direct path to Gateway ", gateway, " at ", address.ToString(),
+                  " stopped answering: back to the relay");
+      }
+    }
+    direct_paths_ = std::move(paths);
+  }
+  Wake(direct_paths_changed_.get());
+}
+
+void NatRelayService::UpdateAckSocket(bool wanted) {
+  if (!wanted) {
+    registrar_.CloseAckSocket();  // which also leaves the epoll set
+    return;
+  }
+  if (registrar_.ack_fd() >= 0) return;
+  absl::Status st = registrar_.OpenAckSocket();
+  if (st.ok()) st = Watch(epoll_.get(), registrar_.ack_fd(), kAcksId);
+  if (!st.ok()) {
+    registrar_.CloseAckSocket();
+    RAVEN_LOG(kWarning, "NAT relay: no NAT discovery and no direct paths (", st.message(), ")");
+  }
 }
 
 NatRelayCounters NatRelayService::counters() const {
@@ -106,17 +149,21 @@ void NatRelayService::Run() {
         }
         if (plan) {
           relay_.Configure(plan->duty);
+          // Before the first registrations go out: their acks come at once.
+          UpdateAckSocket(!plan->registrations.empty() || !plan->probes.empty());
           registrar_.SetTargets(*plan);
         }
       } else if (id == kTimerId) {
         if (read(timer_.get(), &count, sizeof(count)) < 0 && errno != EAGAIN) continue;
         registrar_.Send(/*all=*/false);
+        relay_.RetryFailedBinds(absl::Now());
       } else if (id == kAcksId) {
         registrar_.ReceiveAcks();
       } else {
         relay_.Receive(static_cast<uint16_t>(id));
       }
     }
+    PublishDirectPaths();
   }
 }
 

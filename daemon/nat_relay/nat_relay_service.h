@@ -2,11 +2,13 @@
 // never waits for a reconcile): the Registrar, this gateway's registrations
 // with the relays of its relayed peers and NAT discovery from their acks, and
 // the RelayPorts, the relay this node is when its Gateway can relay. One
-// epoll loop drives both; Configure() hands it each new plan.
+// epoll loop drives both; Configure() hands it each new plan, and the agent
+// learns of new direct paths through direct_paths_fd().
 #ifndef RAVEN_DAEMON_NAT_RELAY_NAT_RELAY_SERVICE_H_
 #define RAVEN_DAEMON_NAT_RELAY_NAT_RELAY_SERVICE_H_
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
@@ -50,15 +52,24 @@ class NatRelayService {
   // Relay ports that could not be bound, for /healthz; empty when all are.
   std::vector<std::string> problems() const { return relay_.problems(); }
   std::vector<NatObservation> observations() const { return registrar_.observations(); }
+  // Readable when the direct paths changed; direct_paths() clears it.
+  int direct_paths_fd() const { return direct_paths_changed_.get(); }
+  std::map<std::string, UdpAddress> direct_paths() const;
 
  private:
   explicit NatRelayService(NatRelayOptions options);
   void Run();
+  void PublishDirectPaths();
+  // The raw socket that reads acks and direct probes sees every UDP datagram
+  // the node receives (its filter drops the rest): open only while there
+  // are relays to register with.
+  void UpdateAckSocket(bool wanted);
 
   const NatRelayOptions options_;
   Fd epoll_;
-  Fd wake_;   // eventfd: a new plan, or stop
-  Fd timer_;  // the registrations' retry tick
+  Fd wake_;                  // eventfd: a new plan, or stop
+  Fd timer_;                 // the registrations' retry tick, the direct probes' tick
+  Fd direct_paths_changed_;  // eventfd for the agent
   Registrar registrar_;
   RelayPorts relay_;
   std::thread thread_;
@@ -66,6 +77,7 @@ class NatRelayService {
   mutable absl::Mutex mu_;
   bool stop_ ABSL_GUARDED_BY(mu_) = false;
   std::unique_ptr<NatRelayPlan> pending_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, UdpAddress> direct_paths_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace raven::nat_relay

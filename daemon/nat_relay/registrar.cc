@@ -34,11 +34,12 @@ std::string MappingBehaviour(const std::vector<NatObservation>& observations,
 }
 
 Registrar::Registrar(wg::KeyPair keys, uint16_t wireguard_port, uint32_t mark,
-                     absl::Duration register_interval)
-    : keys_(std::move(keys)),
+                     absl::Duration register_interval, DirectProberOptions direct)
+    : keys_(keys),
       register_interval_(register_interval),
       sender_(wireguard_port, mark),
-      wireguard_port_(wireguard_port) {}
+      wireguard_port_(wireguard_port),
+      direct_(std::move(keys), direct) {}
 
 absl::Status Registrar::OpenAckSocket() {
   Fd fd(socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP));
@@ -71,6 +72,9 @@ void Registrar::SetTargets(const NatRelayPlan& plan) {
   if (targets == targets_) return;
   targets_ = std::move(targets);
   registrations_ = plan.registrations.size();
+  std::vector<DirectPeer> peers;
+  for (const RelayRegistrationTarget& t : plan.registrations) peers.push_back({t.peer, t.peer_key});
+  direct_.SetPeers(peers);
   for (auto it = keys_by_relay_.begin(); it != keys_by_relay_.end();) {
     bool used =
         std::any_of(targets_.begin(), targets_.end(),
@@ -83,6 +87,7 @@ void Registrar::SetTargets(const NatRelayPlan& plan) {
                     [&](const RelayRegistrationTarget& t) { return t.address == it->first; });
     it = used ? std::next(it) : sent_.erase(it);
   }
+  peer_known_.clear();
   {
     // Forget what relay ports no longer in use saw.
     absl::MutexLock lock(&mu_);
@@ -107,7 +112,11 @@ void Registrar::Send(bool all) {
   for (size_t i = 0; i < targets_.size(); ++i) {
     const RelayRegistrationTarget& t = targets_[i];
     auto last = sent_.find(t.address);
-    if (!all && last != sent_.end() && last->second.AckedSince(now - register_interval_)) continue;
+    // A registration whose ack did not name the peer yet is repeated at
+    // every tick: the peer's address starts the direct probes.
+    const bool done = last != sent_.end() && last->second.AckedSince(now - register_interval_) &&
+                      (i >= registrations_ || peer_known_.contains(t.address));
+    if (!all && done) continue;
     auto key = keys_by_relay_.find(t.relay_key);
     if (key == keys_by_relay_.end()) {
       absl::StatusOr<RegistrationKey> derived =
@@ -130,9 +139,19 @@ void Registrar::Send(bool all) {
     ++sent;
     sent_[t.address].Sent(last_counter_, now);
   }
+  SendDirect(direct_.Due(now));
   absl::MutexLock lock(&mu_);
   counters_.registrations_sent += sent;
   counters_.registration_errors += errors;
+  counters_.direct = direct_.counters();
+}
+
+void Registrar::SendDirect(const std::vector<Datagram>& datagrams) {
+  for (const Datagram& d : datagrams) {
+    if (absl::Status st = sender_.Send(d.to, d.payload); !st.ok()) {
+      RAVEN_LOG(kDebug, "direct probe to ", d.to.ToString(), ": ", st.message());
+    }
+  }
 }
 
 void Registrar::ReceiveAcks() {
@@ -146,7 +165,16 @@ void Registrar::ReceiveAcks() {
     UdpAddress from;
     memcpy(from.ip.bytes.data(), &buf[12], 4);
     from.port = static_cast<uint16_t>(buf[ihl] << 8 | buf[ihl + 1]);
-    OnAck(from, absl::MakeConstSpan(buf + ihl + 8, static_cast<size_t>(n) - ihl - 8), absl::Now());
+    absl::Span<const uint8_t> payload(buf + ihl + 8, static_cast<size_t>(n) - ihl - 8);
+    const absl::Time now = absl::Now();
+    if (payload.size() > 5 && (payload[5] == static_cast<uint8_t>(RegistrationType::kDirectProbe) ||
+                               payload[5] == static_cast<uint8_t>(RegistrationType::kDirectAck))) {
+      if (std::optional<Datagram> ack = direct_.Receive(from, payload, now)) SendDirect({*ack});
+      absl::MutexLock lock(&mu_);
+      counters_.direct = direct_.counters();
+    } else {
+      OnAck(from, payload, now);
+    }
   }
 }
 
@@ -167,6 +195,10 @@ void Registrar::OnAck(const UdpAddress& from, absl::Span<const uint8_t> payload,
     absl::MutexLock lock(&mu_);
     ++counters_.acks_rejected;
     return;
+  }
+  if (ack->peer) {
+    direct_.AddCandidate(target->peer, *ack->peer, now);
+    peer_known_.insert(from);
   }
   NatObservation o{target->relay, from.port, ack->observed, *rtt};
   absl::MutexLock lock(&mu_);

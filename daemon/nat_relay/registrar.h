@@ -1,16 +1,20 @@
 // This gateway's side of its NAT relays: it registers with the relay of every
-// relayed peer (at once when they change, every retry tick until acked, then
-// every register_interval, which also re-registers after a relay restarts or
-// a NAT mapping changes), probes each relay at this gateway's own port, and
+// relayed peer (at once when they change, every retry tick until an ack
+// names the peer's address, then every register_interval, which also
+// re-registers after a relay restarts or a NAT mapping changes), probes each
+// relay at this gateway's own port, and
 // reads the relays' acks through a raw socket that sees only acks to the
 // WireGuard port: the NAT's mapping as each relay port saw it (NAT discovery)
-// and whether it depends on the destination. Driven by one thread (the NAT
-// relay service's); observations() and counters() may be read from any.
+// and whether it depends on the destination. It also runs the DirectProber
+// of its relayed peers on the same port and sockets (the relays' acks name
+// the peers' mapped addresses). Driven by one thread (the NAT relay
+// service's); observations() and counters() may be read from any.
 #ifndef RAVEN_DAEMON_NAT_RELAY_REGISTRAR_H_
 #define RAVEN_DAEMON_NAT_RELAY_REGISTRAR_H_
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -23,6 +27,7 @@
 #include "common/fd.h"
 #include "daemon/model/nat_relay_plan.h"
 #include "daemon/nat_relay/ack_window.h"
+#include "daemon/nat_relay/direct_prober.h"
 #include "daemon/nat_relay/raw_udp_sender.h"
 #include "daemon/nat_relay/registration.h"
 #include "daemon/wireguard/keys.h"
@@ -49,28 +54,34 @@ struct RegistrarCounters {
   uint64_t acks = 0;             // verified acks of our registrations and probes
   uint64_t acks_rejected = 0;    // acks that did not verify or answered nothing we sent
   uint64_t mapping_changes = 0;  // a relay port saw a new mapping
+  DirectCounters direct;
 };
 
 class Registrar {
  public:
   Registrar(wg::KeyPair keys, uint16_t wireguard_port, uint32_t mark,
-            absl::Duration register_interval);
+            absl::Duration register_interval, DirectProberOptions direct = {});
 
   // The raw socket for acks; without it (no CAP_NET_RAW) there is no discovery.
   absl::Status OpenAckSocket();
+  void CloseAckSocket() { acks_.Reset(); }
   int ack_fd() const { return acks_.get(); }
 
   // The registrations and probes of the plan; sent at once when they changed.
   void SetTargets(const NatRelayPlan& plan);
-  // To every target (all), or to those due: unacked, or acked a register_interval ago.
+  // To every target (all), or to those due: unacked, or acked a register_interval ago;
+  // and the direct probes due.
   void Send(bool all);
   void ReceiveAcks();
+  // The proven direct path of each relayed peer that has one.
+  std::map<std::string, UdpAddress> DirectPaths() { return direct_.Paths(absl::Now()); }
 
   std::vector<NatObservation> observations() const;
   RegistrarCounters counters() const;
 
  private:
   void OnAck(const UdpAddress& from, absl::Span<const uint8_t> payload, absl::Time now);
+  void SendDirect(const std::vector<Datagram>& datagrams);
 
   const wg::KeyPair keys_;
   const absl::Duration register_interval_;
@@ -81,7 +92,9 @@ class Registrar {
   size_t registrations_ = 0;                      // how many of targets_ register
   std::map<wg::Key, RegistrationKey> keys_by_relay_;
   std::map<UdpAddress, AckWindow> sent_;
+  std::set<UdpAddress> peer_known_;  // registrations whose last ack named the peer
   uint64_t last_counter_ = 0;
+  DirectProber direct_;
 
   mutable absl::Mutex mu_;
   RegistrarCounters counters_ ABSL_GUARDED_BY(mu_);

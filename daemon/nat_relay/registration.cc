@@ -44,7 +44,7 @@ void Seal(std::array<uint8_t, kRegistrationSize>& out, const RegistrationKey& ke
 // The type of a datagram with the magic, size and version, or none.
 std::optional<RegistrationType> TypeOf(absl::Span<const uint8_t> datagram) {
   if (!LooksLikeRegistration(datagram) || datagram[4] != kVersion) return std::nullopt;
-  if (datagram[5] < 1 || datagram[5] > 3) return std::nullopt;
+  if (datagram[5] < 1 || datagram[5] > 5) return std::nullopt;
   return static_cast<RegistrationType>(datagram[5]);
 }
 
@@ -82,12 +82,17 @@ std::array<uint8_t, kRegistrationSize> EncodeRegistration(const Registration& r,
 
 std::array<uint8_t, kRegistrationSize> EncodeAck(const RegistrationAck& ack,
                                                  const RegistrationKey& key) {
-  std::array<uint8_t, kRegistrationSize> out =
-      Head(RegistrationType::kAck, ack.relay_port, ack.counter);
+  std::array<uint8_t, kRegistrationSize> out = Head(ack.type, ack.relay_port, ack.counter);
   out[16] = ack.observed.ip.family == IpFamily::kV6 ? 6 : 4;
   out[18] = static_cast<uint8_t>(ack.observed.port >> 8);
   out[19] = static_cast<uint8_t>(ack.observed.port);
   memcpy(&out[20], ack.observed.ip.bytes.data(), 16);
+  if (ack.type == RegistrationType::kAck && ack.peer && ack.peer->ip.family == IpFamily::kV4) {
+    out[36] = 4;
+    out[38] = static_cast<uint8_t>(ack.peer->port >> 8);
+    out[39] = static_cast<uint8_t>(ack.peer->port);
+    memcpy(&out[40], ack.peer->ip.bytes.data(), 4);
+  }
   Seal(out, key);
   return out;
 }
@@ -98,7 +103,9 @@ bool LooksLikeRegistration(absl::Span<const uint8_t> datagram) {
 
 std::optional<Registration> ParseRegistration(absl::Span<const uint8_t> datagram) {
   std::optional<RegistrationType> type = TypeOf(datagram);
-  if (!type || *type == RegistrationType::kAck) return std::nullopt;
+  if (!type || *type == RegistrationType::kAck || *type == RegistrationType::kDirectAck) {
+    return std::nullopt;
+  }
   Registration r;
   r.type = *type;
   r.relay_port = static_cast<uint16_t>(datagram[6] << 8 | datagram[7]);
@@ -108,15 +115,23 @@ std::optional<Registration> ParseRegistration(absl::Span<const uint8_t> datagram
 }
 
 std::optional<RegistrationAck> ParseAck(absl::Span<const uint8_t> datagram) {
-  if (TypeOf(datagram) != RegistrationType::kAck) return std::nullopt;
+  std::optional<RegistrationType> type = TypeOf(datagram);
+  if (type != RegistrationType::kAck && type != RegistrationType::kDirectAck) return std::nullopt;
   if (datagram[16] != 4 && datagram[16] != 6) return std::nullopt;
   RegistrationAck ack;
+  ack.type = *type;
   ack.relay_port = static_cast<uint16_t>(datagram[6] << 8 | datagram[7]);
   ack.counter = LoadBe64(&datagram[8]);
   ack.observed.ip.family = datagram[16] == 6 ? IpFamily::kV6 : IpFamily::kV4;
   ack.observed.port = static_cast<uint16_t>(datagram[18] << 8 | datagram[19]);
   memcpy(ack.observed.ip.bytes.data(), &datagram[20],
          ack.observed.ip.family == IpFamily::kV6 ? 16 : 4);
+  if (ack.type == RegistrationType::kAck && datagram[36] == 4) {
+    UdpAddress peer;
+    peer.port = static_cast<uint16_t>(datagram[38] << 8 | datagram[39]);
+    memcpy(peer.ip.bytes.data(), &datagram[40], 4);
+    ack.peer = peer;
+  }
   return ack;
 }
 

@@ -11,9 +11,16 @@
 // relay answers both, from the port they arrived at, with an ack (type 2):
 //   "RVRL" | version 1 | type 2 | relay port (2) | the counter (8) |
 //   the source address the relay saw: family 4 or 6 (1) | 0 (1) | port (2) |
-//   address (16) | 0 (12) | MAC (16)
+//   address (16) | the peer's registered address, when the relay has one
+//   and it is IPv4: 4 (1) | 0 (1) | port (2) | address (4), else 0 (8) |
+//   0 (4) | MAC (16)
 // so that the gateway learns its NAT's mapping (NAT discovery, with the
-// cluster's own public gateways and no outside STUN server).
+// cluster's own public gateways and no outside STUN server), and where the
+// peer's NAT maps it, for a direct path (direct_prober.h).
+// Between the two gateways of a relayed pair, on the direct path: a direct
+// probe (type 4, laid out like a registration, relay port 0) and its direct
+// ack (type 5, laid out like a relay ack without the peer's address), both
+// MACed with the key of (the probe's sender, the probe's receiver).
 // The MAC is a keyed BLAKE2b over the first 48 bytes. Its key comes from the
 // X25519 of the sender's and the relay's WireGuard keys: only the holder of
 // the sender's private key can register for it, only that relay can check
@@ -48,19 +55,27 @@ absl::StatusOr<RegistrationKey> DeriveRegistrationKey(const wg::Key& own_private
                                                       const wg::Key& sender_public,
                                                       const wg::Key& relay_public);
 
-enum class RegistrationType : uint8_t { kRegister = 1, kAck = 2, kProbe = 3 };
+enum class RegistrationType : uint8_t {
+  kRegister = 1,
+  kAck = 2,
+  kProbe = 3,
+  kDirectProbe = 4,
+  kDirectAck = 5,
+};
 
 struct Registration {
-  RegistrationType type = RegistrationType::kRegister;  // or kProbe
+  RegistrationType type = RegistrationType::kRegister;  // or kProbe, kDirectProbe
   uint16_t relay_port = 0;
   uint64_t counter = 0;
   wg::Key sender;
 };
 
 struct RegistrationAck {
+  RegistrationType type = RegistrationType::kAck;  // or kDirectAck
   uint16_t relay_port = 0;
   uint64_t counter = 0;
   UdpAddress observed;
+  std::optional<UdpAddress> peer;  // kAck only: the peer's registered address (IPv4)
 };
 
 std::array<uint8_t, kRegistrationSize> EncodeRegistration(const Registration& r,

@@ -6,6 +6,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -61,6 +62,23 @@ void RelayPorts::Configure(const RelayDuty& duty) {
     // Closing a socket removes it from the epoll set.
     it = wanted.contains(it->first) ? std::next(it) : sockets_.erase(it);
   }
+  BindMissing(duty);
+  table_.Configure(duty);
+  if (!duty.empty()) {
+    RAVEN_LOG(kInfo, "NAT relay: relaying ", duty.pairs.size(), " pair(s) on ", sockets_.size(),
+              " port(s)");
+  }
+}
+
+void RelayPorts::RetryFailedBinds(absl::Time now, absl::Duration retry_interval) {
+  if (!binds_failed_ || now < next_bind_retry_) return;
+  next_bind_retry_ = now + retry_interval;
+  BindMissing(table_.duty());
+}
+
+void RelayPorts::BindMissing(const RelayDuty& duty) {
+  std::set<uint16_t> wanted;
+  for (const auto& [gateway, port] : duty.ports) wanted.insert(port);
   std::vector<std::string> problems;
   for (uint16_t port : wanted) {
     if (sockets_.contains(port)) continue;
@@ -76,17 +94,18 @@ void RelayPorts::Configure(const RelayDuty& duty) {
     }
     if (!st.ok()) {
       problems.push_back(absl::StrCat("NAT relay port ", port, ": ", st.message()));
-      RAVEN_LOG(kError, problems.back());
       continue;
     }
+    if (binds_failed_) RAVEN_LOG(kInfo, "NAT relay port ", port, " bound");
     sockets_[port] = std::move(s);
   }
-  table_.Configure(duty);
-  if (!duty.empty()) {
-    RAVEN_LOG(kInfo, "NAT relay: relaying ", duty.pairs.size(), " pair(s) on ", sockets_.size(),
-              " port(s)");
-  }
+  binds_failed_ = !problems.empty();
   absl::MutexLock lock(&mu_);
+  for (const std::string& p : problems) {
+    if (std::find(problems_.begin(), problems_.end(), p) == problems_.end()) {
+      RAVEN_LOG(kError, p, " (retried every few seconds)");
+    }
+  }
   problems_ = std::move(problems);
 }
 

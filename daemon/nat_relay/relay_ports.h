@@ -16,6 +16,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "common/fd.h"
 #include "daemon/model/nat_relay_plan.h"
 #include "daemon/nat_relay/relay_table.h"
@@ -37,6 +38,9 @@ class RelayPorts {
   // Binds the ports of the duty (closing the others) and hands the duty to
   // the table, which keeps the registrations still valid.
   void Configure(const RelayDuty& duty);
+  // Binds again the ports that failed (another process held one), at most
+  // every retry_interval.
+  void RetryFailedBinds(absl::Time now, absl::Duration retry_interval = absl::Seconds(5));
   const RelayDuty& duty() const { return table_.duty(); }
   // Reads what arrived at `port` (a bounded burst) and acts on it.
   void Receive(uint16_t port);
@@ -50,10 +54,14 @@ class RelayPorts {
     Fd fd;
     bool v6 = false;
   };
+  // Binds the duty's ports that have no socket; logs the failures that are new.
+  void BindMissing(const RelayDuty& duty);
   RelayTable table_;
   const uint32_t mark_;
   const int epoll_;
   std::map<uint16_t, Socket> sockets_;
+  bool binds_failed_ = false;
+  absl::Time next_bind_retry_ = absl::InfinitePast();
 
   mutable absl::Mutex mu_;
   RelayCounters counters_ ABSL_GUARDED_BY(mu_);

@@ -7,8 +7,9 @@ namespace {
 
 // WireGuard's messages start with a type 1-4 and three zero bytes; the
 // shortest (a keepalive) is 32 bytes.
-// The four WireGuard messages have fixed sizes, but transport data: a 16-byte
-// header, then the plaintext padded to 16 bytes and a 16-byte tag.
+// The handshake and cookie messages have fixed sizes. Transport data is a
+// 16-byte header, the plaintext and a 16-byte tag: 32 bytes at least, and
+// of any length near the MTU (the padding to 16 bytes stops at the MTU).
 bool LooksLikeWireGuard(absl::Span<const uint8_t> d) {
   if (d.size() < 32 || d[1] != 0 || d[2] != 0 || d[3] != 0) return false;
   switch (d[0]) {
@@ -19,7 +20,7 @@ bool LooksLikeWireGuard(absl::Span<const uint8_t> d) {
     case 3:
       return d.size() == 64;  // cookie reply
     case 4:
-      return d.size() % 16 == 0;
+      return true;
     default:
       return false;
   }
@@ -67,8 +68,8 @@ void RelayTable::Configure(const RelayDuty& duty) {
   for (auto it = mac_keys_.begin(); it != mac_keys_.end();) {
     it = duty_.gateways.contains(it->first) ? std::next(it) : mac_keys_.erase(it);
   }
-  for (auto it = probe_counters_.begin(); it != probe_counters_.end();) {
-    it = duty_.gateways.contains(it->first) ? std::next(it) : probe_counters_.erase(it);
+  for (auto it = last_counters_.begin(); it != last_counters_.end();) {
+    it = duty_.gateways.contains(it->first.first) ? std::next(it) : last_counters_.erase(it);
   }
   // An entry stays while its port still belongs to the same Gateway and its
   // sender still has that key and a pair with it.
@@ -127,25 +128,30 @@ Outcome RelayTable::Register(uint16_t port, const std::string& destination, cons
   if (!VerifyRegistration(datagram, mac_key->second)) return Outcome::kBadRegistration;
   const absl::Time sent = absl::FromUnixNanos(static_cast<int64_t>(r->counter));
   if (absl::AbsDuration(sent - now) > options_.clock_window) return Outcome::kStaleRegistration;
-  const Forward ack{port, from, EncodeAck({port, r->counter, from}, mac_key->second)};
-  if (probe) {
-    uint64_t& last = probe_counters_[r->sender];
-    if (r->counter <= last) return Outcome::kStaleRegistration;
-    last = r->counter;
-    forward = ack;
-    return Outcome::kProbed;
+  RegistrationAck answer{RegistrationType::kAck, port, r->counter, from, std::nullopt};
+  if (!probe) {
+    // Where the other end registered to receive from this sender: its NAT's
+    // mapping, a candidate for a direct path between the two.
+    auto sender_port = duty_.ports.find(sender->second);
+    const Entry* peer =
+        sender_port != duty_.ports.end() ? Find(sender_port->second, destination, now) : nullptr;
+    if (peer != nullptr) answer.peer = peer->address;
   }
+  const Forward ack{port, from, EncodeAck(answer, mac_key->second)};
+  uint64_t& last = last_counters_[{r->sender, port}];
+  if (r->counter <= last) return Outcome::kStaleRegistration;
+  last = r->counter;
+  forward = ack;
+  if (probe) return Outcome::kProbed;
   Entry& entry = entries_[port][sender->second];
-  if (entry.key == r->sender && r->counter <= entry.counter) return Outcome::kStaleRegistration;
   auto& senders = senders_[port];
   if (!entry.key.IsZero()) senders.erase(entry.address);
-  entry = {r->sender, from, r->counter, now};
+  entry = {r->sender, from, now};
   // An address is one sender's: a later registration from it takes it over.
   if (auto old = senders.find(from); old != senders.end() && old->second != sender->second) {
     entries_[port].erase(old->second);
   }
   senders[from] = sender->second;
-  forward = ack;
   return Outcome::kRegistered;
 }
 

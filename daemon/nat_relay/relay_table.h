@@ -75,7 +75,6 @@ class RelayTable {
   struct Entry {
     wg::Key key;
     UdpAddress address;
-    uint64_t counter = 0;
     absl::Time registered;
   };
   Outcome Register(uint16_t port, const std::string& destination, const UdpAddress& from,
@@ -88,7 +87,11 @@ class RelayTable {
   RelayDuty duty_;
   std::map<uint16_t, std::string> port_owner_;  // relay port -> its Gateway
   std::map<wg::Key, RegistrationKey> mac_keys_;
-  std::map<wg::Key, uint64_t> probe_counters_;  // the last probe's, per sender
+  // The last counter taken from a sender at a relay port (its own port for
+  // probes, its peers' for registrations); kept while the sender is a
+  // Gateway of the duty, also when its pairs or entries go, so that its
+  // old registrations cannot be replayed when they come back.
+  std::map<std::pair<wg::Key, uint16_t>, uint64_t> last_counters_;
   // Per relay port: the registered Gateways and who sends from where.
   std::map<uint16_t, std::map<std::string, Entry>> entries_;
   std::map<uint16_t, std::map<UdpAddress, std::string>> senders_;

@@ -36,6 +36,50 @@ below() { python3 -c "import sys; sys.exit(0 if float('$2') < float('$1') else 1
 is_active() { [[ $(active_endpoint "$1") == "$2" ]]; }
 listening() { [[ -n $(nq "$1" ss -Hltn "sport = :$2") ]]; }
 
+# bulk FROM TO PORT MIB NAME: MIB MiB of random bytes over TCP (socat) from pod FROM to
+# pod TO's IPv4 address, within 30 s (full-size segments, unlike pings and the echo
+# streams); the received bytes' sha256 must match. Prints RESULT NAME.mbit_per_s.
+bulk() {
+  local from=$1 to=$2 port=$3 mib=$4 name=$5 srv t0 ms
+  head -c "$(( mib << 20 ))" /dev/urandom >"$OUT/$name.sent"
+  nq "$to" timeout 30 socat -u "TCP4-LISTEN:$port,reuseaddr" "OPEN:$OUT/$name.received,creat,trunc" &
+  srv=$!
+  BG+=("$srv")
+  wait_for 2 "$to listens on $port" listening "$to" "$port"
+  t0=$(now_us)
+  nq "$from" timeout 30 socat -u "OPEN:$OUT/$name.sent" "TCP4:${POD_IP4[$to]}:$port" ||
+    die "$name: $mib MiB $from -> $to did not go through in 30 s"
+  wait "$srv" || die "$name: the receiver failed"
+  ms=$(( $(ms_since "$t0") + 1 ))
+  cmp -s "$OUT/$name.sent" "$OUT/$name.received" || die "$name: received data differs from sent data"
+  result "$name.mib=$mib $name.mbit_per_s=$(( mib * 8 * 1048576 / 1000 / ms ))"
+}
+
+# under_traffic NAME PORT INTERVAL COMMAND...: COMMAND while a2p0 pings b2p1 (every
+# INTERVAL s, for 5 s) and streams TCP to b2p0:PORT (5 s); prints RESULT NAME.*: the
+# longest gap between two replies, the largest delay of a reply, echoes lost and the
+# stream's longest stall; fails if the stream broke. GAP: the longest gap.
+under_traffic() {
+  local name=$1 port=$2 interval=$3 tcp_pid ping_pid gap delay lost sent echoed stall
+  shift 3
+  nq b2p0 "${E2E_UTIL[@]}" tcpecho serve "${POD_IP4[b2p0]}" "$port" 30 &
+  BG+=($!)
+  wait_for 2 "b2p0 listens on $port" listening b2p0 "$port"
+  nq a2p0 "${E2E_UTIL[@]}" tcpecho send "${POD_IP4[b2p0]}" "$port" 5 >"$OUT/$name-tcp.txt" 2>&1 &
+  tcp_pid=$!
+  nq a2p0 ping -D -i "$interval" -w 5 -W 1 "${POD_IP4[b2p1]}" >"$OUT/$name-ping.txt" 2>&1 &
+  ping_pid=$!
+  wait_for 3 "a2p0 gets replies from b2p1" grep -q icmp_seq "$OUT/$name-ping.txt"
+  "$@"
+  wait "$ping_pid" || true
+  wait "$tcp_pid" || { cat "$OUT/$name-tcp.txt"; die "$name: the TCP stream did not survive"; }
+  read -r gap delay lost < <("${E2E_UTIL[@]}" pinggap "$OUT/$name-ping.txt" "$interval")
+  read -r _ sent _ echoed _ stall <"$OUT/$name-tcp.txt"
+  result "$name.longest_gap_s=$gap $name.max_delay_s=$delay $name.ping_lost=$lost $name.tcp_longest_stall_s=$stall"
+  [[ $sent == "$echoed" && $sent -gt 50 ]] || die "$name: TCP sent $sent, echoed $echoed"
+  GAP=$gap
+}
+
 # failover_under_traffic GATEWAY OLD NEW FROM PING_TO TCP_TO PORT NAME: while pod FROM
 # pings pod PING_TO (every 0.1 s) and streams TCP to pod TCP_TO:PORT, node OLD (the
 # Gateway's active endpoint) dies: its agent killed, its link down; waits (bounded)

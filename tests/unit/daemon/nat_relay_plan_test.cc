@@ -119,6 +119,7 @@ TEST(NatRelayPlanTest, BothEndsOfARelayedPairRegisterAndTheRelayServesIt) {
   EXPECT_EQ(a.nat_relay.registrations[0].peer, "edge-b");
   EXPECT_EQ(a.nat_relay.registrations[0].address.ToString(), "198.18.0.11:4602");
   EXPECT_EQ(a.nat_relay.registrations[0].relay_key, Key('B'));
+  EXPECT_EQ(a.nat_relay.registrations[0].peer_key, Key('b'));  // whom to probe directly
   EXPECT_TRUE(a.nat_relay.duty.empty());
   // One discovery probe per relay, at edge-a's own port.
   ASSERT_EQ(a.nat_relay.probes.size(), 1u);
@@ -134,6 +135,28 @@ TEST(NatRelayPlanTest, BothEndsOfARelayedPairRegisterAndTheRelayServesIt) {
   // A member of a relay's pool relays nothing.
   gws["cloud-1"].status.nodes.push_back({"c9", IpAddress::Parse("198.18.0.19").value(), {}, {}});
   EXPECT_TRUE(ComputeDesiredDataplane(gws, At("c9", 'Z')).nat_relay.duty.empty());
+}
+
+TEST(NatRelayPlanTest, AProvenDirectPathReplacesTheRelaysAddressOnBothEnds) {
+  auto gws = Pools();
+  gws.erase("cloud-2");
+  DataplaneInput at_a = At("a1", 'a'), at_b = At("b1", 'b');
+  const UdpAddress b_mapped{IpAddress::Parse("198.18.0.30").value(), 17847};
+  const UdpAddress a_mapped{IpAddress::Parse("198.18.0.20").value(), 4500};
+  at_a.direct_paths = {{"edge-b", b_mapped}};
+  at_b.direct_paths = {{"edge-a", a_mapped}};
+  DesiredDataplane a = ComputeDesiredDataplane(gws, at_a);
+  DesiredDataplane b = ComputeDesiredDataplane(gws, at_b);
+  const PeerPlan& a_to_b = a.peers.at(Key('b'));
+  EXPECT_TRUE(a_to_b.direct);
+  EXPECT_EQ(a_to_b.relay, "cloud-1");  // standing by: still registered
+  EXPECT_TRUE(a_to_b.initiates);       // the roles stay
+  EXPECT_EQ(a_to_b.config.endpoint, "198.18.0.30:17847");
+  EXPECT_EQ(b.peers.at(Key('a')).fallback_endpoint, "198.18.0.20:4500");
+  EXPECT_EQ(a.nat_relay.registrations.size(), 2u);
+  // edge-d has none: through the relay.
+  EXPECT_FALSE(a.peers.at(Key('d')).direct);
+  EXPECT_EQ(a.peers.at(Key('d')).config.endpoint, "198.18.0.11:4603");
 }
 
 }  // namespace

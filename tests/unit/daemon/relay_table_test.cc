@@ -93,6 +93,7 @@ TEST_F(RelayTableTest, AcksRegistrationsAndProbesWithTheAddressItSaw) {
   EXPECT_EQ(ack->observed, kA);
   EXPECT_EQ(ack->relay_port, 4602);
   EXPECT_EQ(ack->counter, static_cast<uint64_t>(absl::ToUnixNanos(kNow)));
+  EXPECT_EQ(ack->peer, std::nullopt);                          // b has not registered yet
   EXPECT_FALSE(ParseRegistration(*forward_.ack).has_value());  // an ack registers nothing
   const std::array<uint8_t, kRegistrationSize> reflected = *forward_.ack;
   EXPECT_EQ(Send(4602, kA, reflected), Outcome::kBadRegistration);
@@ -114,6 +115,21 @@ TEST_F(RelayTableTest, AcksRegistrationsAndProbesWithTheAddressItSaw) {
   EXPECT_FALSE(forward_.ack.has_value());
 }
 
+TEST_F(RelayTableTest, AnAckTellsWhereThePeerRegistered) {
+  RegisterBoth();
+  // a's registration for b: b's address as registered at a's port (4601).
+  ASSERT_EQ(Send(4602, kA, RegistrationOf(a_, 4602, kNow + absl::Seconds(1))),
+            Outcome::kRegistered);
+  EXPECT_EQ(ParseAck(*forward_.ack)->peer, kB);
+  ASSERT_EQ(Send(4601, kB, RegistrationOf(b_, 4601, kNow + absl::Seconds(1))),
+            Outcome::kRegistered);
+  EXPECT_EQ(ParseAck(*forward_.ack)->peer, kA);
+  // A discovery probe names no peer.
+  ASSERT_EQ(Send(4601, kA, RegistrationOf(a_, 4601, kNow, RegistrationType::kProbe)),
+            Outcome::kProbed);
+  EXPECT_EQ(ParseAck(*forward_.ack)->peer, std::nullopt);
+}
+
 TEST_F(RelayTableTest, WaitsForTheOtherEndToRegister) {
   ASSERT_EQ(Send(4602, kA, RegistrationOf(a_, 4602, kNow)), Outcome::kRegistered);
   EXPECT_EQ(Send(4602, kA, WireGuardMessage()), Outcome::kPeerUnregistered);
@@ -131,6 +147,8 @@ TEST_F(RelayTableTest, DropsWhatIsNotFromARegisteredEndOrNotWireGuard) {
   EXPECT_EQ(Send(4700, kA, WireGuardMessage()), Outcome::kUnknownPort);
 }
 
+// 1452: a full-size segment through a 1420-byte tunnel MTU, whose padding
+// stops at the MTU (not a multiple of 16).
 TEST_F(RelayTableTest, ForwardsOnlyTheSizesOfWireGuardMessages) {
   RegisterBoth();
   auto message = [](uint8_t type, size_t size) {
@@ -139,12 +157,12 @@ TEST_F(RelayTableTest, ForwardsOnlyTheSizesOfWireGuardMessages) {
     m[1] = m[2] = m[3] = 0;
     return m;
   };
-  for (auto [type, size] :
-       std::vector<std::pair<uint8_t, size_t>>{{1, 148}, {2, 92}, {3, 64}, {4, 32}, {4, 1440}}) {
+  for (auto [type, size] : std::vector<std::pair<uint8_t, size_t>>{
+           {1, 148}, {2, 92}, {3, 64}, {4, 32}, {4, 1440}, {4, 1452}}) {
     EXPECT_EQ(Send(4602, kA, message(type, size)), Outcome::kForwarded) << int{type} << " " << size;
   }
-  for (auto [type, size] : std::vector<std::pair<uint8_t, size_t>>{
-           {1, 1200}, {2, 148}, {3, 92}, {4, 33}, {4, 1000}, {5, 64}}) {
+  for (auto [type, size] :
+       std::vector<std::pair<uint8_t, size_t>>{{1, 1200}, {2, 148}, {3, 92}, {4, 31}, {5, 64}}) {
     EXPECT_EQ(Send(4602, kA, message(type, size)), Outcome::kNotWireGuard)
         << int{type} << " " << size;
   }
@@ -214,6 +232,22 @@ TEST_F(RelayTableTest, RegistrationsExpireAndFollowTheDuty) {
   EXPECT_EQ(Send(4601, kB, WireGuardMessage()), Outcome::kPeerUnregistered);
   EXPECT_EQ(Send(4602, kA, RegistrationOf(a_, 4602, kNow + absl::Seconds(34))),
             Outcome::kUnknownSender);
+}
+
+TEST_F(RelayTableTest, ARegistrationCannotBeReplayedWhenItsPairComesBack) {
+  const auto first = RegistrationOf(a_, 4602, kNow);
+  ASSERT_EQ(Send(4602, kA, first), Outcome::kRegistered);
+  // The pair goes to another relay and comes back; the Gateways stay.
+  RelayDuty without_pair = duty_;
+  without_pair.pairs.clear();
+  table_->Configure(without_pair);
+  table_->Configure(duty_);
+  const UdpAddress replayer = At("203.0.113.66", 31000);
+  EXPECT_EQ(Send(4602, replayer, first, kNow + absl::Seconds(5)), Outcome::kStaleRegistration);
+  ASSERT_EQ(Send(4601, kB, RegistrationOf(b_, 4601, kNow + absl::Seconds(5))),
+            Outcome::kRegistered);
+  EXPECT_EQ(Send(4602, replayer, WireGuardMessage(), kNow + absl::Seconds(5)),
+            Outcome::kUnregisteredSource);
 }
 
 // Random and mutated datagrams from anywhere (a fixed seed, so a failure

@@ -1,0 +1,124 @@
+#include "daemon/nat_relay/direct_prober.h"
+
+#include <algorithm>
+
+namespace raven::nat_relay {
+
+DirectProber::DirectProber(wg::KeyPair keys, DirectProberOptions options)
+    : keys_(std::move(keys)), options_(options) {}
+
+void DirectProber::SetPeers(const std::vector<DirectPeer>& peers) {
+  std::map<wg::Key, PeerState> next;
+  for (const DirectPeer& p : peers) {
+    auto old = peers_.find(p.key);
+    if (old != peers_.end() && old->second.peer == p) {
+      next.emplace(p.key, std::move(old->second));
+      continue;
+    }
+    absl::StatusOr<RegistrationKey> ours =
+        DeriveRegistrationKey(keys_.private_key, p.key, keys_.public_key, p.key);
+    absl::StatusOr<RegistrationKey> theirs =
+        DeriveRegistrationKey(keys_.private_key, p.key, p.key, keys_.public_key);
+    if (!ours.ok() || !theirs.ok()) continue;  // a low-order key: no direct path
+    PeerState state;
+    state.peer = p;
+    state.ours = *ours;
+    state.theirs = *theirs;
+    next.emplace(p.key, std::move(state));
+  }
+  peers_ = std::move(next);
+}
+
+void DirectProber::Add(PeerState& state, const UdpAddress& address, absl::Time now) {
+  auto it = state.candidates.find(address);
+  if (it == state.candidates.end()) {
+    if (state.candidates.size() >= kMaxCandidates) return;
+    it = state.candidates.emplace(address, Candidate{}).first;
+    it->second.next_probe = now;  // probe a new candidate at once
+  }
+  it->second.seen = now;
+}
+
+void DirectProber::AddCandidate(const std::string& gateway, const UdpAddress& address,
+                                absl::Time now) {
+  for (auto& [key, state] : peers_) {
+    if (state.peer.gateway == gateway) Add(state, address, now);
+  }
+}
+
+std::vector<Datagram> DirectProber::Due(absl::Time now) {
+  std::vector<Datagram> out;
+  for (auto& [key, state] : peers_) {
+    for (auto& [address, c] : state.candidates) {
+      // With slack: the caller's tick has the probe interval too.
+      if (c.next_probe > now + options_.probe_interval / 4) continue;
+      last_counter_ = std::max<uint64_t>(absl::ToUnixNanos(now), last_counter_ + 1);
+      Registration probe{RegistrationType::kDirectProbe, 0, last_counter_, keys_.public_key};
+      out.push_back({address, EncodeRegistration(probe, state.ours)});
+      c.acks.Sent(last_counter_, now);
+      c.next_probe = now + options_.probe_interval;
+      ++counters_.probes_sent;
+    }
+  }
+  return out;
+}
+
+std::optional<Datagram> DirectProber::Receive(const UdpAddress& from,
+                                              absl::Span<const uint8_t> payload, absl::Time now) {
+  if (std::optional<Registration> probe = ParseRegistration(payload);
+      probe && probe->type == RegistrationType::kDirectProbe) {
+    auto peer = peers_.find(probe->sender);
+    const absl::Time sent = absl::FromUnixNanos(static_cast<int64_t>(probe->counter & INT64_MAX));
+    if (peer == peers_.end() || probe->relay_port != 0 || probe->counter > INT64_MAX ||
+        !VerifyRegistration(payload, peer->second.theirs) ||
+        absl::AbsDuration(sent - now) > options_.clock_window ||
+        probe->counter <= peer->second.last_probe) {
+      ++counters_.rejected;
+      return std::nullopt;
+    }
+    peer->second.last_probe = probe->counter;
+    Add(peer->second, from, now);  // where the peer's NAT maps it towards us
+    ++counters_.probes_answered;
+    RegistrationAck ack{RegistrationType::kDirectAck, 0, probe->counter, from, std::nullopt};
+    return Datagram{from, EncodeAck(ack, peer->second.theirs)};
+  }
+  std::optional<RegistrationAck> ack = ParseAck(payload);
+  if (ack && ack->type == RegistrationType::kDirectAck && ack->relay_port == 0) {
+    for (auto& [key, state] : peers_) {
+      auto c = state.candidates.find(from);
+      if (c == state.candidates.end() || !VerifyRegistration(payload, state.ours)) continue;
+      if (!c->second.acks.Take(ack->counter, now)) break;
+      c->second.acked_at = now;
+      c->second.seen = now;
+      ++counters_.acks;
+      return std::nullopt;
+    }
+  }
+  ++counters_.rejected;
+  return std::nullopt;
+}
+
+std::map<std::string, UdpAddress> DirectProber::Paths(absl::Time now) {
+  std::map<std::string, UdpAddress> out;
+  for (auto& [key, state] : peers_) {
+    for (auto it = state.candidates.begin(); it != state.candidates.end();) {
+      const bool stale = now - it->second.seen > options_.candidate_lifetime;
+      it = stale && !Live(it->second, now) ? state.candidates.erase(it) : std::next(it);
+    }
+    auto chosen = state.chosen ? state.candidates.find(*state.chosen) : state.candidates.end();
+    if (chosen == state.candidates.end() || !Live(chosen->second, now)) {
+      state.chosen.reset();
+      std::optional<absl::Time> best;
+      for (const auto& [address, c] : state.candidates) {
+        if (Live(c, now) && (!best || *c.acked_at > *best)) {
+          best = c.acked_at;
+          state.chosen = address;
+        }
+      }
+    }
+    if (state.chosen) out[state.peer.gateway] = *state.chosen;
+  }
+  return out;
+}
+
+}  // namespace raven::nat_relay
