@@ -13,6 +13,11 @@ inline constexpr char kPublicKeyAnnotation[] = "raven.openyurt.io/public-key";
 // The node agent's WireGuard listen port (decimal), used for an active tunnel
 // endpoint whose spec gives no port.
 inline constexpr char kWireGuardPortAnnotation[] = "raven.openyurt.io/wireguard-port";
+// The NAT type the node agent discovered through the NAT relays, in upstream
+// Raven's words ("Symmetric NAT", "Port Restricted cone NAT", "Restricted
+// cone NAT"), copied by the controller into the active endpoint's natType
+// when the spec gives none.
+inline constexpr char kNatTypeAnnotation[] = "raven.openyurt.io/nat-type";
 
 // Agents' heartbeat Leases (coordination.k8s.io/v1): one per node, named after
 // the node, holderIdentity = the node name, in this namespace by default.

@@ -58,6 +58,15 @@ GatewayEndpoint Publish(const GatewayEndpoint& candidate, const NodeView& node) 
       ep.public_key = *parsed;
     }
   }
+  // Only the agent's own words: a Node annotation is no place for free text
+  // that ends up in every Gateway's status.
+  auto nat_type = node.annotations.find(kNatTypeAnnotation);
+  if (ep.type == EndpointType::kTunnel && ep.nat_type.empty() &&
+      nat_type != node.annotations.end() &&
+      (nat_type->second == "Symmetric NAT" || nat_type->second == "Port Restricted cone NAT" ||
+       nat_type->second == "Restricted cone NAT")) {
+    ep.nat_type = nat_type->second;
+  }
   return ep;
 }
 

@@ -167,7 +167,15 @@ std::vector<CollectedFamily> CollectNatDiscovery(const AgentStatus& status) {
     std::string b = nat_relay::MappingBehaviour(s.nat_observations, relay);
     if (!b.empty()) behaviour.samples.push_back({{{"relay", relay}, {"behaviour", b}}, 1.0});
   }
-  return {std::move(mapped), std::move(behaviour)};
+  CollectedFamily filtering{"raven_agent_nat_filtering",
+                            "1 for whether the NAT filters by port what comes from a relay: "
+                            "port-dependent or port-independent.",
+                            Type::kGauge,
+                            {}};
+  for (const auto& [relay, f] : s.nat_filtering) {
+    filtering.samples.push_back({{{"relay", relay}, {"behaviour", f}}, 1.0});
+  }
+  return {std::move(mapped), std::move(behaviour), std::move(filtering)};
 }
 
 std::vector<CollectedFamily> CollectNatRelay(const nat_relay::NatRelayCounters& counters) {

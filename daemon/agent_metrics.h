@@ -22,6 +22,7 @@
 //   raven_agent_nat_mapping_changes_total
 //   raven_agent_nat_mapped_address{relay,relay_port,address}  NAT discovery: 1 per relay port
 //   raven_agent_nat_mapping{relay,behaviour}        endpoint-independent or -dependent
+//   raven_agent_nat_filtering{relay,behaviour}      port-dependent or port-independent
 //   raven_agent_direct_probes_sent_total, ..._probes_answered_total, raven_agent_direct_acks_total,
 //   raven_agent_direct_rejected_total               hole punching (direct_prober.h)
 //   raven_agent_reconcile_duration_seconds          histogram

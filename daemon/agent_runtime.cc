@@ -211,7 +211,12 @@ absl::Status AgentRuntime::Run() {
       status_.Update([&](AgentSnapshot& s) {
         s.nat_relay_problems = nat_relay_->problems();
         s.nat_observations = nat_relay_->observations();
+        s.nat_filtering = nat_relay_->filtering();
       });
+      // Where the controller copies it into the Gateway's natType.
+      if (std::string type = status_.NatType(); heartbeat_ && !type.empty()) {
+        heartbeat_->SetAnnotation(kNatTypeAnnotation, type);
+      }
     }
     if (fds[5].revents & POLLIN) RETURN_IF_ERROR(ConsumeTimer(kick));
     if (fds[6].revents & POLLIN) agent_->SetDirectPaths(nat_relay_->direct_paths());

@@ -42,11 +42,27 @@ std::vector<std::string> AgentStatus::Warnings() const {
   }
   for (const auto& [relay, lines] : seen) {
     std::string behaviour = nat_relay::MappingBehaviour(snapshot_.nat_observations, relay);
-    out.push_back(absl::StrCat("NAT mapping as relay ", relay, "'s ", absl::StrJoin(lines, ", "),
-                               behaviour.empty() ? "" : ": " + behaviour));
+    auto filtering = snapshot_.nat_filtering.find(relay);
+    std::string type = nat_relay::NatType(
+        behaviour, filtering != snapshot_.nat_filtering.end() ? filtering->second : "");
+    out.push_back(absl::StrCat(
+        "NAT mapping as relay ", relay, "'s ", absl::StrJoin(lines, ", "),
+        behaviour.empty() ? "" : ": " + behaviour,
+        filtering == snapshot_.nat_filtering.end() ? "" : "; filtering " + filtering->second,
+        type.empty() ? "" : " (" + type + ")"));
   }
   out.insert(out.end(), snapshot_.rejected_gateways.begin(), snapshot_.rejected_gateways.end());
   return out;
+}
+
+std::string AgentStatus::NatType() const {
+  absl::MutexLock lock(&mu_);
+  for (const auto& [relay, filtering] : snapshot_.nat_filtering) {
+    std::string type = nat_relay::NatType(
+        nat_relay::MappingBehaviour(snapshot_.nat_observations, relay), filtering);
+    if (!type.empty()) return type;
+  }
+  return "";
 }
 
 }  // namespace raven

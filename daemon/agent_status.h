@@ -53,6 +53,8 @@ struct AgentSnapshot {
   std::vector<std::string> nat_relay_problems;
   // This gateway's NAT mapping as the relays' ports saw it (NAT discovery).
   std::vector<nat_relay::NatObservation> nat_observations;
+  // Per relay: whether this gateway's NAT filters by port (Registrar::filtering).
+  std::map<std::string, std::string> nat_filtering;
   // Gateways the source gave that were rejected (their last good version is
   // kept, if any): the Gateways are bad, not this node (a warning too).
   std::vector<std::string> rejected_gateways;
@@ -76,6 +78,9 @@ class AgentStatus {
   // What is worth knowing although the node is healthy (refused prefixes,
   // unreachable, relayed and rejected Gateways, NAT relay ports not bound).
   std::vector<std::string> Warnings() const;
+  // This gateway's NAT type in upstream Raven's words (nat_relay::NatType),
+  // as the first relay that tells it saw it; "" when none does.
+  std::string NatType() const;
 
  private:
   mutable absl::Mutex mu_;

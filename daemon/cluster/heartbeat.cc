@@ -1,6 +1,7 @@
 #include "daemon/cluster/heartbeat.h"
 
 #include <cmath>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -48,10 +49,20 @@ HeartbeatState Heartbeat::state() const {
 void Heartbeat::Tick() {
   // Annotations first: by the time the elector sees a fresh Lease, the key
   // it must publish for this node is there.
-  if (!next_publish_ || absl::Now() >= *next_publish_) {
+  bool changed;
+  {
+    absl::MutexLock lock(&mu_);
+    changed = std::exchange(annotations_changed_, false);
+  }
+  if (!next_publish_ || absl::Now() >= *next_publish_ || changed) {
     absl::Status published = PublishAnnotations();
     Record(published, "publish Node annotations", /*renewal=*/false);
-    if (published.ok()) next_publish_ = absl::Now() + options_.republish_interval;
+    if (published.ok()) {
+      next_publish_ = absl::Now() + options_.republish_interval;
+    } else if (changed) {
+      absl::MutexLock lock(&mu_);
+      annotations_changed_ = true;  // at the next tick again
+    }
   }
   std::string problem = options_.dataplane_problem ? options_.dataplane_problem() : "";
   if (problem.empty()) {
@@ -110,10 +121,22 @@ absl::Status Heartbeat::RenewLease() {
   return absl::OkStatus();
 }
 
+void Heartbeat::SetAnnotation(const std::string& key, const std::string& value) {
+  absl::MutexLock lock(&mu_);
+  std::string& current = learnt_annotations_[key];
+  if (current == value) return;
+  current = value;
+  annotations_changed_ = true;
+}
+
 absl::Status Heartbeat::PublishAnnotations() {
-  if (options_.node_annotations.empty()) return absl::OkStatus();
-  ASSIGN_OR_RETURN(bool patched,
-                   PublishNodeAnnotations(nodes_, options_.node_name, options_.node_annotations));
+  std::map<std::string, std::string> annotations = options_.node_annotations;
+  {
+    absl::MutexLock lock(&mu_);
+    annotations.insert(learnt_annotations_.begin(), learnt_annotations_.end());
+  }
+  if (annotations.empty()) return absl::OkStatus();
+  ASSIGN_OR_RETURN(bool patched, PublishNodeAnnotations(nodes_, options_.node_name, annotations));
   if (patched) RAVEN_LOG(kInfo, "published annotations on Node ", options_.node_name);
   absl::MutexLock lock(&mu_);
   state_.annotations_published = true;

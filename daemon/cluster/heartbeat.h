@@ -73,6 +73,9 @@ class Heartbeat final : public HeartbeatView {
   void Start();
   void Stop();
   HeartbeatState state() const override;
+  // An annotation learnt after the start (the NAT type); thread-safe,
+  // published at the next tick when it changed.
+  void SetAnnotation(const std::string& key, const std::string& value);
 
   // One tick (what the thread does every interval); exposed for tests.
   void Tick();
@@ -91,6 +94,8 @@ class Heartbeat final : public HeartbeatView {
 
   mutable absl::Mutex mu_;
   HeartbeatState state_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::string> learnt_annotations_ ABSL_GUARDED_BY(mu_);
+  bool annotations_changed_ ABSL_GUARDED_BY(mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::thread thread_;
 };

@@ -52,6 +52,7 @@ class NatRelayService {
   // Relay ports that could not be bound, for /healthz; empty when all are.
   std::vector<std::string> problems() const { return relay_.problems(); }
   std::vector<NatObservation> observations() const { return registrar_.observations(); }
+  std::map<std::string, std::string> filtering() const { return registrar_.filtering(); }
   // Readable when the direct paths changed; direct_paths() clears it.
   int direct_paths_fd() const { return direct_paths_changed_.get(); }
   std::map<std::string, UdpAddress> direct_paths() const;

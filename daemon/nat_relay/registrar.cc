@@ -88,9 +88,17 @@ void Registrar::SetTargets(const NatRelayPlan& plan) {
     it = used ? std::next(it) : sent_.erase(it);
   }
   peer_known_.clear();
+  for (auto it = filters_.begin(); it != filters_.end();) {
+    bool used = std::any_of(targets_.begin(), targets_.end(),
+                            [&](const RelayRegistrationTarget& t) { return t.relay == it->first; });
+    it = used ? std::next(it) : filters_.erase(it);
+  }
   {
     // Forget what relay ports no longer in use saw.
     absl::MutexLock lock(&mu_);
+    for (auto it = filtering_.begin(); it != filtering_.end();) {
+      it = filters_.contains(it->first) ? std::next(it) : filtering_.erase(it);
+    }
     for (auto it = observations_.begin(); it != observations_.end();) {
       bool used =
           std::any_of(targets_.begin(), targets_.end(), [&](const RelayRegistrationTarget& t) {
@@ -138,6 +146,15 @@ void Registrar::Send(bool all) {
     }
     ++sent;
     sent_[t.address].Sent(last_counter_, now);
+    if (i >= registrations_) {
+      // With the discovery probe, the filtering probe: acked from another port.
+      last_counter_ += 1;
+      Registration f{RegistrationType::kFilterProbe, t.address.port, last_counter_,
+                     keys_.public_key};
+      if (sender_.Send(t.address, EncodeRegistration(f, key->second)).ok()) {
+        filters_[t.relay].acks.Sent(last_counter_, now);
+      }
+    }
   }
   SendDirect(direct_.Due(now));
   absl::MutexLock lock(&mu_);
@@ -178,8 +195,40 @@ void Registrar::ReceiveAcks() {
   }
 }
 
+bool Registrar::OnFilterAck(const UdpAddress& from, const RegistrationAck& ack,
+                            absl::Span<const uint8_t> payload, absl::Time now) {
+  // From the relay's address, but not from the probe target's port.
+  auto probe = std::find_if(targets_.begin() + static_cast<std::ptrdiff_t>(registrations_),
+                            targets_.end(), [&](const RelayRegistrationTarget& t) {
+                              return t.address.ip == from.ip && t.address.port == ack.relay_port &&
+                                     t.address.port != from.port;
+                            });
+  if (probe == targets_.end()) return false;
+  auto key = keys_by_relay_.find(probe->relay_key);
+  auto filter = filters_.find(probe->relay);
+  if (key == keys_by_relay_.end() || filter == filters_.end() ||
+      !VerifyRegistration(payload, key->second) || !filter->second.acks.Take(ack.counter, now)) {
+    return false;
+  }
+  filter->second.open_at = now;
+  filter->second.closed_rounds = 0;
+  absl::MutexLock lock(&mu_);
+  ++counters_.acks;
+  filtering_[probe->relay] = "port-independent";
+  return true;
+}
+
+void Registrar::OnProbeAck(const std::string& relay, absl::Time now) {
+  FilterState& f = filters_[relay];
+  if (f.open_at && now - *f.open_at < kFilterMemory) return;
+  if (++f.closed_rounds < kClosedRounds) return;
+  absl::MutexLock lock(&mu_);
+  filtering_[relay] = "port-dependent";
+}
+
 void Registrar::OnAck(const UdpAddress& from, absl::Span<const uint8_t> payload, absl::Time now) {
   std::optional<RegistrationAck> ack = ParseAck(payload);
+  if (ack && ack->type == RegistrationType::kAck && OnFilterAck(from, *ack, payload, now)) return;
   auto target = std::find_if(targets_.begin(), targets_.end(),
                              [&](const RelayRegistrationTarget& t) { return t.address == from; });
   auto sent = sent_.find(from);
@@ -200,6 +249,9 @@ void Registrar::OnAck(const UdpAddress& from, absl::Span<const uint8_t> payload,
     direct_.AddCandidate(target->peer, *ack->peer, now);
     peer_known_.insert(from);
   }
+  if (target - targets_.begin() >= static_cast<std::ptrdiff_t>(registrations_)) {
+    OnProbeAck(target->relay, now);
+  }
   NatObservation o{target->relay, from.port, ack->observed, *rtt};
   absl::MutexLock lock(&mu_);
   ++counters_.acks;
@@ -218,6 +270,19 @@ std::vector<NatObservation> Registrar::observations() const {
   std::vector<NatObservation> out;
   for (const auto& [where, o] : observations_) out.push_back(o);
   return out;
+}
+
+std::map<std::string, std::string> Registrar::filtering() const {
+  absl::MutexLock lock(&mu_);
+  return filtering_;
+}
+
+std::string NatType(const std::string& mapping, const std::string& filtering) {
+  if (mapping == "endpoint-dependent") return "Symmetric NAT";
+  if (mapping != "endpoint-independent") return "";
+  if (filtering == "port-dependent") return "Port Restricted cone NAT";
+  if (filtering == "port-independent") return "Restricted cone NAT";
+  return "";
 }
 
 RegistrarCounters Registrar::counters() const {

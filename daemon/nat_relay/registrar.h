@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -48,6 +49,13 @@ struct NatObservation {
 std::string MappingBehaviour(const std::vector<NatObservation>& observations,
                              const std::string& relay);
 
+// The NAT type in upstream Raven's words (its natType field) from the
+// mapping (MappingBehaviour) and whether the NAT filters by port, as one
+// relay saw them; "" while either is unknown. Filtering that does not
+// depend on the port is "Restricted cone NAT": one relay address cannot tell
+// address-dependent filtering from none ("Full cone NAT").
+std::string NatType(const std::string& mapping, const std::string& filtering);
+
 struct RegistrarCounters {
   uint64_t registrations_sent = 0;
   uint64_t registration_errors = 0;
@@ -77,11 +85,18 @@ class Registrar {
   std::map<std::string, UdpAddress> DirectPaths() { return direct_.Paths(absl::Now()); }
 
   std::vector<NatObservation> observations() const;
+  // Per relay: "port-dependent" (its filtering probes' acks from another
+  // port never came, the discovery probes' did) or "port-independent".
+  std::map<std::string, std::string> filtering() const;
   RegistrarCounters counters() const;
 
  private:
   void OnAck(const UdpAddress& from, absl::Span<const uint8_t> payload, absl::Time now);
   void SendDirect(const std::vector<Datagram>& datagrams);
+  // Whether the ack is a filtering probe's (taken if it verifies).
+  bool OnFilterAck(const UdpAddress& from, const RegistrationAck& ack,
+                   absl::Span<const uint8_t> payload, absl::Time now);
+  void OnProbeAck(const std::string& relay, absl::Time now);
 
   const wg::KeyPair keys_;
   const absl::Duration register_interval_;
@@ -95,10 +110,19 @@ class Registrar {
   std::set<UdpAddress> peer_known_;  // registrations whose last ack named the peer
   uint64_t last_counter_ = 0;
   DirectProber direct_;
+  struct FilterState {
+    AckWindow acks;
+    std::optional<absl::Time> open_at;  // the last filtering ack
+    int closed_rounds = 0;              // discovery acks since, without one
+  };
+  static constexpr absl::Duration kFilterMemory = absl::Seconds(30);
+  static constexpr int kClosedRounds = 3;
+  std::map<std::string, FilterState> filters_;  // per relay
 
   mutable absl::Mutex mu_;
   RegistrarCounters counters_ ABSL_GUARDED_BY(mu_);
   std::map<std::pair<std::string, uint16_t>, NatObservation> observations_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::string> filtering_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace raven::nat_relay

@@ -44,7 +44,7 @@ void Seal(std::array<uint8_t, kRegistrationSize>& out, const RegistrationKey& ke
 // The type of a datagram with the magic, size and version, or none.
 std::optional<RegistrationType> TypeOf(absl::Span<const uint8_t> datagram) {
   if (!LooksLikeRegistration(datagram) || datagram[4] != kVersion) return std::nullopt;
-  if (datagram[5] < 1 || datagram[5] > 5) return std::nullopt;
+  if (datagram[5] < 1 || datagram[5] > 6) return std::nullopt;
   return static_cast<RegistrationType>(datagram[5]);
 }
 

@@ -7,8 +7,11 @@
 // Wire format (64 bytes, integers big-endian):
 //   "RVRL" | version 1 | type | relay port (2) | counter (8) | sender's
 //   WireGuard public key (32) | MAC (16)
-// Type 1 registers; type 3 (a discovery probe) only asks for the ack. The
-// relay answers both, from the port they arrived at, with an ack (type 2):
+// Type 1 registers; type 3 (a discovery probe) only asks for the ack; type 6
+// (a filtering probe) asks for it from a port of the relay that the sender
+// never sent to, so whether it arrives tells whether the sender's NAT filters
+// by port. The relay answers all three, from the port they arrived at (type
+// 6: from that other port), with an ack (type 2):
 //   "RVRL" | version 1 | type 2 | relay port (2) | the counter (8) |
 //   the source address the relay saw: family 4 or 6 (1) | 0 (1) | port (2) |
 //   address (16) | the peer's registered address, when the relay has one
@@ -61,10 +64,11 @@ enum class RegistrationType : uint8_t {
   kProbe = 3,
   kDirectProbe = 4,
   kDirectAck = 5,
+  kFilterProbe = 6,
 };
 
 struct Registration {
-  RegistrationType type = RegistrationType::kRegister;  // or kProbe, kDirectProbe
+  RegistrationType type = RegistrationType::kRegister;  // or kProbe, kFilterProbe, kDirectProbe
   uint16_t relay_port = 0;
   uint64_t counter = 0;
   wg::Key sender;

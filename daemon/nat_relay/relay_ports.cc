@@ -63,6 +63,20 @@ void RelayPorts::Configure(const RelayDuty& duty) {
     it = wanted.contains(it->first) ? std::next(it) : sockets_.erase(it);
   }
   BindMissing(duty);
+  if (duty.empty()) {
+    filter_.fd.Reset();
+  } else if (!filter_.fd.valid()) {
+    // A port the kernel picks, never read: only the filtering probes' acks leave from it.
+    absl::StatusOr<bool> v6 = Bind(filter_.fd, 0, mark_);
+    int smallest = 1;
+    if (v6.ok()) {
+      filter_.v6 = *v6;
+      setsockopt(filter_.fd.get(), SOL_SOCKET, SO_RCVBUF, &smallest, sizeof(smallest));
+    } else {
+      filter_.fd.Reset();
+      RAVEN_LOG(kWarning, "NAT relay: no socket for filtering probes: ", v6.status().message());
+    }
+  }
   table_.Configure(duty);
   if (!duty.empty()) {
     RAVEN_LOG(kInfo, "NAT relay: relaying ", duty.pairs.size(), " pair(s) on ", sockets_.size(),
@@ -126,16 +140,19 @@ void RelayPorts::Receive(uint16_t port) {
                       absl::Now(), forward);
     ++delta.datagrams[static_cast<int>(outcome)];
     if (outcome != Outcome::kForwarded && !forward.ack) continue;
-    auto out = sockets_.find(forward.from_port);
-    if (out == sockets_.end()) {
+    auto out =
+        forward.from_port == kFilterSocket ? sockets_.end() : sockets_.find(forward.from_port);
+    const Socket* via = out != sockets_.end() ? &out->second : nullptr;
+    if (forward.from_port == kFilterSocket && filter_.fd.valid()) via = &filter_;
+    if (via == nullptr) {
       ++delta.send_errors;
       continue;
     }
     const uint8_t* data = forward.ack ? forward.ack->data() : buf;
     const size_t size = forward.ack ? forward.ack->size() : static_cast<size_t>(n);
     sockaddr_storage to;
-    socklen_t to_len = ToSockaddr(forward.to, out->second.v6, to);
-    if (sendto(out->second.fd.get(), data, size, 0, reinterpret_cast<sockaddr*>(&to), to_len) < 0) {
+    socklen_t to_len = ToSockaddr(forward.to, via->v6, to);
+    if (sendto(via->fd.get(), data, size, 0, reinterpret_cast<sockaddr*>(&to), to_len) < 0) {
       ++delta.send_errors;
     } else if (!forward.ack) {
       delta.forwarded_bytes += size;

@@ -60,6 +60,7 @@ class RelayPorts {
   const uint32_t mark_;
   const int epoll_;
   std::map<uint16_t, Socket> sockets_;
+  Socket filter_;  // while relaying: the acks of filtering probes (kFilterSocket)
   bool binds_failed_ = false;
   absl::Time next_bind_retry_ = absl::InfinitePast();
 

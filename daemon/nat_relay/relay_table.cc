@@ -110,7 +110,8 @@ Outcome RelayTable::Register(uint16_t port, const std::string& destination, cons
   std::optional<Registration> r = ParseRegistration(datagram);
   // Counters are the sender's wall clock in nanoseconds, which fits an int64.
   if (!r || r->relay_port != port || r->counter > INT64_MAX) return Outcome::kBadRegistration;
-  const bool probe = r->type == RegistrationType::kProbe;
+  const bool probe =
+      r->type == RegistrationType::kProbe || r->type == RegistrationType::kFilterProbe;
   auto sender = duty_.gateways.find(r->sender);
   // A registration names a pair the relay serves; a probe comes to the sender's own port.
   if (sender == duty_.gateways.end() ||
@@ -142,6 +143,7 @@ Outcome RelayTable::Register(uint16_t port, const std::string& destination, cons
   if (r->counter <= last) return Outcome::kStaleRegistration;
   last = r->counter;
   forward = ack;
+  if (r->type == RegistrationType::kFilterProbe) forward.from_port = kFilterSocket;
   if (probe) return Outcome::kProbed;
   Entry& entry = entries_[port][sender->second];
   auto& senders = senders_[port];

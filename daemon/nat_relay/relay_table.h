@@ -47,8 +47,12 @@ const char* OutcomeName(Outcome outcome);
 
 // What to send for a datagram: the datagram itself (forwarded), or, for a
 // registration or probe, the ack.
+// A Forward's from_port for the acks of filtering probes: the relay's
+// socket on a port of no Gateway (relay_ports.h).
+inline constexpr uint16_t kFilterSocket = 0;
+
 struct Forward {
-  uint16_t from_port = 0;  // the relay port to send it from
+  uint16_t from_port = 0;  // the relay port to send it from, or kFilterSocket
   UdpAddress to;
   std::optional<std::array<uint8_t, kRegistrationSize>> ack;
 };

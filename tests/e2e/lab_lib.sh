@@ -35,6 +35,10 @@ result() { printf 'RESULT %s\n' "$*"; }
 below() { python3 -c "import sys; sys.exit(0 if float('$2') < float('$1') else 1)"; }
 is_active() { [[ $(active_endpoint "$1") == "$2" ]]; }
 listening() { [[ -n $(nq "$1" ss -Hltn "sport = :$2") ]]; }
+# nat_type_is GATEWAY TYPE: the natType of the Gateway's active endpoint in its status.
+nat_type_is() {
+  [[ $(kc get gateway "$1" -o json | "${UTIL[@]}" jsonpath status.activeEndpoints.0.natType) == "$2" ]]
+}
 
 # bulk FROM TO PORT MIB NAME: MIB MiB of random bytes over TCP (socat) from pod FROM to
 # pod TO's IPv4 address, within 30 s (full-size segments, unlike pings and the echo

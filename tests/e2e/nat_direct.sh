@@ -63,6 +63,9 @@ log "  WireGuard endpoints: $gw_a -> $endpoint_a, $gw_b -> $endpoint_b"
 [[ $endpoint_a == "${SITE_WAN[b]}:"* ]] || die "[$gw_a] endpoint for edge-b is $endpoint_a, not at ${SITE_WAN[b]}"
 [[ $endpoint_b == "${SITE_WAN[a]}:4500" ]] || die "[$gw_b] endpoint for edge-a is $endpoint_b, not ${SITE_WAN[a]}:4500"
 
+# eim filters nothing: one relay address cannot tell that from address-dependent filtering.
+wait_for 15 "gw-edge-a's status says Restricted cone NAT (eim)" nat_type_is gw-edge-a "Restricted cone NAT"
+
 log "== a forged direct probe from the internet"
 rejected=$(metric "$gw_a" raven_agent_direct_rejected_total)
 key_b=$(kc get gateway gw-edge-b -o json | "${UTIL[@]}" jsonpath status.activeEndpoints.0.config.publicKey)

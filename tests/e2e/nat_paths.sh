@@ -18,6 +18,9 @@
 #   - NAT discovery: the relay's acks show each edge gateway its mapping (the
 #     site's public address) and whether it depends on the destination:
 #     endpoint-independent behind eim-apdf, endpoint-dependent behind edm;
+#     and whether it filters by port (an ack from a port of the relay it never
+#     sent to): the Gateways' status says "Port Restricted cone NAT" and
+#     "Symmetric NAT" (upstream's natType words);
 #   - edge-b's NAT forgets its mappings (conntrack flushed, as in a router
 #     restart) under a ping and a TCP stream: its gateway sees the new
 #     mapping, the relay follows its next registration; the longest gap
@@ -108,6 +111,12 @@ wait_for 5 "[$gw_a] sees an endpoint-independent mapping (eim-apdf)" mapping_is 
 wait_for 5 "[$gw_b] sees an endpoint-dependent mapping (edm)" mapping_is "$gw_b" endpoint-dependent b
 log "  $gw_a: $(verbose "$gw_a" | grep '^NAT mapping')"
 log "  $gw_b: $(verbose "$gw_b" | grep '^NAT mapping')"
+# With the filtering probes' acks (from a port of the relay the gateway never
+# sent to): the NAT type in upstream's words, in the Gateway's status.
+wait_for 15 "gw-edge-a's status says Port Restricted cone NAT (eim-apdf)" nat_type_is gw-edge-a "Port Restricted cone NAT"
+wait_for 15 "gw-edge-b's status says Symmetric NAT (edm)" nat_type_is gw-edge-b "Symmetric NAT"
+[[ $(metric "$gw_a" "raven_agent_nat_filtering{relay=\"$relay_gw\",behaviour=\"port-dependent\"}") == 1 ]] ||
+  die "[$gw_a] does not say port-dependent filtering"
 
 log "== edge-b's NAT forgets its mappings (conntrack flushed) while a2p0 pings b2p1 and streams TCP to b2p0"
 changes=$(metric "$gw_b" raven_agent_nat_mapping_changes_total)

@@ -165,6 +165,21 @@ TEST_F(AgentClusterTest, AnnotationsAreMergedAndRepublished) {
   beat.Stop();
 }
 
+TEST_F(AgentClusterTest, AnAnnotationLearntLaterIsPublishedAtTheNextTick) {
+  HeartbeatOptions options = Options();
+  options.republish_interval = absl::Hours(1);
+  Heartbeat beat(rest_.get(), options);
+  beat.Tick();
+  kube::ResourceClient<kube::Node> nodes(rest_.get());
+  EXPECT_EQ(nodes.Get("n1")->meta.annotations.count("raven.openyurt.io/nat-type"), 0u);
+  beat.SetAnnotation("raven.openyurt.io/nat-type", "Symmetric NAT");
+  beat.Tick();  // long before the republish interval
+  auto node = nodes.Get("n1");
+  ASSERT_TRUE(node.ok());
+  EXPECT_EQ(node->meta.annotations.at("raven.openyurt.io/nat-type"), "Symmetric NAT");
+  EXPECT_EQ(node->meta.annotations.at("raven.openyurt.io/wireguard-port"), "4500");
+}
+
 TEST_F(AgentClusterTest, PublishingIsANoOpWhenCurrent) {
   kube::ResourceClient<kube::Node> nodes(rest_.get());
   auto first = PublishNodeAnnotations(nodes, "n1", {{"a", "1"}});

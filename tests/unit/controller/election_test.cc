@@ -234,6 +234,20 @@ TEST(ElectionTest, PortIsSpecElseAgentAnnotationElseDefault) {
   EXPECT_EQ(Elect(gw, nodes).status.active_endpoints[1].port, 4500);
 }
 
+TEST(ElectionTest, NatTypeIsSpecElseTheAgentsKnownWords) {
+  Gateway gw = Gw(2, {"a1", "a2"});
+  gw.spec.endpoints[0].nat_type = "Full cone NAT";  // spec wins
+  auto nodes = Nodes({Node("a1", "gw-a"), Node("a2", "gw-a")});
+  nodes["a1"].annotations[kNatTypeAnnotation] = "Symmetric NAT";
+  nodes["a2"].annotations[kNatTypeAnnotation] = "Port Restricted cone NAT";
+  ElectionResult r = Elect(gw, nodes);
+  ASSERT_EQ(r.status.active_endpoints.size(), 2u);
+  EXPECT_EQ(r.status.active_endpoints[0].nat_type, "Full cone NAT");
+  EXPECT_EQ(r.status.active_endpoints[1].nat_type, "Port Restricted cone NAT");
+  nodes["a2"].annotations[kNatTypeAnnotation] = "<script>";
+  EXPECT_EQ(Elect(gw, nodes).status.active_endpoints[1].nat_type, "");
+}
+
 TEST(ElectionTest, MemberWithoutInternalIpIsLeftOutOfNodes) {
   Gateway gw = Gw(1, {"a1"});
   auto nodes = Nodes({Node("a1", "gw-a"), Node("a2", "gw-a")});

@@ -130,6 +130,26 @@ TEST_F(RelayTableTest, AnAckTellsWhereThePeerRegistered) {
   EXPECT_EQ(ParseAck(*forward_.ack)->peer, std::nullopt);
 }
 
+TEST_F(RelayTableTest, AFilteringProbeIsAckedFromTheFilterSocket) {
+  ASSERT_EQ(Send(4601, kA, RegistrationOf(a_, 4601, kNow, RegistrationType::kFilterProbe)),
+            Outcome::kProbed);
+  ASSERT_TRUE(forward_.ack.has_value());
+  EXPECT_EQ(forward_.from_port, kFilterSocket);
+  EXPECT_EQ(forward_.to, kA);
+  EXPECT_EQ(ParseAck(*forward_.ack)->relay_port, 4601);
+  // Only at the sender's own port, like a discovery probe.
+  EXPECT_EQ(Send(4602, kA, RegistrationOf(a_, 4602, kNow, RegistrationType::kFilterProbe)),
+            Outcome::kUnknownSender);
+}
+
+TEST(NatTypeTest, UpstreamWordsFromMappingAndFiltering) {
+  EXPECT_EQ(NatType("endpoint-dependent", ""), "Symmetric NAT");
+  EXPECT_EQ(NatType("endpoint-independent", "port-dependent"), "Port Restricted cone NAT");
+  EXPECT_EQ(NatType("endpoint-independent", "port-independent"), "Restricted cone NAT");
+  EXPECT_EQ(NatType("endpoint-independent", ""), "");
+  EXPECT_EQ(NatType("", "port-dependent"), "");
+}
+
 TEST_F(RelayTableTest, WaitsForTheOtherEndToRegister) {
   ASSERT_EQ(Send(4602, kA, RegistrationOf(a_, 4602, kNow)), Outcome::kRegistered);
   EXPECT_EQ(Send(4602, kA, WireGuardMessage()), Outcome::kPeerUnregistered);
