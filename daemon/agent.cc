@@ -101,6 +101,10 @@ void Agent::CheckDataplane() {
     s.peers = std::move(observed);
     s.source_problem = source_problem;
   });
+  if (problems.empty() && applied_known_ &&
+      Reconciler::PathsDrifted(applied_, peers, parts_.clock->Now())) {
+    Apply();  // a relayed pair's WireGuard roamed off the path chosen for it
+  }
   if (!problems.empty()) {
     if (absl::Status st = EnsureNode(); !st.ok()) {
       RAVEN_LOG(kError, "repair failed (will retry): ", st.message());

@@ -213,10 +213,9 @@ absl::Status AgentRuntime::Run() {
         s.nat_observations = nat_relay_->observations();
         s.nat_filtering = nat_relay_->filtering();
       });
-      // Where the controller copies it into the Gateway's natType.
-      if (std::string type = status_.NatType(); heartbeat_ && !type.empty()) {
-        heartbeat_->SetAnnotation(kNatTypeAnnotation, type);
-      }
+      // Where the controller copies it into the Gateway's natType; "" (which
+      // the controller ignores) once no relay tells it any more.
+      if (heartbeat_) heartbeat_->SetAnnotation(kNatTypeAnnotation, status_.NatType());
     }
     if (fds[5].revents & POLLIN) RETURN_IF_ERROR(ConsumeTimer(kick));
     if (fds[6].revents & POLLIN) agent_->SetDirectPaths(nat_relay_->direct_paths());

@@ -21,6 +21,25 @@ bool Reconciler::SamePeer(const wg::PeerConfig& want, const wg::PeerStatus& have
   return gateways_unchanged && wg::HasLiveSession(have, now);
 }
 
+std::optional<std::string> Reconciler::PathToRestore(const PeerPlan& plan,
+                                                     const wg::PeerStatus& have, absl::Time now) {
+  if (plan.relay.empty()) return std::nullopt;
+  const std::optional<std::string>& path =
+      plan.initiates ? plan.config.endpoint : plan.fallback_endpoint;
+  if (!path || have.config.endpoint == path) return std::nullopt;
+  if (!plan.initiates && !wg::HasLiveSession(have, now)) return std::nullopt;
+  return path;
+}
+
+bool Reconciler::PathsDrifted(const DesiredDataplane& applied,
+                              const std::vector<wg::PeerStatus>& peers, absl::Time now) {
+  for (const wg::PeerStatus& have : peers) {
+    auto plan = applied.peers.find(have.config.public_key);
+    if (plan != applied.peers.end() && PathToRestore(plan->second, have, now)) return true;
+  }
+  return false;
+}
+
 absl::StatusOr<ReconcileStats> Reconciler::Apply(const DesiredDataplane& desired, absl::Time now) {
   ReconcileStats stats;
   ASSIGN_OR_RETURN(bpf::RouteMap have_routes, routes_.Dump());
@@ -32,6 +51,13 @@ absl::StatusOr<ReconcileStats> Reconciler::Apply(const DesiredDataplane& desired
   for (const auto& [key, plan] : desired.peers) {
     auto have = have_peers.find(key);
     wg::PeerConfig want = plan.config;
+    if (have != have_peers.end()) {
+      if (std::optional<std::string> path = PathToRestore(plan, have->second, now)) {
+        want.endpoint = path;
+        upserts.push_back(want);
+        continue;
+      }
+    }
     if (have != have_peers.end() && !want.endpoint && plan.fallback_endpoint &&
         have->second.config.endpoint != plan.fallback_endpoint &&
         wg::HasLiveSession(have->second, now)) {

@@ -39,6 +39,19 @@ class Reconciler {
   // `now` judges whether a peer's WireGuard session is live.
   absl::StatusOr<ReconcileStats> Apply(const DesiredDataplane& desired, absl::Time now);
 
+  // A relayed pair's path is ours to choose (the relay's address, or the
+  // proven direct path), and WireGuard does not keep it: it roams to wherever
+  // the peer's last packet came from, and packets still in flight on the old
+  // path during a switch take both ends back there. So the path is written
+  // whenever the device's endpoint differs: always at the initiator, at the
+  // other end while the session lives (without one, an endpoint would start a
+  // handshake that crosses the initiator's). The endpoint to write, if any.
+  static std::optional<std::string> PathToRestore(const PeerPlan& plan, const wg::PeerStatus& have,
+                                                  absl::Time now);
+  // Whether a peer of `applied` has drifted off its path (the health check's question).
+  static bool PathsDrifted(const DesiredDataplane& applied,
+                           const std::vector<wg::PeerStatus>& peers, absl::Time now);
+
  private:
   // Whether the device's peer is what we want. An endpoint that differs is
   // left as it is while the peer has a live session and the Gateways still

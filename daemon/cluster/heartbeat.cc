@@ -47,14 +47,12 @@ HeartbeatState Heartbeat::state() const {
 }
 
 void Heartbeat::Tick() {
-  // Annotations first: by the time the elector sees a fresh Lease, the key
-  // it must publish for this node is there.
   bool changed;
   {
     absl::MutexLock lock(&mu_);
     changed = std::exchange(annotations_changed_, false);
   }
-  if (!next_publish_ || absl::Now() >= *next_publish_ || changed) {
+  auto publish = [&] {
     absl::Status published = PublishAnnotations();
     Record(published, "publish Node annotations", /*renewal=*/false);
     if (published.ok()) {
@@ -63,7 +61,18 @@ void Heartbeat::Tick() {
       absl::MutexLock lock(&mu_);
       annotations_changed_ = true;  // at the next tick again
     }
-  }
+  };
+  // The periodic publish first: by the time the elector sees a fresh Lease,
+  // the key it must publish for this node is there. One for an annotation
+  // learnt later (the NAT type) after the renewal: a slow Node write must
+  // not hold the Lease back.
+  const bool due = !next_publish_ || absl::Now() >= *next_publish_;
+  if (due) publish();
+  Renew();
+  if (!due && changed) publish();
+}
+
+void Heartbeat::Renew() {
   std::string problem = options_.dataplane_problem ? options_.dataplane_problem() : "";
   if (problem.empty()) {
     absl::Status renewed = RenewLease();

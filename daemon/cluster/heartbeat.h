@@ -81,6 +81,7 @@ class Heartbeat final : public HeartbeatView {
   void Tick();
 
  private:
+  void Renew();  // the Lease, or why not
   absl::Status RenewLease();
   absl::Status PublishAnnotations();
   void Record(const absl::Status& status, absl::string_view what, bool renewal);

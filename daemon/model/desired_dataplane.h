@@ -75,8 +75,8 @@ struct PeerPlan {
   // behind NAT without a public address): the endpoints are the relay's,
   // or, with `direct`, the peer's NAT-mapped address that probes proved
   // (hole punching). A move between the two only changes the endpoint:
-  // the initiator's is written, the other end's follows as a moved
-  // fallback while the session lives (reconciler.h).
+  // the initiator's is written, the other end's while the session lives,
+  // and both are put back when WireGuard roams off it (reconciler.h).
   std::string relay;
   bool direct = false;
 

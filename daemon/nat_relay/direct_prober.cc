@@ -32,9 +32,19 @@ void DirectProber::SetPeers(const std::vector<DirectPeer>& peers) {
 void DirectProber::Add(PeerState& state, const UdpAddress& address, absl::Time now) {
   auto it = state.candidates.find(address);
   if (it == state.candidates.end()) {
-    if (state.candidates.size() >= kMaxCandidates) return;
+    if (state.candidates.size() >= kMaxCandidates) {
+      // Full: the candidate seen longest ago makes room, unless it is the path.
+      auto oldest = state.candidates.end();
+      for (auto c = state.candidates.begin(); c != state.candidates.end(); ++c) {
+        if (c->first == state.chosen) continue;
+        if (oldest == state.candidates.end() || c->second.seen < oldest->second.seen) oldest = c;
+      }
+      if (oldest == state.candidates.end()) return;
+      state.candidates.erase(oldest);
+    }
     it = state.candidates.emplace(address, Candidate{}).first;
     it->second.next_probe = now;  // probe a new candidate at once
+    it->second.added = now;
   }
   it->second.seen = now;
 }
@@ -56,7 +66,10 @@ std::vector<Datagram> DirectProber::Due(absl::Time now) {
       Registration probe{RegistrationType::kDirectProbe, 0, last_counter_, keys_.public_key};
       out.push_back({address, EncodeRegistration(probe, state.ours)});
       c.acks.Sent(last_counter_, now);
-      c.next_probe = now + options_.probe_interval;
+      // A candidate that never answered is probed slower after a while (an
+      // endpoint-dependent NAT's address as the relay saw it never does).
+      const bool patient = !c.acked_at && now - c.added > options_.patience;
+      c.next_probe = now + (patient ? options_.slow_probe_interval : options_.probe_interval);
       ++counters_.probes_sent;
     }
   }
@@ -72,11 +85,11 @@ std::optional<Datagram> DirectProber::Receive(const UdpAddress& from,
     if (peer == peers_.end() || probe->relay_port != 0 || probe->counter > INT64_MAX ||
         !VerifyRegistration(payload, peer->second.theirs) ||
         absl::AbsDuration(sent - now) > options_.clock_window ||
-        probe->counter <= peer->second.last_probe) {
+        probe->counter <= last_probe_[probe->sender]) {
       ++counters_.rejected;
       return std::nullopt;
     }
-    peer->second.last_probe = probe->counter;
+    last_probe_[probe->sender] = probe->counter;
     Add(peer->second, from, now);  // where the peer's NAT maps it towards us
     ++counters_.probes_answered;
     RegistrationAck ack{RegistrationType::kDirectAck, 0, probe->counter, from, std::nullopt};

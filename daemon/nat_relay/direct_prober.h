@@ -50,6 +50,9 @@ struct DirectProberOptions {
   // A candidate neither seen again nor proven for this long is forgotten.
   absl::Duration candidate_lifetime = absl::Seconds(10);
   absl::Duration clock_window = absl::Seconds(60);
+  // A candidate never acked for this long is probed every slow_probe_interval.
+  absl::Duration patience = absl::Seconds(10);
+  absl::Duration slow_probe_interval = absl::Seconds(1);
 };
 
 struct DirectCounters {
@@ -86,6 +89,7 @@ class DirectProber {
  private:
   struct Candidate {
     absl::Time seen;
+    absl::Time added;
     absl::Time next_probe;
     AckWindow acks;
     std::optional<absl::Time> acked_at;
@@ -94,7 +98,6 @@ class DirectProber {
     DirectPeer peer;
     RegistrationKey ours;    // MACs our probes and the peer's acks of them
     RegistrationKey theirs;  // MACs the peer's probes and our acks of them
-    uint64_t last_probe = 0;
     std::map<UdpAddress, Candidate> candidates;
     std::optional<UdpAddress> chosen;
   };
@@ -108,6 +111,9 @@ class DirectProber {
   const wg::KeyPair keys_;
   const DirectProberOptions options_;
   std::map<wg::Key, PeerState> peers_;
+  // The last probe counter taken from each peer key, kept when the peer goes
+  // (its old probes must not be replayable when it comes back).
+  std::map<wg::Key, uint64_t> last_probe_;
   uint64_t last_counter_ = 0;
   DirectCounters counters_;
 };

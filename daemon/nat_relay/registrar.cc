@@ -62,6 +62,12 @@ absl::Status Registrar::OpenAckSocket() {
   if (setsockopt(fd.get(), SOL_SOCKET, SO_ATTACH_FILTER, &filter, sizeof(filter)) != 0) {
     return absl::InternalError(absl::StrCat("SO_ATTACH_FILTER: ", strerror(errno)));
   }
+  // Room for bursts (a stranger's flood of "RVRL" datagrams must not crowd
+  // out the acks for long); FORCE past rmem_max, as root may.
+  int bytes = 1 << 20;
+  if (setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof(bytes)) != 0) {
+    setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes));
+  }
   acks_ = std::move(fd);
   return absl::OkStatus();
 }

@@ -48,7 +48,9 @@ for pair in a2p0:b2p0 b2p1:a1p0 a1p1:b1p1; do
   check_ping "${pair%:*}" "${POD_IP6[${pair#*:}]}"
 done
 bulk a2p0 b2p0 5005 8 direct.bulk
-(( $(forwarded) == before )) || die "the relay forwarded $(( $(forwarded) - before )) datagrams of a direct pair"
+# (A stall of a gateway's probe thread may send a few through the relay for a moment.)
+(( $(forwarded) < before + 200 )) ||
+  die "the relay forwarded $(( $(forwarded) - before )) datagrams of a direct pair (8 MiB: about 6000)"
 # With traffic both ends have their endpoint (the one that waits for the
 # handshake takes it from the packets): edge-b's for edge-a is edge-a's one
 # mapping; edge-a's for edge-b a port of edge-b's site that only the probes
@@ -113,3 +115,10 @@ bulk a2p0 b2p0 5006 8 relay.bulk
 log "== the path heals: direct again"
 under_traffic relay_to_direct 5004 0.05 heal_path
 below 0.5 "$GAP" || die "relay -> direct: no reply for $GAP s, want < 0.5 s"
+# And the traffic is on the direct path again, not only the status (packets in
+# flight on the relay during the switch make WireGuard roam back there; the
+# agents put it back).
+before=$(forwarded)
+bulk a2p0 b2p0 5007 8 healed.bulk
+(( $(forwarded) < before + 200 )) ||
+  die "after healing the relay forwarded $(( $(forwarded) - before )) datagrams of the direct pair"

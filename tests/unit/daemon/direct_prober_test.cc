@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <set>
 
 namespace raven::nat_relay {
 namespace {
@@ -111,6 +112,27 @@ TEST_F(DirectProberTest, APathWithoutAcksGoesDownWithinASecondAndComesBack) {
   EXPECT_TRUE(b_->Paths(t).empty());
 }
 
+TEST_F(DirectProberTest, ACandidateThatNeverAnswersIsProbedSlowerAndAFullListMakesRoom) {
+  a_->AddCandidate("gw-b", At("198.18.0.30", 50663), kStart);
+  int probes = 0;
+  for (absl::Time t = kStart; t < kStart + absl::Seconds(20); t += absl::Milliseconds(200)) {
+    a_->AddCandidate("gw-b", At("198.18.0.30", 50663), t);  // the relay keeps telling it
+    probes += static_cast<int>(a_->Due(t).size());
+  }
+  EXPECT_GE(probes, 50);  // every 200 ms for the first 10 s
+  EXPECT_LE(probes, 62);  // then every second
+  // Eight candidates; a ninth replaces the one seen longest ago.
+  for (uint16_t port = 1; port <= 8; ++port) {
+    a_->AddCandidate("gw-b", At("198.18.0.31", port), kStart + absl::Seconds(20 + port));
+  }
+  a_->AddCandidate("gw-b", At("198.18.0.32", 4500), kStart + absl::Seconds(30));
+  std::set<UdpAddress> probed;
+  for (const Datagram& d : a_->Due(kStart + absl::Seconds(60))) probed.insert(d.to);
+  EXPECT_TRUE(probed.contains(At("198.18.0.32", 4500)));
+  EXPECT_FALSE(probed.contains(At("198.18.0.30", 50663)));
+  EXPECT_EQ(probed.size(), 8u);
+}
+
 TEST_F(DirectProberTest, CandidatesNeitherSeenNorProvenAreForgotten) {
   a_->AddCandidate("gw-b", At("198.18.0.30", 50663), kStart);
   absl::Time t = kStart;
@@ -146,6 +168,11 @@ TEST_F(DirectProberTest, ForgedReplayedAndUnaskedMessagesAreRejected) {
   ASSERT_FALSE(late.empty());
   EXPECT_FALSE(b_->Receive(kA, late[0].payload, kStart));
   EXPECT_EQ(b_->counters().rejected, 3u);
+  // a's pair leaves b's relayed peers and comes back: the old probe stays old.
+  b_->SetPeers({});
+  b_->SetPeers({{"gw-a", a_keys_.public_key}});
+  EXPECT_FALSE(b_->Receive(At("203.0.113.66", 2), probes[0].payload, kStart));
+  EXPECT_EQ(b_->counters().rejected, 4u);
   // The ack from another address than the one probed, then from the right
   // one twice: taken once.
   a_->Receive(At("198.18.0.99", 4500), ack->payload, kStart);

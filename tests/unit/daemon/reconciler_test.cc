@@ -20,8 +20,9 @@ using testing::Key;
 
 constexpr DataplaneDevices kDevices{.wireguard_ifindex = 7, .vxlan_ifindex = 9, .path_mtu = 1420};
 
-DesiredDataplane Desired(const std::map<std::string, Gateway>& gws, const std::string& node) {
-  return ComputeDesiredDataplane(gws, {node, Key(node[0]), kDevices, {}, {}});
+DesiredDataplane Desired(const std::map<std::string, Gateway>& gws, const std::string& node,
+                         std::map<std::string, UdpAddress> direct_paths = {}) {
+  return ComputeDesiredDataplane(gws, {node, Key(node[0]), kDevices, {}, {}, direct_paths});
 }
 
 IpPrefix P(const char* text) { return *IpPrefix::Parse(text); }
@@ -235,6 +236,40 @@ TEST_F(ReconcilerTest, APeerWeWaitForFollowsItsMovedRelayOnlyWithALiveSession) {
   EXPECT_EQ(wg_.peers[Key('a')].endpoint, plan.fallback_endpoint);
 }
 
+TEST_F(ReconcilerTest, ARelayedPairIsPutBackOnItsPathWhenWireGuardRoamsOff) {
+  auto gws = RelayedPools();
+  DesiredDataplane direct =
+      Desired(gws, "a1", {{"gw-b", {IpAddress::Parse("198.18.0.30").value(), 17847}}});
+  const PeerPlan& plan = direct.peers.at(Key('b'));
+  ASSERT_TRUE(plan.initiates);
+  ASSERT_TRUE(reconciler_.Apply(direct, kNow).ok());
+  EXPECT_EQ(wg_.peers[Key('b')].endpoint, "198.18.0.30:17847");
+  // A packet still in flight through the relay: WireGuard roams back there.
+  wg_.peers[Key('b')].endpoint = "198.18.0.12:4602";
+  wg_.handshakes[Key('b')] = absl::ToUnixNanos(kNow - absl::Seconds(20));
+  std::vector<wg::PeerStatus> peers = wg_.GetPeers().value();
+  EXPECT_TRUE(Reconciler::PathsDrifted(direct, peers, kNow));
+  ASSERT_TRUE(reconciler_.Apply(direct, kNow).ok());
+  EXPECT_EQ(wg_.peers[Key('b')].endpoint, "198.18.0.30:17847");
+  EXPECT_FALSE(Reconciler::PathsDrifted(direct, wg_.GetPeers().value(), kNow));
+  // The other end (b1 waits for a1's handshake) too, while the session lives.
+  DesiredDataplane other =
+      Desired(gws, "b1", {{"gw-a", {IpAddress::Parse("198.18.0.20").value(), 4500}}});
+  ASSERT_FALSE(other.peers.at(Key('a')).initiates);
+  Reconciler at_b1{routes_, members_, wg_};
+  ASSERT_TRUE(at_b1.Apply(other, kNow).ok());  // a1's peer, without an endpoint
+  wg_.peers[Key('a')].endpoint = "198.18.0.12:4601";
+  wg_.handshakes[Key('a')] = absl::ToUnixNanos(kNow - absl::Seconds(20));
+  ASSERT_TRUE(at_b1.Apply(other, kNow).ok());
+  EXPECT_EQ(wg_.peers[Key('a')].endpoint, "198.18.0.20:4500");
+  // Without a session it waits for the initiator's handshake.
+  wg_.peers[Key('a')].endpoint = "198.18.0.12:4601";
+  wg_.handshakes[Key('a')] = absl::ToUnixNanos(kNow - absl::Seconds(181));
+  EXPECT_FALSE(Reconciler::PathsDrifted(other, wg_.GetPeers().value(), kNow));
+  ASSERT_TRUE(at_b1.Apply(other, kNow).ok());
+  EXPECT_EQ(wg_.peers[Key('a')].endpoint, "198.18.0.12:4601");
+}
+
 TEST_F(ReconcilerTest, APeerThatBecomesWaitedForKeepsItsRoamedEndpoint) {
   auto gws = RelayedPools();
   gws["gw-a"].status.active_endpoints[0].under_nat = false;  // b1 calls a1 directly
@@ -243,11 +278,13 @@ TEST_F(ReconcilerTest, APeerThatBecomesWaitedForKeepsItsRoamedEndpoint) {
   ASSERT_TRUE(reconciler_.Apply(direct, kNow).ok());
   wg_.peers[Key('a')].endpoint = "198.18.0.30:40123";  // roamed: a1's packets come from there
   wg_.handshakes[Key('a')] = absl::ToUnixNanos(kNow - absl::Seconds(20));
-  // Now behind NAT: b1 waits for a1, through a relay if the session dies.
-  gws["gw-a"].status.active_endpoints[0].under_nat = true;
-  DesiredDataplane relayed = Desired(gws, "b1");
-  ASSERT_NE(relayed.peers.at(Key('a')).fallback_endpoint, std::nullopt);
-  ASSERT_TRUE(reconciler_.Apply(relayed, kNow).ok());
+  // b1 is reachable now too: a1, with the lower key, calls; b1 waits, with
+  // a1's address as the fallback if the handshake never comes.
+  gws["gw-b"].status.active_endpoints[0].public_ip = IpAddress::Parse("198.18.0.40").value();
+  DesiredDataplane waits = Desired(gws, "b1");
+  ASSERT_FALSE(waits.peers.at(Key('a')).initiates);
+  ASSERT_NE(waits.peers.at(Key('a')).fallback_endpoint, std::nullopt);
+  ASSERT_TRUE(reconciler_.Apply(waits, kNow).ok());
   EXPECT_EQ(wg_.peers[Key('a')].endpoint, "198.18.0.30:40123");
 }
 
