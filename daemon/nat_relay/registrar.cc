@@ -255,7 +255,8 @@ void Registrar::OnAck(const UdpAddress& from, absl::Span<const uint8_t> payload,
     direct_.AddCandidate(target->peer, *ack->peer, now);
     peer_known_.insert(from);
   }
-  if (target - targets_.begin() >= static_cast<std::ptrdiff_t>(registrations_)) {
+  if (target - targets_.begin() >= static_cast<std::ptrdiff_t>(registrations_) &&
+      ack->filter_acks) {
     OnProbeAck(target->relay, now);
   }
   NatObservation o{target->relay, from.port, ack->observed, *rtt};

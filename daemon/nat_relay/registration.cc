@@ -93,6 +93,7 @@ std::array<uint8_t, kRegistrationSize> EncodeAck(const RegistrationAck& ack,
     out[39] = static_cast<uint8_t>(ack.peer->port);
     memcpy(&out[40], ack.peer->ip.bytes.data(), 4);
   }
+  if (ack.type == RegistrationType::kAck && ack.filter_acks) out[44] = 1;
   Seal(out, key);
   return out;
 }
@@ -132,6 +133,7 @@ std::optional<RegistrationAck> ParseAck(absl::Span<const uint8_t> datagram) {
     memcpy(peer.ip.bytes.data(), &datagram[40], 4);
     ack.peer = peer;
   }
+  ack.filter_acks = ack.type == RegistrationType::kAck && datagram[44] == 1;
   return ack;
 }
 

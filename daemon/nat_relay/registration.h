@@ -16,7 +16,8 @@
 //   the source address the relay saw: family 4 or 6 (1) | 0 (1) | port (2) |
 //   address (16) | the peer's registered address, when the relay has one
 //   and it is IPv4: 4 (1) | 0 (1) | port (2) | address (4), else 0 (8) |
-//   0 (4) | MAC (16)
+//   1 when the relay also acks filtering probes (from its other port), else
+//   0 (1) | 0 (3) | MAC (16)
 // so that the gateway learns its NAT's mapping (NAT discovery, with the
 // cluster's own public gateways and no outside STUN server), and where the
 // peer's NAT maps it, for a direct path (direct_prober.h).
@@ -80,6 +81,7 @@ struct RegistrationAck {
   uint64_t counter = 0;
   UdpAddress observed;
   std::optional<UdpAddress> peer;  // kAck only: the peer's registered address (IPv4)
+  bool filter_acks = false;        // kAck only: filtering probes are acked too
 };
 
 std::array<uint8_t, kRegistrationSize> EncodeRegistration(const Registration& r,

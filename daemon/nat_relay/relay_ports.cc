@@ -77,6 +77,7 @@ void RelayPorts::Configure(const RelayDuty& duty) {
       RAVEN_LOG(kWarning, "NAT relay: no socket for filtering probes: ", v6.status().message());
     }
   }
+  table_.set_filter_acks(filter_.fd.valid());
   table_.Configure(duty);
   if (!duty.empty()) {
     RAVEN_LOG(kInfo, "NAT relay: relaying ", duty.pairs.size(), " pair(s) on ", sockets_.size(),

@@ -129,7 +129,8 @@ Outcome RelayTable::Register(uint16_t port, const std::string& destination, cons
   if (!VerifyRegistration(datagram, mac_key->second)) return Outcome::kBadRegistration;
   const absl::Time sent = absl::FromUnixNanos(static_cast<int64_t>(r->counter));
   if (absl::AbsDuration(sent - now) > options_.clock_window) return Outcome::kStaleRegistration;
-  RegistrationAck answer{RegistrationType::kAck, port, r->counter, from, std::nullopt};
+  RegistrationAck answer{RegistrationType::kAck, port,        r->counter, from,
+                         std::nullopt,           filter_acks_};
   if (!probe) {
     // Where the other end registered to receive from this sender: its NAT's
     // mapping, a candidate for a direct path between the two.

@@ -74,6 +74,10 @@ class RelayTable {
 
   Outcome Handle(uint16_t port, const UdpAddress& from, absl::Span<const uint8_t> datagram,
                  absl::Time now, Forward& forward);
+  // Whether the filtering probes' acks can be sent (the relay has that
+  // socket); said in every ack, so that a gateway does not read their
+  // absence as its NAT's filtering.
+  void set_filter_acks(bool on) { filter_acks_ = on; }
 
  private:
   struct Entry {
@@ -91,6 +95,7 @@ class RelayTable {
   RelayDuty duty_;
   std::map<uint16_t, std::string> port_owner_;  // relay port -> its Gateway
   std::map<wg::Key, RegistrationKey> mac_keys_;
+  bool filter_acks_ = false;
   // The last counter taken from a sender at a relay port (its own port for
   // probes, its peers' for registrations); kept while the sender is a
   // Gateway of the duty, also when its pairs or entries go, so that its

@@ -140,6 +140,18 @@ TEST_F(RelayTableTest, AFilteringProbeIsAckedFromTheFilterSocket) {
   // Only at the sender's own port, like a discovery probe.
   EXPECT_EQ(Send(4602, kA, RegistrationOf(a_, 4602, kNow, RegistrationType::kFilterProbe)),
             Outcome::kUnknownSender);
+  // The discovery probe's ack says whether filtering acks are sent at all:
+  // without that socket their absence says nothing of the sender's NAT.
+  const absl::Time later = kNow + absl::Seconds(1);
+  ASSERT_EQ(Send(4601, kA, RegistrationOf(a_, 4601, later, RegistrationType::kProbe)),
+            Outcome::kProbed);
+  EXPECT_FALSE(ParseAck(*forward_.ack)->filter_acks);
+  table_->set_filter_acks(true);
+  ASSERT_EQ(
+      Send(4601, kA, RegistrationOf(a_, 4601, later + absl::Seconds(1), RegistrationType::kProbe)),
+      Outcome::kProbed);
+  EXPECT_TRUE(ParseAck(*forward_.ack)->filter_acks);
+  EXPECT_TRUE(VerifyRegistration(*forward_.ack, KeyOf(a_, relay_)));
 }
 
 TEST(NatTypeTest, UpstreamWordsFromMappingAndFiltering) {
