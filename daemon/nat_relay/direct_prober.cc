@@ -81,10 +81,9 @@ std::optional<Datagram> DirectProber::Receive(const UdpAddress& from,
   if (std::optional<Registration> probe = ParseRegistration(payload);
       probe && probe->type == RegistrationType::kDirectProbe) {
     auto peer = peers_.find(probe->sender);
-    const absl::Time sent = absl::FromUnixNanos(static_cast<int64_t>(probe->counter & INT64_MAX));
-    if (peer == peers_.end() || probe->relay_port != 0 || probe->counter > INT64_MAX ||
+    if (peer == peers_.end() || probe->relay_port != 0 ||
         !VerifyRegistration(payload, peer->second.theirs) ||
-        absl::AbsDuration(sent - now) > options_.clock_window ||
+        !CounterNearClock(probe->counter, now, options_.clock_window) ||
         probe->counter <= last_probe_[probe->sender]) {
       ++counters_.rejected;
       return std::nullopt;
@@ -114,10 +113,9 @@ std::optional<Datagram> DirectProber::Receive(const UdpAddress& from,
 std::map<std::string, UdpAddress> DirectProber::Paths(absl::Time now) {
   std::map<std::string, UdpAddress> out;
   for (auto& [key, state] : peers_) {
-    for (auto it = state.candidates.begin(); it != state.candidates.end();) {
-      const bool stale = now - it->second.seen > options_.candidate_lifetime;
-      it = stale && !Live(it->second, now) ? state.candidates.erase(it) : std::next(it);
-    }
+    std::erase_if(state.candidates, [&](const auto& e) {
+      return now - e.second.seen > options_.candidate_lifetime && !Live(e.second, now);
+    });
     auto chosen = state.chosen ? state.candidates.find(*state.chosen) : state.candidates.end();
     if (chosen == state.candidates.end() || !Live(chosen->second, now)) {
       state.chosen.reset();

@@ -81,37 +81,28 @@ void Registrar::SetTargets(const NatRelayPlan& plan) {
   std::vector<DirectPeer> peers;
   for (const RelayRegistrationTarget& t : plan.registrations) peers.push_back({t.peer, t.peer_key});
   direct_.SetPeers(peers);
-  for (auto it = keys_by_relay_.begin(); it != keys_by_relay_.end();) {
-    bool used =
-        std::any_of(targets_.begin(), targets_.end(),
-                    [&](const RelayRegistrationTarget& t) { return t.relay_key == it->first; });
-    it = used ? std::next(it) : keys_by_relay_.erase(it);
-  }
-  for (auto it = sent_.begin(); it != sent_.end();) {
-    bool used =
-        std::any_of(targets_.begin(), targets_.end(),
-                    [&](const RelayRegistrationTarget& t) { return t.address == it->first; });
-    it = used ? std::next(it) : sent_.erase(it);
-  }
+  // Forget what belongs to relays, keys and ports no longer in use.
+  auto unused = [&](auto&& is_target) {
+    return std::none_of(targets_.begin(), targets_.end(), is_target);
+  };
+  std::erase_if(keys_by_relay_, [&](const auto& e) {
+    return unused([&](const RelayRegistrationTarget& t) { return t.relay_key == e.first; });
+  });
+  std::erase_if(sent_, [&](const auto& e) {
+    return unused([&](const RelayRegistrationTarget& t) { return t.address == e.first; });
+  });
   peer_known_.clear();
-  for (auto it = filters_.begin(); it != filters_.end();) {
-    bool used = std::any_of(targets_.begin(), targets_.end(),
-                            [&](const RelayRegistrationTarget& t) { return t.relay == it->first; });
-    it = used ? std::next(it) : filters_.erase(it);
-  }
+  std::erase_if(filters_, [&](const auto& e) {
+    return unused([&](const RelayRegistrationTarget& t) { return t.relay == e.first; });
+  });
   {
-    // Forget what relay ports no longer in use saw.
     absl::MutexLock lock(&mu_);
-    for (auto it = filtering_.begin(); it != filtering_.end();) {
-      it = filters_.contains(it->first) ? std::next(it) : filtering_.erase(it);
-    }
-    for (auto it = observations_.begin(); it != observations_.end();) {
-      bool used =
-          std::any_of(targets_.begin(), targets_.end(), [&](const RelayRegistrationTarget& t) {
-            return t.relay == it->first.first && t.address.port == it->first.second;
-          });
-      it = used ? std::next(it) : observations_.erase(it);
-    }
+    std::erase_if(filtering_, [&](const auto& e) { return !filters_.contains(e.first); });
+    std::erase_if(observations_, [&](const auto& e) {
+      return unused([&](const RelayRegistrationTarget& t) {
+        return t.relay == e.first.first && t.address.port == e.first.second;
+      });
+    });
   }
   for (const RelayRegistrationTarget& t : plan.registrations) {
     RAVEN_LOG(kInfo, "NAT relay: Gateway ", t.peer, " through relay ", t.relay, " at ",

@@ -137,6 +137,11 @@ std::optional<RegistrationAck> ParseAck(absl::Span<const uint8_t> datagram) {
   return ack;
 }
 
+bool CounterNearClock(uint64_t counter, absl::Time now, absl::Duration window) {
+  if (counter > INT64_MAX) return false;
+  return absl::AbsDuration(absl::FromUnixNanos(static_cast<int64_t>(counter)) - now) <= window;
+}
+
 bool VerifyRegistration(absl::Span<const uint8_t> datagram, const RegistrationKey& key) {
   if (datagram.size() != kRegistrationSize) return false;
   uint8_t mac[16];

@@ -97,6 +97,9 @@ std::optional<Registration> ParseRegistration(absl::Span<const uint8_t> datagram
 std::optional<RegistrationAck> ParseAck(absl::Span<const uint8_t> datagram);
 // The MAC of a registration, probe or ack.
 bool VerifyRegistration(absl::Span<const uint8_t> datagram, const RegistrationKey& key);
+// Whether a counter (the sender's wall clock in nanoseconds) lies within
+// `window` of `now`; newer than the last one taken is the receiver's check.
+bool CounterNearClock(uint64_t counter, absl::Time now, absl::Duration window);
 
 }  // namespace raven::nat_relay
 

@@ -141,10 +141,7 @@ void RelayPorts::Receive(uint16_t port) {
                       absl::Now(), forward);
     ++delta.datagrams[static_cast<int>(outcome)];
     if (outcome != Outcome::kForwarded && !forward.ack) continue;
-    auto out =
-        forward.from_port == kFilterSocket ? sockets_.end() : sockets_.find(forward.from_port);
-    const Socket* via = out != sockets_.end() ? &out->second : nullptr;
-    if (forward.from_port == kFilterSocket && filter_.fd.valid()) via = &filter_;
+    const Socket* via = SocketFor(forward.from_port);
     if (via == nullptr) {
       ++delta.send_errors;
       continue;
@@ -163,6 +160,12 @@ void RelayPorts::Receive(uint16_t port) {
   for (int i = 0; i < kOutcomeCount; ++i) counters_.datagrams[i] += delta.datagrams[i];
   counters_.forwarded_bytes += delta.forwarded_bytes;
   counters_.send_errors += delta.send_errors;
+}
+
+const RelayPorts::Socket* RelayPorts::SocketFor(uint16_t from_port) const {
+  if (from_port == kFilterSocket) return filter_.fd.valid() ? &filter_ : nullptr;
+  auto it = sockets_.find(from_port);
+  return it != sockets_.end() ? &it->second : nullptr;
 }
 
 RelayCounters RelayPorts::counters() const {

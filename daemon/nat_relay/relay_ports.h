@@ -56,6 +56,8 @@ class RelayPorts {
   };
   // Binds the duty's ports that have no socket; logs the failures that are new.
   void BindMissing(const RelayDuty& duty);
+  // The socket of a Forward's from_port (kFilterSocket included), or nullptr.
+  const Socket* SocketFor(uint16_t from_port) const;
   RelayTable table_;
   const uint32_t mark_;
   const int epoll_;

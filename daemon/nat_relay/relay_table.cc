@@ -5,11 +5,10 @@
 namespace raven::nat_relay {
 namespace {
 
-// WireGuard's messages start with a type 1-4 and three zero bytes; the
-// shortest (a keepalive) is 32 bytes.
-// The handshake and cookie messages have fixed sizes. Transport data is a
-// 16-byte header, the plaintext and a 16-byte tag: 32 bytes at least, and
-// of any length near the MTU (the padding to 16 bytes stops at the MTU).
+// WireGuard's messages start with a type 1-4 and three zero bytes. The
+// handshake and cookie messages have fixed sizes. Transport data is a 16-byte
+// header, the plaintext and a 16-byte tag: 32 bytes at least, and of any
+// length near the MTU (the padding to 16 bytes stops at the MTU).
 bool LooksLikeWireGuard(absl::Span<const uint8_t> d) {
   if (d.size() < 32 || d[1] != 0 || d[2] != 0 || d[3] != 0) return false;
   switch (d[0]) {
@@ -65,12 +64,9 @@ void RelayTable::Configure(const RelayDuty& duty) {
   duty_ = duty;
   port_owner_.clear();
   for (const auto& [gateway, port] : duty_.ports) port_owner_[port] = gateway;
-  for (auto it = mac_keys_.begin(); it != mac_keys_.end();) {
-    it = duty_.gateways.contains(it->first) ? std::next(it) : mac_keys_.erase(it);
-  }
-  for (auto it = last_counters_.begin(); it != last_counters_.end();) {
-    it = duty_.gateways.contains(it->first.first) ? std::next(it) : last_counters_.erase(it);
-  }
+  std::erase_if(mac_keys_, [&](const auto& e) { return !duty_.gateways.contains(e.first); });
+  std::erase_if(last_counters_,
+                [&](const auto& e) { return !duty_.gateways.contains(e.first.first); });
   // An entry stays while its port still belongs to the same Gateway and its
   // sender still has that key and a pair with it.
   for (auto port_it = entries_.begin(); port_it != entries_.end();) {
@@ -90,9 +86,7 @@ void RelayTable::Configure(const RelayDuty& duty) {
     }
     port_it = port_it->second.empty() ? entries_.erase(port_it) : std::next(port_it);
   }
-  for (auto it = senders_.begin(); it != senders_.end();) {
-    it = it->second.empty() ? senders_.erase(it) : std::next(it);
-  }
+  std::erase_if(senders_, [](const auto& e) { return e.second.empty(); });
 }
 
 const RelayTable::Entry* RelayTable::Find(uint16_t port, const std::string& gateway,
@@ -127,8 +121,9 @@ Outcome RelayTable::Register(uint16_t port, const std::string& destination, cons
     mac_key = mac_keys_.emplace(r->sender, *derived).first;
   }
   if (!VerifyRegistration(datagram, mac_key->second)) return Outcome::kBadRegistration;
-  const absl::Time sent = absl::FromUnixNanos(static_cast<int64_t>(r->counter));
-  if (absl::AbsDuration(sent - now) > options_.clock_window) return Outcome::kStaleRegistration;
+  if (!CounterNearClock(r->counter, now, options_.clock_window)) {
+    return Outcome::kStaleRegistration;
+  }
   RegistrationAck answer{RegistrationType::kAck, port,        r->counter, from,
                          std::nullopt,           filter_acks_};
   if (!probe) {
