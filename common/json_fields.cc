@@ -111,4 +111,8 @@ absl::Status FieldReader::Array(const char* name,
   return absl::OkStatus();
 }
 
+std::string Quoted(absl::string_view value) {
+  return absl::StrCat("\"", value.substr(0, 64), value.size() > 64 ? "…" : "", "\"");
+}
+
 }  // namespace raven::json

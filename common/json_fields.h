@@ -20,6 +20,10 @@ namespace raven::json {
 // Lists longer than this are rejected: a bound on what one object may cost.
 inline constexpr size_t kMaxListItems = 65536;
 
+// A value quoted in an error, cut to 64 bytes ("…" marks a cut): a hostile
+// object must not make a log line or a condition message large.
+std::string Quoted(absl::string_view value);
+
 class FieldReader {
  public:
   FieldReader(const rapidjson::Value& object, std::string path)

@@ -18,6 +18,10 @@ inline constexpr char kWireGuardPortAnnotation[] = "raven.openyurt.io/wireguard-
 // cone NAT"), copied by the controller into the active endpoint's natType
 // when the spec gives none.
 inline constexpr char kNatTypeAnnotation[] = "raven.openyurt.io/nat-type";
+// The node agent's path to every other Gateway while it is an active gateway
+// (format in common/kube/resources/gateway_path.h), copied by the controller
+// into the Gateway's status.paths.
+inline constexpr char kPathsAnnotation[] = "raven.openyurt.io/paths";
 
 // Agents' heartbeat Leases (coordination.k8s.io/v1): one per node, named after
 // the node, holderIdentity = the node name, in this namespace by default.

@@ -8,6 +8,9 @@
 //   Warning NoActiveEndpoint        a type with Replicas > 0 has no healthy candidate
 //   Warning InvalidGateway          the spec failed validation; nothing was applied
 //   Warning PrefixConflict          members claim pod CIDRs another Gateway holds
+//   Normal  PathChanged             an active endpoint's path to another Gateway changed
+//                                   (direct, hole punched, NAT relay; path_report.h)
+//   Warning NoPath                  an active endpoint has no path to another Gateway
 #ifndef RAVEN_CONTROLLER_EVENT_RECORDER_H_
 #define RAVEN_CONTROLLER_EVENT_RECORDER_H_
 
@@ -33,6 +36,8 @@ inline constexpr char kEventNoActiveEndpoint[] = "NoActiveEndpoint";
 inline constexpr char kEventInvalidGateway[] = "InvalidGateway";
 inline constexpr char kEventPrefixConflict[] = "PrefixConflict";
 inline constexpr char kEventInvalidStatus[] = "InvalidStatus";
+inline constexpr char kEventPathChanged[] = "PathChanged";
+inline constexpr char kEventNoPath[] = "NoPath";
 
 // Longer messages are cut (Events are for people, and a hostile object must
 // not make them, or the log lines that echo them, large).

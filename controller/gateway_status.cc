@@ -133,6 +133,9 @@ GatewayOutcome ComputeOutcome(const kube::Gateway& gateway,
     out.refused = refused;
     DropRefused(out.status.nodes, refused);
     out.status.conditions = gateway.status.conditions;
+    out.status.paths =
+        PublishedPaths(gateway.meta.name, out.status.active_endpoints, nodes, out.path_problems);
+    out.path_changes = PathChanges(gateway.status.paths, out.status.paths);
     std::vector<std::string> missing;
     for (const auto& type : out.election.without_endpoint) {
       missing.push_back(NoEndpointMessage(gateway, type, nodes));

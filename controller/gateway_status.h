@@ -23,6 +23,7 @@
 #include "absl/time/time.h"
 #include "common/kube/resources/gateway.h"
 #include "controller/election.h"
+#include "controller/path_report.h"
 #include "controller/prefix_ownership.h"
 
 namespace raven::controller {
@@ -41,7 +42,11 @@ struct GatewayOutcome {
   absl::Status validation;             // not OK: the Gateway was rejected, no election applied
   ElectionResult election;             // empty when rejected
   std::vector<RefusedPrefix> refused;  // members' prefixes left out (another Gateway holds them)
-  bool changed = false;                // status differs from the Gateway's current status
+  // status.paths against the current status (path_report.h), and the active
+  // endpoints' path annotations that did not parse.
+  std::vector<PathChange> path_changes;
+  std::vector<std::string> path_problems;
+  bool changed = false;  // status differs from the Gateway's current status
 };
 
 // `refused`: this Gateway's prefixes another holds (ResolvePrefixOwnership).

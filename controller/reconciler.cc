@@ -119,6 +119,9 @@ GatewayResult Reconciler::ReconcileOne(const kube::Gateway& cached,
   GatewayOutcome outcome = ComputeOutcome(*current, nodes, refused, clock_->Now());
   result.without_active_endpoint = LacksEndpoint(outcome);
   result.refused_prefixes = outcome.refused.size();
+  for (const std::string& problem : outcome.path_problems) {
+    RAVEN_LOG(kDebug, "gateway/", name, ": paths not published: ", problem);
+  }
   for (const std::string& skipped : outcome.election.skipped_members) {
     RAVEN_LOG(kDebug, "gateway/", name, ": member ", skipped,
               " has no InternalIP; left out of status.nodes");
@@ -232,6 +235,11 @@ std::vector<std::string> Reconciler::AfterWrite(
   if (!outcome.refused.empty()) {
     events_->Record(written, kube::kEventTypeWarning, kEventPrefixConflict,
                     PrefixConflictMessage(outcome.refused));
+  }
+  for (const PathChange& change : outcome.path_changes) {
+    const bool none = change.now.path == kube::PathKind::kNone;
+    events_->Record(written, none ? kube::kEventTypeWarning : kube::kEventTypeNormal,
+                    none ? kEventNoPath : kEventPathChanged, PathChangeMessage(change));
   }
   return reflected;
 }

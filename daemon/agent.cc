@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/kube/resources/gateway_path.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
 
@@ -14,6 +15,25 @@ namespace {
 std::string Describe(const RefusedPrefix& r) {
   return absl::StrCat(r.prefix.ToString(), " of Gateway ", r.gateway, " overlaps ",
                       r.held.ToString(), " of Gateway ", r.holder);
+}
+
+// The path to every remote Gateway, in the Node annotation's words.
+std::string PathsAnnotation(const DesiredDataplane& desired) {
+  std::vector<kube::GatewayPath> paths;
+  for (const auto& [key, peer] : desired.peers) {
+    kube::GatewayPath p{"", peer.gateway, kube::PathKind::kDirect, ""};
+    if (peer.direct) {
+      p.path = kube::PathKind::kHolePunched;
+    } else if (!peer.relay.empty()) {
+      p.path = kube::PathKind::kRelay;
+      p.via = peer.relay;
+    }
+    paths.push_back(std::move(p));
+  }
+  for (const auto& [gateway, why] : desired.unreachable) {
+    paths.push_back({"", gateway, kube::PathKind::kNone, ""});
+  }
+  return kube::FormatPathsAnnotation(std::move(paths));
 }
 
 }  // namespace
@@ -174,13 +194,10 @@ void Agent::Apply() {
       RAVEN_LOG(kWarning, "not routed: ", Describe(r), " (the first claim keeps it)");
     }
   }
-  std::vector<std::string> unreachable;
-  for (const auto& [gateway, why] : desired.unreachable) {
-    unreachable.push_back(absl::StrCat("no path to Gateway ", gateway, ": ", why));
-  }
   if (desired.unreachable != applied_.unreachable) {
-    for (const std::string& line : unreachable) {
-      RAVEN_LOG(kWarning, line, "; its prefixes are dropped (counted as no_path)");
+    for (const auto& [gateway, why] : desired.unreachable) {
+      RAVEN_LOG(kWarning, "no path to Gateway ", gateway, ": ", why,
+                "; its prefixes are dropped (counted as no_path)");
     }
   }
   // Registrations first: a peer's first packets to its relay wait for them.
@@ -227,7 +244,8 @@ void Agent::Apply() {
     s.peer_names = desired.peer_names;
     s.member_names = desired.relay_members;
     s.refused_prefixes = std::move(refused);
-    s.unreachable_gateways = std::move(unreachable);
+    s.unreachable_gateways = desired.unreachable;
+    s.paths_annotation = desired.role == NodeRole::kGateway ? PathsAnnotation(desired) : "";
     s.relayed_peers = std::move(relayed);
     s.punched_peers = std::move(punched);
     s.rejected_gateways = rejected_;

@@ -215,7 +215,11 @@ absl::Status AgentRuntime::Run() {
       });
       // Where the controller copies it into the Gateway's natType; "" (which
       // the controller ignores) once no relay tells it any more.
-      if (heartbeat_) heartbeat_->SetAnnotation(kNatTypeAnnotation, status_.NatType());
+      if (heartbeat_) {
+        heartbeat_->SetAnnotation(kNatTypeAnnotation, status_.NatType());
+        // Where the controller copies them into the Gateway's status.paths.
+        heartbeat_->SetAnnotation(kPathsAnnotation, status_.Get().paths_annotation);
+      }
     }
     if (fds[5].revents & POLLIN) RETURN_IF_ERROR(ConsumeTimer(kick));
     if (fds[6].revents & POLLIN) agent_->SetDirectPaths(nat_relay_->direct_paths());

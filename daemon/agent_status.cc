@@ -25,8 +25,9 @@ std::vector<std::string> AgentStatus::Warnings() const {
   std::vector<std::string> out;
   for (const std::string& r : snapshot_.refused_prefixes) out.push_back("not routed: " + r);
   out.insert(out.end(), snapshot_.node_warnings.begin(), snapshot_.node_warnings.end());
-  out.insert(out.end(), snapshot_.unreachable_gateways.begin(),
-             snapshot_.unreachable_gateways.end());
+  for (const auto& [gateway, why] : snapshot_.unreachable_gateways) {
+    out.push_back(absl::StrCat("no path to Gateway ", gateway, ": ", why));
+  }
   for (const auto& [peer, relay] : snapshot_.relayed_peers) {
     out.push_back("Gateway " + peer + " is reached through the NAT relay of Gateway " + relay +
                   " (both active gateways are behind NAT without a public address)");

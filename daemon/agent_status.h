@@ -39,9 +39,9 @@ struct AgentSnapshot {
   // Remote prefixes not routed: they overlap the local pool's or another
   // Gateway's (a warning, not a failure of this node).
   std::vector<std::string> refused_prefixes;
-  // Remote Gateways no path leads to, and why (their traffic is dropped and
+  // Remote Gateways no path leads to -> why (their traffic is dropped and
   // counted): the topology's problem, not this node's (a warning).
-  std::vector<std::string> unreachable_gateways;
+  std::map<std::string, std::string> unreachable_gateways;
   // Remote Gateways reached through a NAT relay: peer -> the relay's Gateway
   // (gateway role; every other peer is direct).
   std::map<std::string, std::string> relayed_peers;
@@ -53,6 +53,9 @@ struct AgentSnapshot {
   std::vector<std::string> nat_relay_problems;
   // This gateway's NAT mapping as the relays' ports saw it (NAT discovery).
   std::vector<nat_relay::NatObservation> nat_observations;
+  // The path to every remote Gateway, as the Node annotation kPathsAnnotation
+  // says it (gateway role; "" otherwise).
+  std::string paths_annotation;
   // Per relay: whether this gateway's NAT filters by port (Registrar::filtering).
   std::map<std::string, std::string> nat_filtering;
   // Gateways the source gave that were rejected (their last good version is

@@ -40,6 +40,19 @@ nat_type_is() {
   [[ $(kc get gateway "$1" -o json | "${UTIL[@]}" jsonpath status.activeEndpoints.0.natType) == "$2" ]]
 }
 
+# status_path_is GATEWAY PEER PATH: the Gateway's status.paths says PATH ("Relay/gw-cloud",
+# "HolePunched/", "None/") for its active endpoint's path to Gateway PEER.
+status_path_is() {
+  [[ $(kc get gateway "$1" -o jsonpath="{range .status.paths[?(@.gateway==\"$2\")]}{.path}/{.via}{end}") == "$3" ]]
+}
+
+# has_event REASON TEXT: an Event with REASON whose message contains TEXT.
+has_event() {
+  kc get events -o json | "$PYTHON" -c 'import json, sys
+r, t = sys.argv[1:]
+sys.exit(not any(e.get("reason") == r and t in e.get("message", "") for e in json.load(sys.stdin)["items"]))' "$1" "$2"
+}
+
 # bulk FROM TO PORT MIB NAME: MIB MiB of random bytes over TCP (socat) from pod FROM to
 # pod TO's IPv4 address, within 30 s (full-size segments, unlike pings and the echo
 # streams); the received bytes' sha256 must match. Prints RESULT NAME.mbit_per_s.

@@ -42,6 +42,10 @@ for node in "$gw_a" "$gw_b"; do
   log "  $node: $(grep 'reached directly' <<<"$out")"
 done
 
+wait_for 5 "gw-edge-a's status says HolePunched to gw-edge-b" status_path_is gw-edge-a gw-edge-b HolePunched/
+wait_for 5 "gw-edge-b's status says HolePunched to gw-edge-a" status_path_is gw-edge-b gw-edge-a HolePunched/
+status_path_is gw-cloud gw-edge-a Direct/ || die "gw-cloud's status.paths: $(kc get gateway gw-cloud -o jsonpath='{.status.paths}')"
+
 before=$(forwarded)
 for pair in a2p0:b2p0 b2p1:a1p0 a1p1:b1p1; do
   check_ping "${pair%:*}" "${POD_IP4[${pair#*:}]}"
@@ -110,6 +114,9 @@ before=$(forwarded)
 under_traffic direct_to_relay 5003 0.05 cut_path
 below 1.5 "$GAP" || die "direct -> relay: no reply for $GAP s, want < 1.5 s"
 (( $(forwarded) > before + 40 )) || die "the relay did not carry the pair after the cut"
+wait_for 5 "gw-edge-a's status says Relay/gw-cloud to gw-edge-b" status_path_is gw-edge-a gw-edge-b Relay/gw-cloud
+wait_for 5 "a PathChanged Event for $gw_a" has_event PathChanged \
+  "node $gw_a reaches Gateway gw-edge-b through the NAT relay of Gateway gw-cloud; before: directly, through both NATs"
 bulk a2p0 b2p0 5006 8 relay.bulk
 
 log "== the path heals: direct again"

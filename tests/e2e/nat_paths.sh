@@ -79,6 +79,8 @@ bulk a2p0 b2p0 5005 8 relay.bulk
   die "[$relay_node] forwarded $forwarded -> $(relayed "$relay_node" forwarded), want +1000 at least"
 for node in a1 a2 b1 b2 c1 c2; do unreachable_is "$node" 0 || die "[$node] sees an unreachable Gateway"; done
 for node in "$gw_a" "$gw_b"; do says_path "$node" || die "[$node] does not say the relay: $(verbose "$node")"; done
+wait_for 5 "gw-edge-a's status says Relay/gw-cloud to gw-edge-b" status_path_is gw-edge-a gw-edge-b Relay/gw-cloud
+wait_for 5 "gw-edge-b's status says Relay/gw-cloud to gw-edge-a" status_path_is gw-edge-b gw-edge-a Relay/gw-cloud
 result "relay.forwarded=$(( $(relayed "$relay_node" forwarded) - forwarded ))"
 
 log "== a capture on the relay's uplink: WireGuard only, nothing in clear"
@@ -182,6 +184,8 @@ for node in a1 a2 b1 b2; do
     die "[$node] /healthz?verbose does not name the pair: $out"
 done
 gw_a=$(active_endpoint gw-edge-a)
+wait_for 5 "gw-edge-a's status says None to gw-edge-b" status_path_is gw-edge-a gw-edge-b None/
+wait_for 5 "a NoPath Event for $gw_a" has_event NoPath "node $gw_a reaches Gateway gw-edge-b by no path"
 key_b=$(kc get gateway gw-edge-b -o json | "${UTIL[@]}" jsonpath status.activeEndpoints.0.config.publicKey)
 [[ $key_b =~ ^[A-Za-z0-9+/]{43}=$ ]] || die "gw-edge-b's active endpoint has no public key: '$key_b'"
 [[ $(wg_peers "$gw_a") != *"$key_b"* ]] || die "[$gw_a] has a WireGuard peer for gw-edge-b"

@@ -13,12 +13,7 @@ namespace raven::kube {
 namespace {
 
 using json::FieldReader;
-
-// Values quoted in errors are cut short: a hostile object must not make a
-// log line or a condition message large.
-std::string Quoted(const std::string& value) {
-  return absl::StrCat("\"", value.substr(0, 64), value.size() > 64 ? "…" : "", "\"");
-}
+using json::Quoted;
 
 absl::Status ReadPort(const FieldReader& in, const char* name, int& out) {
   RETURN_IF_ERROR(in.Int(name, out));
@@ -179,6 +174,11 @@ absl::Status DecodeStatus(const FieldReader& in, GatewayStatus& status) {
     status.conditions.push_back(std::move(c));
     return absl::OkStatus();
   }));
+  RETURN_IF_ERROR(in.Array("paths", [&](const FieldReader& item) -> absl::Status {
+    ASSIGN_OR_RETURN(GatewayPath path, DecodeGatewayPath(item));
+    status.paths.push_back(std::move(path));
+    return absl::OkStatus();
+  }));
   return DecodeEndpoints(in, "activeEndpoints", status.active_endpoints);
 }
 
@@ -283,6 +283,11 @@ rapidjson::Value EncodeStatus(const GatewayStatus& status, JsonAlloc& a) {
       conditions.PushBack(v, a);
     }
     out.AddMember("conditions", conditions, a);
+  }
+  if (!status.paths.empty()) {
+    rapidjson::Value paths(rapidjson::kArrayType);
+    for (const auto& p : status.paths) paths.PushBack(EncodeGatewayPath(p, a), a);
+    out.AddMember("paths", paths, a);
   }
   return out;
 }

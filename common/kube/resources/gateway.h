@@ -17,6 +17,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "common/ip_prefix.h"
+#include "common/kube/resources/gateway_path.h"
 #include "common/kube/resources/object_meta.h"
 #include "common/kube/resources/resource_traits.h"
 #include "common/wg_key.h"
@@ -95,6 +96,9 @@ struct GatewayStatus {
   std::vector<GatewayNode> nodes;
   std::vector<GatewayEndpoint> active_endpoints;
   std::vector<GatewayCondition> conditions;
+  // Raven's addition (omitted when empty): each active tunnel endpoint's
+  // path to every other Gateway (gateway_path.h), by node, then gateway.
+  std::vector<GatewayPath> paths;
 
   bool operator==(const GatewayStatus&) const = default;
 };

@@ -167,9 +167,11 @@ class FakeStatusClient : public StatusClient {
 class RecordingEvents : public EventRecorder {
  public:
   std::vector<std::string> reasons;
+  std::vector<std::string> messages;
   void Record(const Gateway&, absl::string_view, const std::string& reason,
-              const std::string&) override {
+              const std::string& message) override {
     reasons.push_back(reason);
+    messages.push_back(message);
   }
 };
 
@@ -213,6 +215,30 @@ TEST_F(ReconcilerTest, WritesOnceAndNotAgainBeforeTheInformerCatchesUp) {
   EXPECT_FALSE(Pass().wrote);
   EXPECT_EQ(metrics_.elections.value(), 1);
   EXPECT_EQ(metrics_.status_writes.value(), 1);
+}
+
+TEST_F(ReconcilerTest, PathsFromTheActiveEndpointAndEventsWhenTheyChange) {
+  nodes_["a1"].annotations[kPathsAnnotation] = "gw-a=Direct,gw-b=Relay/gw-c,gw-c=Direct";
+  nodes_["a2"].annotations[kPathsAnnotation] = "gw-b=None";  // a standby: not published
+  ASSERT_TRUE(Pass().wrote);
+  EXPECT_EQ(client_.stored.status.paths,
+            (std::vector<kube::GatewayPath>{{"a1", "gw-b", kube::PathKind::kRelay, "gw-c"},
+                                            {"a1", "gw-c", kube::PathKind::kDirect, ""}}));
+  EXPECT_THAT(events_.reasons, ElementsAre("ActiveEndpointElected"));  // first reports: no Event
+  informer_copy_ = client_.stored;
+  events_.reasons.clear();
+  nodes_["a1"].annotations[kPathsAnnotation] = "gw-b=HolePunched,gw-c=None";
+  ASSERT_TRUE(Pass().wrote);
+  EXPECT_THAT(events_.reasons, ElementsAre("PathChanged", "NoPath"));
+  EXPECT_THAT(events_.messages[events_.messages.size() - 2],
+              HasSubstr("node a1 reaches Gateway gw-b directly, through both NATs (hole punched); "
+                        "before: through the NAT relay of Gateway gw-c"));
+  informer_copy_ = client_.stored;
+  events_.reasons.clear();
+  nodes_["a1"].annotations[kPathsAnnotation] = "gw-b=Direct,<script>=None";  // does not parse
+  ASSERT_TRUE(Pass().wrote);
+  EXPECT_TRUE(client_.stored.status.paths.empty());
+  EXPECT_TRUE(events_.reasons.empty());
 }
 
 TEST_F(ReconcilerTest, ConflictReelectsOnTheFreshObject) {

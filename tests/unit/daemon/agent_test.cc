@@ -319,12 +319,23 @@ TEST_F(AgentTest, APoolNoPathLeadsToIsDroppedAndSaidNotBlackHoled) {
   EXPECT_THAT(Joined(status_.Warnings()), HasSubstr("no path to Gateway gw-b: both active gateways "
                                                     "(a1, b1) are behind NAT"));
   EXPECT_THAT(status_.HealthProblems(), IsEmpty());  // the topology's problem, not this node's
+  EXPECT_EQ(status_.Get().paths_annotation, "gw-b=None");
+
+  // A public Gateway relays the pair.
+  Gateway relay = PoolC();
+  relay.spec.expose_type = kube::ExposeType::kPublicIP;
+  Sync({behind_nat(PoolA("a1")), behind_nat(PoolB()), relay});
+  EXPECT_EQ(status_.Get().paths_annotation, "gw-b=Relay/gw-c,gw-c=Direct");
 
   // gw-b gets a public address: the path is there, the warning gone.
   Sync({behind_nat(PoolA("a1")), PoolB()});
   EXPECT_EQ(routes_.routes.at(P("100.64.2.0/24")).action, bpf::RouteAction::kWireGuard);
   EXPECT_EQ(wg_.peers.size(), 1u);
   EXPECT_THAT(status_.Warnings(), IsEmpty());
+  EXPECT_EQ(status_.Get().paths_annotation, "gw-b=Direct");
+  // A member publishes no paths.
+  Sync({behind_nat(PoolA("a2")), PoolB()});
+  EXPECT_EQ(status_.Get().paths_annotation, "");
 }
 
 TEST_F(AgentTest, MalformedLocalGatewayKeepsTheRole) {

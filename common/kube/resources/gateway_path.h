@@ -1,0 +1,64 @@
+// How an active tunnel endpoint reaches each other Gateway: Raven's addition
+// to the Gateway status (status.paths, absent upstream). The endpoint's agent
+// publishes its paths in the Node annotation kPathsAnnotation, the controller
+// checks them and copies them into the status (controller/election.h).
+//
+// Annotation: entries "<gateway>=<path>[/<via>]" joined by ",", sorted by
+// gateway, e.g. "gw-cloud=Direct,gw-edge-b=Relay/gw-cloud". Only names and
+// the four path words: a Node annotation is no place for free text that ends
+// up in every Gateway's status.
+#ifndef RAVEN_COMMON_KUBE_RESOURCES_GATEWAY_PATH_H_
+#define RAVEN_COMMON_KUBE_RESOURCES_GATEWAY_PATH_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "common/json_fields.h"
+#include "rapidjson/document.h"
+
+namespace raven::kube {
+
+enum class PathKind {
+  kDirect,       // straight to the peer's published endpoint, or the peer calls us
+  kHolePunched,  // to the peer's NAT mapping, proven by direct probes
+  kRelay,        // through the NAT relay of Gateway `via`
+  kNone,         // no path: both behind NAT without a public address, no relay
+};
+const char* PathKindName(PathKind kind);  // "Direct", "HolePunched", "Relay", "None"
+std::optional<PathKind> ParsePathKind(absl::string_view name);
+
+struct GatewayPath {
+  std::string node_name;  // the active endpoint whose path this is (status only)
+  std::string gateway;    // the remote Gateway
+  PathKind path = PathKind::kDirect;
+  std::string via;  // kRelay: the relay's Gateway; empty otherwise
+
+  bool operator==(const GatewayPath&) const = default;
+};
+
+// Entries in one annotation, at most (a cluster of more Gateways publishes
+// the first ones by name).
+inline constexpr size_t kMaxPathEntries = 1024;
+
+// A Kubernetes object name (DNS-1123 subdomain: lowercase letters, digits,
+// '-' and '.', starting and ending with a letter or digit, at most 253).
+bool IsObjectName(absl::string_view name);
+
+// "gw-a=Direct,gw-b=Relay/gw-c"; node_name is not written. Sorted by gateway.
+std::string FormatPathsAnnotation(std::vector<GatewayPath> paths);
+// The entries of an annotation (node_name empty), or what is wrong with it:
+// a bad name, an unknown path word, a relay without via (or via without a
+// relay), a gateway twice, more than kMaxPathEntries.
+absl::StatusOr<std::vector<GatewayPath>> ParsePathsAnnotation(absl::string_view text);
+
+// status.paths[] entries: {nodeName, gateway, path, via}, checked as the
+// annotation's entries are (the field names the first bad one).
+absl::StatusOr<GatewayPath> DecodeGatewayPath(const json::FieldReader& in);
+rapidjson::Value EncodeGatewayPath(const GatewayPath& path, rapidjson::Document::AllocatorType& a);
+
+}  // namespace raven::kube
+
+#endif  // RAVEN_COMMON_KUBE_RESOURCES_GATEWAY_PATH_H_
