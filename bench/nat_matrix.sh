@@ -71,7 +71,6 @@ expected() {
   elif [[ $one == edm || $two == edm ]]; then echo relay
   else echo direct; fi
 }
-metric() { nq "$1" curl -sS -m 2 "http://${NODE_IP[$1]}:10273/metrics" | awk -v m="$2" '$1 == m { print $2 }'; }
 pod_routed() { [[ -n $(ip -n rvlab-a2p0 route show default 2>/dev/null) ]]; }
 
 # measure KIND_A KIND_B: one line of the matrix.

@@ -22,6 +22,12 @@ kube::InformerOptions Named(kube::InformerOptions options, const std::string& na
   return options;
 }
 
+kube::InformerOptions Managed(kube::InformerOptions options, const std::string& name) {
+  options.name = name;
+  options.list.label_selector = absl::StrCat(kManagedByLabel, "=", kManagedBy);
+  return options;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Controller>> Controller::Create(kube::RestClient* rest,
@@ -73,7 +79,8 @@ Controller::Controller(kube::RestClient* rest, ControllerConfig config, metrics:
       status_client_(rest),
       events_(rest, config_.event_namespace, kComponent, config_.host, clock_,
               config_.event_dedup_window),
-      reconciler_(&status_client_, &events_, &metrics_, clock_, [this] { return IsLeader(); }) {
+      reconciler_(&status_client_, &events_, &metrics_, clock_, [this] { return IsLeader(); }),
+      tunnel_services_(rest, config_.ns) {
   nodes_ = std::make_unique<kube::Informer<kube::Node>>(
       rest, "", Named(config_.informer, "nodes"),
       kube::InformerHandlers<kube::Node>{
@@ -91,6 +98,12 @@ Controller::Controller(kube::RestClient* rest, ControllerConfig config, metrics:
   gateways_ = std::make_unique<kube::Informer<kube::Gateway>>(
       rest, "", Named(config_.informer, "gateways"),
       kube::InformerHandlers<kube::Gateway>{.on_changed = [this] { Wake(); }});
+  services_ = std::make_unique<kube::Informer<kube::Service>>(
+      rest, config_.ns, Managed(config_.informer, "services"),
+      kube::InformerHandlers<kube::Service>{.on_changed = [this] { Wake(); }});
+  endpoints_ = std::make_unique<kube::Informer<kube::Endpoints>>(
+      rest, config_.ns, Managed(config_.informer, "endpoints"),
+      kube::InformerHandlers<kube::Endpoints>{.on_changed = [this] { Wake(); }});
   leases_ = std::make_unique<kube::Informer<kube::Lease>>(
       rest, config_.ns, Named(config_.informer, "leases"),
       kube::InformerHandlers<kube::Lease>{
@@ -120,6 +133,8 @@ void Controller::Start() {
   leases_->Start();
   nodes_->Start();
   gateways_->Start();
+  services_->Start();
+  endpoints_->Start();
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -131,6 +146,8 @@ void Controller::Stop() {
   }
   if (thread_.joinable()) thread_.join();
   if (elector_) elector_->Stop();
+  endpoints_->Stop();
+  services_->Stop();
   gateways_->Stop();
   nodes_->Stop();
   leases_->Stop();
@@ -138,9 +155,15 @@ void Controller::Stop() {
 
 bool Controller::WaitForSync(absl::Duration timeout) {
   absl::Time deadline = absl::Now() + timeout;
-  return leases_->WaitForSync(timeout) &&
-         nodes_->WaitForSync(std::max(deadline - absl::Now(), absl::ZeroDuration())) &&
-         gateways_->WaitForSync(std::max(deadline - absl::Now(), absl::ZeroDuration()));
+  auto left = [&] { return std::max(deadline - absl::Now(), absl::ZeroDuration()); };
+  return leases_->WaitForSync(timeout) && nodes_->WaitForSync(left()) &&
+         gateways_->WaitForSync(left()) && services_->WaitForSync(left()) &&
+         endpoints_->WaitForSync(left());
+}
+
+bool Controller::Synced() const {
+  return leases_->HasSynced() && nodes_->HasSynced() && gateways_->HasSynced() &&
+         services_->HasSynced() && endpoints_->HasSynced();
 }
 
 bool Controller::IsLeader() const { return elector_ ? elector_->IsLeader() : true; }
@@ -151,7 +174,7 @@ metrics::Health Controller::Health() const {
     std::string leader = elector_->CurrentLeader();
     role = absl::StrCat("standby (leader: ", leader.empty() ? "none seen" : leader, ")");
   }
-  if (!leases_->HasSynced() || !nodes_->HasSynced() || !gateways_->HasSynced()) {
+  if (!Synced()) {
     return {false, absl::StrCat(role, ": informers not synced")};
   }
   kube::RealClock real;
@@ -159,7 +182,9 @@ metrics::Health Controller::Health() const {
   const absl::Time now = informer_clock->MonotonicNow();
   for (const auto& [name, stats] :
        {std::pair{"heartbeat Leases", leases_->Stats()}, std::pair{"Nodes", nodes_->Stats()},
-        std::pair{"Gateways", gateways_->Stats()}}) {
+        std::pair{"Gateways", gateways_->Stats()},
+        std::pair{"load balancer Services", services_->Stats()},
+        std::pair{"load balancer Endpoints", endpoints_->Stats()}}) {
     if (stats.failing_since && now - *stats.failing_since > config_.api_stale_after) {
       return {false,
               absl::StrCat(
@@ -278,7 +303,7 @@ void Controller::Run() {
       retry_at = absl::InfiniteFuture();
       need_pass = true;
     }
-    synced = synced || (leases_->HasSynced() && nodes_->HasSynced() && gateways_->HasSynced());
+    synced = synced || Synced();
     // Electing on a partial view would flap; a timer that found every Lease
     // renewed meanwhile has nothing to do.
     if (!synced || !need_pass) continue;
@@ -315,11 +340,21 @@ bool Controller::Pass(absl::Time mono) {
   }
   if (takeover) reconciler_.ForgetWrites();
   for (auto& [name, view] : nodes) view.lease_fresh = tracker_.IsFresh(name, mono);
-  PassResult result = reconciler_.ReconcileAll(gateways_->Snapshot(), nodes, changes);
+  std::map<std::string, kube::Gateway> gateways = gateways_->Snapshot();
+  const std::map<std::string, kube::Service> services = services_->Snapshot();
+  PassResult result =
+      reconciler_.ReconcileAll(gateways, nodes, changes, LoadBalancerAddresses(gateways, services));
   std::set<std::string> reflected;
-  for (const auto& [name, r] : result.gateways)
+  for (const auto& [name, r] : result.gateways) {
     reflected.insert(r.reflected.begin(), r.reflected.end());
-  const bool failed = result.errors() > 0;
+    if (r.published) gateways[name].status = *r.published;
+  }
+  // The load balancers follow the statuses just published (a failover).
+  absl::Status exposed =
+      tunnel_services_.Sync(DesiredExposures(gateways, config_.ns, config_.relay_port_base),
+                            services, endpoints_->Snapshot());
+  if (!exposed.ok()) metrics_.reconcile_errors.Inc();
+  const bool failed = result.errors() > 0 || !exposed.ok();
   PassReport report{std::move(result), clock_->MonotonicNow() - mono};
   metrics_.reconcile_pass_seconds.Observe(absl::ToDoubleSeconds(report.duration));
   absl::MutexLock lock(&mu_);

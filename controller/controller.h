@@ -1,10 +1,9 @@
-// raven-controller's core: informers on Nodes, Gateways and the agents'
-// heartbeat Leases; a LeaseTracker judging heartbeats on the local monotonic
-// clock; Lease leader election; and one loop that, as leader, runs a
-// reconcile pass (reconciler.h) whenever something relevant changed, a
-// heartbeat expired (a timer, since a dead agent sends no events), a failed
-// pass is due for a retry, or the resync period passed. A standby keeps its
-// informers and tracker warm and writes nothing, so a takeover is one pass.
+// raven-controller's core: informers on Nodes, Gateways, the agents'
+// heartbeat Leases and the load balancer Services it manages; a LeaseTracker judging heartbeats on
+// the local monotonic clock; Lease leader election; and one loop that, as leader, runs a reconcile
+// pass (reconciler.h) whenever something relevant changed, a heartbeat expired (a timer, since a
+// dead agent sends no events), a failed pass is due for a retry, or the resync period passed. A
+// standby keeps its informers and tracker warm and writes nothing, so a takeover is one pass.
 //
 //   ASSIGN_OR_RETURN(auto controller, Controller::Create(rest.get(), config, &registry));
 //   controller->Start();
@@ -28,6 +27,7 @@
 #include "common/kube/resources/gateway.h"
 #include "common/kube/resources/lease.h"
 #include "common/kube/resources/node.h"
+#include "common/kube/resources/service.h"
 #include "common/kube/rest_client.h"
 #include "common/metrics/http_server.h"
 #include "common/metrics/registry.h"
@@ -37,12 +37,16 @@
 #include "controller/lease_tracker.h"
 #include "controller/reconciler.h"
 #include "controller/status_client.h"
+#include "controller/tunnel_service.h"
 
 namespace raven::controller {
 
 struct ControllerConfig {
   // Where the agents' heartbeat Leases (and the leader-election Lease) live.
   std::string ns = kDefaultRavenNamespace;
+  // The agents' --nat-relay-port-base: the relay ports a load balancer
+  // exposes (tunnel_service.h).
+  int relay_port_base = 4600;
   // Where Events about the cluster-scoped Gateways go.
   std::string event_namespace = "default";
   absl::Duration event_dedup_window = absl::Minutes(10);
@@ -97,6 +101,7 @@ class Controller {
   Controller(kube::RestClient* rest, ControllerConfig config, metrics::Registry* registry);
 
   void Run();
+  bool Synced() const;  // every informer has listed once
   // One pass as the leader; returns whether it failed (and is to be retried).
   bool Pass(absl::Time mono);
   void Wake();
@@ -114,10 +119,14 @@ class Controller {
   KubeStatusClient status_client_;
   KubeEventRecorder events_;
   Reconciler reconciler_;  // loop thread only
+  TunnelServiceWriter tunnel_services_;
   std::unique_ptr<kube::LeaderElector> elector_;
   std::unique_ptr<kube::Informer<kube::Node>> nodes_;
   std::unique_ptr<kube::Informer<kube::Gateway>> gateways_;
   std::unique_ptr<kube::Informer<kube::Lease>> leases_;
+  // The load balancer Services and Endpoints this controller manages.
+  std::unique_ptr<kube::Informer<kube::Service>> services_;
+  std::unique_ptr<kube::Informer<kube::Endpoints>> endpoints_;
 
   mutable absl::Mutex mu_;
   bool started_ ABSL_GUARDED_BY(mu_) = false;

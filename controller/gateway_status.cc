@@ -22,6 +22,19 @@ std::string NoEndpointMessage(const kube::Gateway& gw, const std::string& type,
   return absl::StrCat("no healthy ", type, " endpoint: ", BoundedList(why, kMaxMessageBytes / 2));
 }
 
+// The primary tunnel endpoint is reached at the load balancer, which
+// forwards its port there (the standbys are not behind it).
+void PublishLoadBalancer(const IpAddress& address, std::vector<kube::GatewayEndpoint>& active) {
+  for (kube::GatewayEndpoint& ep : active) {
+    if (ep.type != EndpointType::kTunnel) continue;
+    if (!ep.public_ip) {
+      ep.public_ip = address;
+      ep.public_port = ep.port;
+    }
+    return;
+  }
+}
+
 }  // namespace
 
 std::string PrefixConflictMessage(const std::vector<RefusedPrefix>& refused) {
@@ -117,7 +130,8 @@ const kube::GatewayCondition* FindCondition(const kube::GatewayStatus& status,
 
 GatewayOutcome ComputeOutcome(const kube::Gateway& gateway,
                               const std::map<std::string, NodeView>& nodes,
-                              const std::vector<RefusedPrefix>& refused, absl::Time now) {
+                              const std::vector<RefusedPrefix>& refused, absl::Time now,
+                              const std::optional<IpAddress>& load_balancer) {
   GatewayOutcome out;
   kube::GatewayCondition ready{
       kConditionReady,        "False", "", "", absl::FromUnixSeconds(absl::ToUnixSeconds(now)),
@@ -130,6 +144,9 @@ GatewayOutcome ComputeOutcome(const kube::Gateway& gateway,
   } else {
     out.election = Elect(gateway, nodes);
     out.status = out.election.status;
+    if (load_balancer && gateway.spec.expose_type == kube::ExposeType::kLoadBalancer) {
+      PublishLoadBalancer(*load_balancer, out.status.active_endpoints);
+    }
     out.refused = refused;
     DropRefused(out.status.nodes, refused);
     out.status.conditions = gateway.status.conditions;

@@ -16,6 +16,7 @@
 #define RAVEN_CONTROLLER_GATEWAY_STATUS_H_
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -50,10 +51,14 @@ struct GatewayOutcome {
 };
 
 // `refused`: this Gateway's prefixes another holds (ResolvePrefixOwnership).
-// `now` (wall clock) stamps a condition transition.
+// `now` (wall clock) stamps a condition transition. `load_balancer`: with
+// exposeType LoadBalancer, the address of its load balancer
+// (tunnel_service.h), published as the primary tunnel endpoint's publicIP
+// (and its port as publicPort) when the spec gives none.
 GatewayOutcome ComputeOutcome(const kube::Gateway& gateway,
                               const std::map<std::string, NodeView>& nodes,
-                              const std::vector<RefusedPrefix>& refused, absl::Time now);
+                              const std::vector<RefusedPrefix>& refused, absl::Time now,
+                              const std::optional<IpAddress>& load_balancer = std::nullopt);
 
 // For each Gateway, the nodes its election reads: its members and the nodes
 // of its spec.endpoints. Grouping once keeps a pass over all Gateways

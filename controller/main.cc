@@ -46,6 +46,9 @@ ABSL_FLAG(std::string, metrics_tls_key, "", "PEM private key file of --metrics-t
 ABSL_FLAG(std::string, event_namespace, "default", "Namespace of Events about Gateways");
 ABSL_FLAG(absl::Duration, heartbeat_skew_allowance, absl::Seconds(5),
           "At start, a heartbeat Lease renewed longer ago than its duration plus this is stale");
+ABSL_FLAG(int, nat_relay_port_base, 4600,
+          "The agents' --nat-relay-port-base: a LoadBalancer Gateway's Service exposes this "
+          "port + i for Gateway number i in name order");
 ABSL_FLAG(std::string, log_level, "info", "debug | info | warning | error");
 
 namespace {
@@ -90,6 +93,11 @@ int main(int argc, char** argv) {
   config.election.renew_deadline = absl::GetFlag(FLAGS_leader_elect_renew_deadline);
   config.election.retry_period = absl::GetFlag(FLAGS_leader_elect_retry_period);
   config.resync_period = absl::GetFlag(FLAGS_resync_period);
+  config.relay_port_base = absl::GetFlag(FLAGS_nat_relay_port_base);
+  if (config.relay_port_base < 1 || config.relay_port_base > 65535 - 255) {
+    std::fprintf(stderr, "raven-controller: --nat-relay-port-base must be in 1..65280\n");
+    return 2;
+  }
   config.heartbeat.skew_allowance = absl::GetFlag(FLAGS_heartbeat_skew_allowance);
   config.host = Hostname();
 

@@ -45,7 +45,8 @@ Reconciler::Reconciler(StatusClient* client, EventRecorder* events, ControllerMe
 
 PassResult Reconciler::ReconcileAll(const std::map<std::string, kube::Gateway>& gateways,
                                     const std::map<std::string, NodeView>& nodes,
-                                    const std::map<std::string, absl::Time>& health_changes) {
+                                    const std::map<std::string, absl::Time>& health_changes,
+                                    const std::map<std::string, IpAddress>& load_balancers) {
   PassResult pass;
   for (auto it = written_.begin(); it != written_.end();) {
     it = gateways.count(it->first) ? std::next(it) : written_.erase(it);
@@ -58,7 +59,10 @@ PassResult Reconciler::ReconcileAll(const std::map<std::string, kube::Gateway>& 
   int without = 0;
   size_t refused_total = 0;
   for (const auto& [name, gateway] : basis) {
-    GatewayResult r = ReconcileOne(gateway, by_gateway[name], refused[name], health_changes);
+    auto lb = load_balancers.find(name);
+    GatewayResult r =
+        ReconcileOne(gateway, by_gateway[name], refused[name], health_changes,
+                     lb == load_balancers.end() ? std::nullopt : std::optional(lb->second));
     without += r.without_active_endpoint;
     refused_total += r.refused_prefixes;
     if (!r.error.ok()) {
@@ -104,7 +108,8 @@ void Reconciler::RestoreStatus(kube::Gateway& gateway) const {
 GatewayResult Reconciler::ReconcileOne(const kube::Gateway& cached,
                                        const std::map<std::string, NodeView>& nodes,
                                        const std::vector<RefusedPrefix>& refused,
-                                       const std::map<std::string, absl::Time>& health_changes) {
+                                       const std::map<std::string, absl::Time>& health_changes,
+                                       const std::optional<IpAddress>& load_balancer) {
   GatewayResult result;
   const std::string& name = cached.meta.name;
   const kube::Gateway* current = &cached;
@@ -116,7 +121,7 @@ GatewayResult Reconciler::ReconcileOne(const kube::Gateway& cached,
       written_.erase(w);  // caught up, or someone else wrote since
     }
   }
-  GatewayOutcome outcome = ComputeOutcome(*current, nodes, refused, clock_->Now());
+  GatewayOutcome outcome = ComputeOutcome(*current, nodes, refused, clock_->Now(), load_balancer);
   result.without_active_endpoint = LacksEndpoint(outcome);
   result.refused_prefixes = outcome.refused.size();
   for (const std::string& problem : outcome.path_problems) {
@@ -126,7 +131,10 @@ GatewayResult Reconciler::ReconcileOne(const kube::Gateway& cached,
     RAVEN_LOG(kDebug, "gateway/", name, ": member ", skipped,
               " has no InternalIP; left out of status.nodes");
   }
-  if (!outcome.changed) return result;
+  if (!outcome.changed) {
+    result.published = outcome.status;
+    return result;
+  }
   if (!may_write_()) return result;  // a standby or a leader that lost its lease
 
   kube::Gateway desired = *current;
@@ -141,13 +149,16 @@ GatewayResult Reconciler::ReconcileOne(const kube::Gateway& cached,
       if (!may_write_()) return absl::FailedPreconditionError("no longer the leader");
       based_on = fresh.meta.resource_version;
       RestoreStatus(fresh);
-      outcome = ComputeOutcome(fresh, nodes, refused, clock_->Now());
+      outcome = ComputeOutcome(fresh, nodes, refused, clock_->Now(), load_balancer);
       fresh.status = outcome.status;
       mutated = outcome.changed;
       return absl::OkStatus();
     });
     result.without_active_endpoint = LacksEndpoint(outcome);
-    if (written.ok() && !mutated) return result;  // the fresh object already had it
+    if (written.ok() && !mutated) {  // the fresh object already had it
+      result.published = written->status;
+      return result;
+    }
   }
   if (absl::IsNotFound(written.status())) return result;            // deleted meanwhile
   if (absl::IsFailedPrecondition(written.status())) return result;  // stepped down
@@ -156,6 +167,7 @@ GatewayResult Reconciler::ReconcileOne(const kube::Gateway& cached,
     return result;
   }
   result.wrote = true;
+  result.published = written->status;
   if (!current->invalid_status.empty()) {
     const std::string why = current->invalid_status.substr(0, kMaxMessageBytes);
     RAVEN_LOG(kWarning, "gateway/", name, ": status did not decode (", why, "); rewritten");

@@ -40,6 +40,9 @@ struct GatewayResult {
   // Nodes whose health change this write published (their entries of the
   // pass's health_changes are observed and done with).
   std::vector<std::string> reflected;
+  // The status the Gateway has after this pass (written, or already so);
+  // none when it was not decided (not the leader, or the write failed).
+  std::optional<kube::GatewayStatus> published;
 };
 
 struct PassResult {
@@ -59,9 +62,12 @@ class Reconciler {
   // `nodes` (all of them) must carry lease_fresh. `health_changes` maps a
   // node to the monotonic time of its last health change not yet reflected
   // in a status write: a write that reflects one observes its latency.
+  // `load_balancers`: exposed Gateways' load balancer addresses
+  // (ComputeOutcome).
   PassResult ReconcileAll(const std::map<std::string, kube::Gateway>& gateways,
                           const std::map<std::string, NodeView>& nodes,
-                          const std::map<std::string, absl::Time>& health_changes);
+                          const std::map<std::string, absl::Time>& health_changes,
+                          const std::map<std::string, IpAddress>& load_balancers = {});
 
   // Drops what it remembers of its own writes (on a leadership change).
   void ForgetWrites() { written_.clear(); }
@@ -74,7 +80,8 @@ class Reconciler {
   GatewayResult ReconcileOne(const kube::Gateway& cached,
                              const std::map<std::string, NodeView>& nodes,
                              const std::vector<RefusedPrefix>& refused,
-                             const std::map<std::string, absl::Time>& health_changes);
+                             const std::map<std::string, absl::Time>& health_changes,
+                             const std::optional<IpAddress>& load_balancer);
   // Remembers every good status; when a status did not decode, a copy of the
   // Gateways in which that Gateway has its last good status back (keeping
   // invalid_status, so that it is rewritten).

@@ -28,6 +28,7 @@ cluster_spec() {
     for node in ${GW_ENDPOINTS[$gw]}; do
       echo "endpoint $gw $node ${NODE_PUBLIC[$node]} ${NODE_PUBPORT[$node]:-4500} ${GW_NAT[$gw]}"
     done
+    [[ -z ${GW_EXPOSE[$gw]} ]] || echo "expose $gw ${GW_EXPOSE[$gw]}"
   done
 }
 
@@ -50,7 +51,7 @@ start_daemon() {
 
 # start_cluster: raven-apiserver (HTTPS, token) on API_IP:API_PORT in namespace api,
 # the CRD, the Nodes and Gateway specs of the plan, then raven-controller with short
-# leader-election timings.
+# leader-election timings (and with CLOUD_EXPOSE lb the load balancer stand-in).
 start_cluster() {
   local token
   mkdir -p "$CLUSTER_DIR"
@@ -86,6 +87,13 @@ EOF
   wait_for 10 "the Gateway CRD is served" kc get gateways
   cluster_spec | "${UTIL[@]}" cluster | kc create --validate=false -f - >&3
   start_controller
+  [[ $CLOUD_EXPOSE != lb ]] || start_load_balancer
+}
+
+# start_load_balancer: the load balancer stand-in (lab/load_balancer.py) in namespace lb.
+start_load_balancer() {
+  start_daemon lb "$LOG_DIR/lb.log" ip netns exec "$(ns lb)" "$PYTHON" "$LAB_DIR/load_balancer.py" \
+    --address="$LB_IP" --kubeconfig-dir="$CLUSTER_DIR" --server="$API_IP:$API_PORT"
 }
 
 # start_controller: raven-controller in namespace api (metrics on API_IP:10272).
@@ -116,4 +124,8 @@ active_endpoint() {
 
 # agent_health NODE: the agent's /healthz answer.
 agent_health() { nq "$1" curl -sS -m 2 "http://${NODE_IP[$1]}:10273/healthz"; }
+# verbose NODE: the agent's /healthz?verbose.
+verbose() { nq "$1" curl -sS -m 2 "http://${NODE_IP[$1]}:10273/healthz?verbose"; }
+# metric NODE NAME: the value of the agent's metric NAME (with its labels, as exposed).
+metric() { nq "$1" curl -sS -m 2 "http://${NODE_IP[$1]}:10273/metrics" | awk -v m="$2" '$1 == m { print $2 }'; }
 

@@ -4,7 +4,7 @@
 # raven-controller electing each pool's gateway, and one raven-agent per node,
 # joined over a simulated internet. Root only.
 #
-#   scripts/lab.sh up [--cni bridge|flannel|calico] [--nat-a KIND] [--nat-b KIND] [--forward-node-ip] [--no-install] [--no-build] [--recreate] [-v]
+#   scripts/lab.sh up [--cni bridge|flannel|calico] [--nat-a KIND] [--nat-b KIND] [--cloud-expose public|lb] [--forward-node-ip] [--no-install] [--no-build] [--recreate] [-v]
 #   scripts/lab.sh status
 #   scripts/lab.sh kubectl ARGS...      (e.g. get gw; label node a2 ...)
 #   scripts/lab.sh down
@@ -45,6 +45,15 @@
 # behind NATs"): WireGuard end to end, the relay forwards ciphertext; and
 # directly once hole punching gets through (all pairs but edm with eim-apdf,
 # double or edm).
+# --cloud-expose public|lb: how gw-cloud is reached. public (default): its nodes
+# sit on the internet segment and its endpoints name their addresses
+# (exposeType PublicIP). lb: exposeType LoadBalancer; c1 and c2 sit on a private
+# LAN (lan0 100.127.1.11, .12; fd7f:1::11, ::12) behind namespace rvlab-lb, the
+# cloud's load balancer and NAT gateway (wan0 198.18.0.40); raven-controller
+# manages Service raven-tunnel-gw-cloud and its Endpoints in raven-system, and
+# the stand-in lab/load_balancer.py (log lb.log) gives it 198.18.0.40 and
+# forwards its ports (WireGuard 4500, the NAT relay's 4600-4602) to the node
+# the Endpoints name, keeping the client's address.
 # status: the CNI mode, the NAT kinds, the Gateways (kubectl get gw), agent liveness, role,
 # /healthz and WireGuard handshakes, bird's BGP sessions (calico), and the
 # matrix again (exit 0 when every agent (and bird) runs and every pair
@@ -170,11 +179,12 @@ find_agents() {
       AGENT_PID[$node]=$pid
   done
   local name
-  for name in apiserver controller; do
+  for name in apiserver controller lb; do
     [[ -f $PID_DIR/$name.pid ]] || continue
     pid=$(<"$PID_DIR/$name.pid")
     args=$(argv_of "$pid") || continue
-    [[ $args == *raven-$name$'\n'* && $args == *"$CLUSTER_DIR"* ]] && DAEMON_PID[$name]=$pid
+    [[ ($args == *raven-$name$'\n'* || $args == *load_balancer.py$'\n'*) && $args == *"$CLUSTER_DIR"* ]] &&
+      DAEMON_PID[$name]=$pid
   done
   for p in /proc/[0-9]*; do
     args=$(argv_of "${p#/proc/}") || continue
@@ -243,6 +253,7 @@ up_failed() {
 lab_up() {
   local install=1 build=1 recreate=0 t0 t_build t_topo t_cluster t_agents t_conv node
   local cni=${RAVEN_LAB_CNI:-bridge} forward=${RAVEN_LAB_FORWARD_NODE_IP:-0} nat_a=forward nat_b=forward
+  local cloud=public
   while (( $# )); do
     case $1 in
       --no-install) install=0 ;;
@@ -254,6 +265,8 @@ lab_up() {
       --nat-a=*) nat_a=${1#--nat-a=} ;;
       --nat-b) (( $# >= 2 )) || usage; nat_b=$2; shift ;;
       --nat-b=*) nat_b=${1#--nat-b=} ;;
+      --cloud-expose) (( $# >= 2 )) || usage; cloud=$2; shift ;;
+      --cloud-expose=*) cloud=${1#--cloud-expose=} ;;
       --forward-node-ip) forward=1 ;;
       -v|--verbose) VERBOSE=1 ;;
       *) usage ;;
@@ -261,6 +274,7 @@ lab_up() {
     shift
   done
   [[ $cni == @(bridge|flannel|calico) ]] || die "no CNI mode '$cni' (bridge, flannel or calico)"
+  [[ $cloud == @(public|lb) ]] || die "no --cloud-expose '$cloud' (public or lb)"
   [[ $forward == [01] ]] || die "RAVEN_LAB_FORWARD_NODE_IP=$forward: want 0 or 1"
   nat_kind_ok "$nat_a" || die "no NAT kind '$nat_a' for --nat-a (forward, eim, eim-apdf, edm or double)"
   nat_kind_ok "$nat_b" || die "no NAT kind '$nat_b' for --nat-b (forward, eim, eim-apdf, edm or double)"
@@ -282,6 +296,7 @@ lab_up() {
   local -a tools=(ip nft wg wireguard-go bpftool python3 setsid nohup mountpoint curl "$KUBECTL" openssl)
   [[ $cni == bridge ]] || tools+=("$CNI_BIN/bridge" "$CNI_BIN/ptp" "$CNI_BIN/host-local")
   [[ $cni != calico ]] || tools+=("$BIRD" "$BIRDC")
+  [[ $cloud != lb ]] || tools+=(conntrack)
   for tool in "${tools[@]}"; do
     command -v "$tool" >/dev/null || die "$tool is not installed (scripts/install-deps.sh installs it)"
   done
@@ -297,11 +312,12 @@ lab_up() {
   set -E
   trap 'FAILED_CMD=$BASH_COMMAND' ERR
   trap 'up_failed $?' EXIT
-  say "== creating the lab (CNI $cni; NAT edge-a $nat_a, edge-b $nat_b; namespaces rvlab-*; commands logged in $LAB_LOG)"
+  say "== creating the lab (CNI $cni; NAT edge-a $nat_a, edge-b $nat_b; cloud $cloud; namespaces rvlab-*; commands logged in $LAB_LOG)"
   pp mkdir -p "$BPF_ROOT" "$STATE_ROOT"
   pp mount -t bpf bpf "$BPF_ROOT"
   echo "$RAVEN_AGENT" >"$RUN_DIR/agent"
-  printf 'cni=%s\nforward_node_ip=%s\nnat_a=%s\nnat_b=%s\n' "$cni" "$forward" "$nat_a" "$nat_b" >"$OPTIONS_FILE"
+  printf 'cni=%s\nforward_node_ip=%s\nnat_a=%s\nnat_b=%s\ncloud_expose=%s\n' "$cni" "$forward" "$nat_a" "$nat_b" \
+    "$cloud" >"$OPTIONS_FILE"
   lab_plan
   create_topology
   pod_list >"$RUN_DIR/pods"
@@ -355,7 +371,7 @@ lab_status() {
   local node rc=0 role hs gw
   local -A active=()
   echo "CNI: $CNI_MODE (pod interfaces $POD_GLOB)$( (( ! FORWARD_NODE_IP )) || echo '; agents with --forward-node-ip')"
-  echo "NAT: edge-a ${NAT_KIND[a]}, edge-b ${NAT_KIND[b]} (lab/nat.sh)"
+  echo "NAT: edge-a ${NAT_KIND[a]}, edge-b ${NAT_KIND[b]} (lab/nat.sh); cloud exposed: $CLOUD_EXPOSE"
   if [[ $CNI_MODE == calico ]]; then
     for node in "${LAB_NODES[@]}"; do
       hs=$(bird_status "$node") || rc=1

@@ -14,13 +14,18 @@ declare -A POOL_NR=([c]=1 [a]=2 [b]=3)
 # lab uses nowhere else.
 declare -A SITE_WAN=([a]=198.18.0.20 [b]=198.18.0.30) CARRIER_NET=([a]=192.0.2 [b]=198.51.100)
 declare -A NAT_KIND=([a]=forward [b]=forward)
+# With --cloud-expose lb: the cloud pool's nodes on a private LAN behind the
+# load balancer's namespace (rvlab-lb, lab/load_balancer.py), which holds
+# LB_IP on the internet segment and masquerades the LAN's own traffic to it.
+LB_IP=198.18.0.40
+CLOUD_EXPOSE=public
 
 # lab_plan: the Gateways, their candidate endpoints and members, the nodes' IPv6
 # addresses, uplinks and pod CIDR prefixes (CNI_V4, CNI_V6), the options of the
 # running lab (lab_options); no side effects.
 lab_plan() {
   local node p site
-  GW_ORDER=() GW_ENDPOINTS=()
+  GW_ORDER=() GW_ENDPOINTS=() GW_EXPOSE=()
   lab_options
   for node in "${LAB_NODES[@]}"; do
     p=${POOL_NR[${node:0:1}]}
@@ -28,12 +33,22 @@ lab_plan() {
     NODE_DEV[$node]=lan0
     CNI_V4[$node]=100.64.$p${node:1} CNI_V6[$node]=fd64:$p${node:1}
   done
-  NODE_DEV[c1]=ul0 NODE_DEV[c2]=ul0
-  define_gateway gw-cloud c1 198.18.0.11 false
-  define_endpoint gw-cloud c1 198.18.0.11
-  define_endpoint gw-cloud c2 198.18.0.12
-  define_member c1 gw-cloud 198.18.0.11
-  define_member c2 gw-cloud 198.18.0.12
+  if [[ $CLOUD_EXPOSE == lb ]]; then
+    # exposeType LoadBalancer: the controller publishes the load balancer's address.
+    define_gateway gw-cloud c1 "$LB_IP" false
+    define_endpoint gw-cloud c1 - -
+    define_endpoint gw-cloud c2 - -
+    define_member c1 gw-cloud 100.127.1.11
+    define_member c2 gw-cloud 100.127.1.12
+    GW_EXPOSE[gw-cloud]=LoadBalancer
+  else
+    NODE_DEV[c1]=ul0 NODE_DEV[c2]=ul0
+    define_gateway gw-cloud c1 198.18.0.11 false
+    define_endpoint gw-cloud c1 198.18.0.11
+    define_endpoint gw-cloud c2 198.18.0.12
+    define_member c1 gw-cloud 198.18.0.11
+    define_member c2 gw-cloud 198.18.0.12
+  fi
   for site in a b; do
     p=${POOL_NR[$site]}
     define_gateway "gw-edge-$site" "${site}1" "${SITE_WAN[$site]}" true
@@ -52,11 +67,12 @@ lab_plan() {
 
 # lab_options: the options up was given (OPTIONS_FILE), or the defaults: the CNI
 # mode (cni_mode: CNI_MODE, POD_GLOB), FORWARD_NODE_IP, the edge sites' NAT_KIND
-# (lab/nat.sh) and the agents' NODE_AGENT_ARGS.
+# (lab/nat.sh), CLOUD_EXPOSE (public or lb) and the agents' NODE_AGENT_ARGS.
 lab_options() {
   local key value cni=bridge node
   FORWARD_NODE_IP=0
   NAT_KIND=([a]=forward [b]=forward)
+  CLOUD_EXPOSE=public
   if [[ -f $OPTIONS_FILE ]]; then
     while IFS='=' read -r key value; do
       case $key in
@@ -64,6 +80,7 @@ lab_options() {
         forward_node_ip) FORWARD_NODE_IP=$value ;;
         nat_a) NAT_KIND[a]=$value ;;
         nat_b) NAT_KIND[b]=$value ;;
+        cloud_expose) CLOUD_EXPOSE=$value ;;
       esac
     done <"$OPTIONS_FILE"
   fi
@@ -105,12 +122,34 @@ nat_router() {
   nat_rules "$(nat_site_kind "$kind")" wan0 "$uplink" "$lan.0/24" "$lan.11" "$lan.12" | nq "$r" nft -f -
 }
 
+# load_balancer_router: namespace lb, the cloud's load balancer and NAT
+# gateway: wan0 LB_IP on the internet segment, the cloud pool's LAN lan0
+# 100.127.1.1/24 (fd7f:1::1/64), whose traffic it masquerades to LB_IP
+# (endpoint-independent, ports kept when free); lab/load_balancer.py adds the
+# forwards of the LoadBalancer Services.
+load_balancer_router() {
+  add_router lb
+  plug lb wan0 "$LB_IP/24" inet inet0 lb
+  add_switch lb lan0 100.127.1.1/24 fd7f:1::1/64
+  nq lb sysctl -qw net.bridge.bridge-nf-call-iptables=0 net.bridge.bridge-nf-call-ip6tables=0 2>/dev/null || true
+  ipn lb route replace default via 198.18.0.1
+  log "[lb] nft: masquerade 100.127.1.0/24 to $LB_IP"
+  nq lb nft -f - <<EOF
+table ip rvlab_lb_snat {
+  chain postrouting {
+    type nat hook postrouting priority srcnat; policy accept;
+    oifname "wan0" ip saddr 100.127.1.0/24 masquerade
+  }
+}
+EOF
+}
+
 # node_default_routes NODE: default routes (IPv4, IPv6) via the router of the
 # node's segment, as real nodes have (kube-proxy's DNAT of host traffic needs a
 # route to the service range first); those routers route no other pool.
 node_default_routes() {
   local p=${POOL_NR[${1:0:1}]} r4
-  if [[ $1 == c* ]]; then r4=198.18.0.1; else r4=100.127.$p.1; fi
+  if [[ $1 == c* && $CLOUD_EXPOSE != lb ]]; then r4=198.18.0.1; else r4=100.127.$p.1; fi
   ipn "$1" route replace default via "$r4"
   ipn "$1" -6 route replace default via "fd7f:$p::1"
 }
@@ -122,10 +161,15 @@ create_topology() {
   # the API server's host: on the internet segment (edge nodes reach it through their NAT)
   add_router api
   plug api ul0 "$API_IP/24" inet inet0 api
-  # pool "cloud": nodes straight on the internet segment
+  # pool "cloud": nodes straight on the internet segment, or behind the load balancer
+  [[ $CLOUD_EXPOSE != lb ]] || load_balancer_router
   for node in c1 c2; do
     add_node "$node"
-    plug "$node" ul0 "${NODE_IP[$node]}/24" inet inet0 "$node" "${NODE_IP6[$node]}/64"
+    if [[ $CLOUD_EXPOSE == lb ]]; then
+      plug "$node" lan0 "${NODE_IP[$node]}/24" lb lan0 "$node" "${NODE_IP6[$node]}/64"
+    else
+      plug "$node" ul0 "${NODE_IP[$node]}/24" inet inet0 "$node" "${NODE_IP6[$node]}/64"
+    fi
     node_default_routes "$node"
   done
   # pools "edge-a" and "edge-b": a LAN behind a NAT router each (NAT_KIND)

@@ -91,6 +91,8 @@ def cluster(argv):
                                    a Ready Node labelled for GATEWAY
          endpoint GATEWAY NODE PUBLIC_IP PUBLIC_PORT UNDER_NAT   a candidate, in priority order
                                    (PUBLIC_IP and PUBLIC_PORT "-": none, the fields are omitted)
+         expose GATEWAY TYPE       spec.exposeType (after its endpoints; default PublicIP
+                                   unless under NAT)
     INTERNAL_IP may list a dual-stack node's addresses (100.127.2.12,fd7f:2::12):
     each is an InternalIP of status.addresses, in that order, so the controller
     publishes the first as privateIP and the first of the other family in
@@ -129,6 +131,8 @@ def cluster(argv):
             if port != "-":
                 ep["publicPort"] = int(port)
             gateways[gw]["spec"]["endpoints"].append(ep)
+        elif f[0] == "expose":
+            gateways[f[1]]["spec"]["exposeType"] = f[2]
         else:
             sys.exit("bad spec line: " + line)
     json.dump({"apiVersion": "v1", "kind": "List", "items": items + list(gateways.values())},

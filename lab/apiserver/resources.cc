@@ -91,6 +91,11 @@ ResourceRegistry::ResourceRegistry() {
   Add(Builtin("", "namespaces", "Namespace", false, {"ns"}, true));
   Add(Builtin("", "nodes", "Node", false, {"no"}, true));
   Add(Builtin("", "events", "Event", true, {"ev"}, false));
+  // Stored as given: no cluster IP, no Endpoints controller (raven-controller
+  // writes a LoadBalancer Service's Endpoints itself; the lab's load-balancer
+  // stand-in writes its status).
+  Add(Builtin("", "services", "Service", true, {"svc"}, true));
+  Add(Builtin("", "endpoints", "Endpoints", true, {"ep"}, false));
   Add(Builtin("coordination.k8s.io", "leases", "Lease", true, {}, false));
   ResourceInfo crd = Builtin("apiextensions.k8s.io", "customresourcedefinitions",
                              "CustomResourceDefinition", false, {"crd", "crds"}, true);

@@ -41,6 +41,9 @@ NEEDS = {
     ] + [
         ("coordination.k8s.io", "leases", v, "raven-system")
         for v in ("get", "list", "watch", "create", "update")
+    ] + [
+        ("", resource, v, "raven-system") for resource in ("services", "endpoints")
+        for v in ("list", "watch", "create", "patch", "delete")
     ],
 }
 

@@ -118,7 +118,7 @@ failover_under_traffic() {
   t_stop=$(now_us)
   kill -9 "${AGENT_PID[$old]}"
   unset "AGENT_PID[$old]"
-  ipn "$old" link set "$([[ $old == c* ]] && echo ul0 || echo lan0)" down
+  ipn "$old" link set "${NODE_DEV[$old]}" down
   wait_for 10 "$gw elects $new" is_active "$gw" "$new"
   switch_ms=$(ms_since "$t_stop")
   wait "$ping_pid" || true

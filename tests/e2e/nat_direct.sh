@@ -23,8 +23,6 @@ set -eo pipefail
 source "$(dirname "$0")/lab_lib.sh"
 lab_test_up --nat-a eim --nat-b edm
 
-metric() { nq "$1" curl -sS -m 2 "http://${NODE_IP[$1]}:10273/metrics" | awk -v m="$2" '$1 == m { print $2 }'; }
-verbose() { nq "$1" curl -sS -m 2 "http://${NODE_IP[$1]}:10273/healthz?verbose"; }
 other_edge() { if [[ $1 == a* ]]; then echo gw-edge-b; else echo gw-edge-a; fi; }
 path_is() { [[ $(metric "$1" "raven_agent_peer_path{gateway=\"$(other_edge "$1")\",path=\"$2\",via=\"$3\"}") == 1 ]]; }
 both_direct() { path_is "$gw_a" direct "" && path_is "$gw_b" direct ""; }

@@ -43,8 +43,6 @@ set -eo pipefail
 source "$(dirname "$0")/lab_lib.sh"
 lab_test_up --nat-a eim-apdf --nat-b edm
 
-metric() { nq "$1" curl -sS -m 2 "http://${NODE_IP[$1]}:10273/metrics" | awk -v m="$2" '$1 == m { print $2 }'; }
-verbose() { nq "$1" curl -sS -m 2 "http://${NODE_IP[$1]}:10273/healthz?verbose"; }
 relayed() { metric "$1" "raven_agent_nat_relay_datagrams_total{outcome=\"$2\"}"; }
 other_edge() { if [[ $1 == a* ]]; then echo gw-edge-b; else echo gw-edge-a; fi; }
 # says_path NODE: the node's metrics and /healthz name relay_gw for the other edge pool.
