@@ -4,7 +4,7 @@
 # raven-controller electing each pool's gateway, and one raven-agent per node,
 # joined over a simulated internet. Root only.
 #
-#   scripts/lab.sh up [--cni bridge|flannel|calico] [--nat-a KIND] [--nat-b KIND] [--cloud-expose public|lb] [--forward-node-ip] [--no-install] [--no-build] [--recreate] [-v]
+#   scripts/lab.sh up [--cni bridge|flannel|calico] [--nat-a KIND] [--nat-b KIND] [--nat-d KIND] [--cloud-expose public|lb] [--forward-node-ip] [--no-install] [--no-build] [--recreate] [-v]
 #   scripts/lab.sh status
 #   scripts/lab.sh kubectl ARGS...      (e.g. get gw; label node a2 ...)
 #   scripts/lab.sh down
@@ -37,6 +37,10 @@
 #   double    eim-apdf at the site router behind an eim-apdf carrier NAT (CGNAT,
 #             namespace rvlab-cgn-<site>: wan0 the site's public address, carrier
 #             segment cgn0 192.0.2.0/24 for a (CGNAT .1, router .20), 198.51.100.0/24 for b (.1, .30))
+# --nat-d KIND adds a fourth pool, edge-d (gw-edge-d: nodes d1, d2 on
+# 100.127.4.0/24, pod CIDRs 100.64.41.0/24 and 100.64.42.0/24, router
+# rvlab-nat-d at 198.18.0.50; with double, carrier segment 203.0.113.0/24),
+# behind a NAT of that kind (default none: three pools).
 # Every kind but forward forwards nothing, and the site's Gateway endpoints are
 # underNAT without publicIP and publicPort: the edge gateway reaches the cloud
 # (and a forward site) itself, keeping its mapping with WireGuard keepalives.
@@ -253,7 +257,7 @@ up_failed() {
 lab_up() {
   local install=1 build=1 recreate=0 t0 t_build t_topo t_cluster t_agents t_conv node
   local cni=${RAVEN_LAB_CNI:-bridge} forward=${RAVEN_LAB_FORWARD_NODE_IP:-0} nat_a=forward nat_b=forward
-  local cloud=public
+  local cloud=public nat_d=none
   while (( $# )); do
     case $1 in
       --no-install) install=0 ;;
@@ -265,6 +269,8 @@ lab_up() {
       --nat-a=*) nat_a=${1#--nat-a=} ;;
       --nat-b) (( $# >= 2 )) || usage; nat_b=$2; shift ;;
       --nat-b=*) nat_b=${1#--nat-b=} ;;
+      --nat-d) (( $# >= 2 )) || usage; nat_d=$2; shift ;;
+      --nat-d=*) nat_d=${1#--nat-d=} ;;
       --cloud-expose) (( $# >= 2 )) || usage; cloud=$2; shift ;;
       --cloud-expose=*) cloud=${1#--cloud-expose=} ;;
       --forward-node-ip) forward=1 ;;
@@ -278,6 +284,8 @@ lab_up() {
   [[ $forward == [01] ]] || die "RAVEN_LAB_FORWARD_NODE_IP=$forward: want 0 or 1"
   nat_kind_ok "$nat_a" || die "no NAT kind '$nat_a' for --nat-a (forward, eim, eim-apdf, edm or double)"
   nat_kind_ok "$nat_b" || die "no NAT kind '$nat_b' for --nat-b (forward, eim, eim-apdf, edm or double)"
+  [[ $nat_d == none ]] || nat_kind_ok "$nat_d" ||
+    die "no NAT kind '$nat_d' for --nat-d (none, forward, eim, eim-apdf, edm or double)"
   t0=$(now_us)
   if lab_is_up && (( ! recreate )); then
     printf 'lab.sh: a lab is already up (namespaces: %s); run scripts/lab.sh down first, or up --recreate\n' \
@@ -312,12 +320,12 @@ lab_up() {
   set -E
   trap 'FAILED_CMD=$BASH_COMMAND' ERR
   trap 'up_failed $?' EXIT
-  say "== creating the lab (CNI $cni; NAT edge-a $nat_a, edge-b $nat_b; cloud $cloud; namespaces rvlab-*; commands logged in $LAB_LOG)"
+  say "== creating the lab (CNI $cni; NAT edge-a $nat_a, edge-b $nat_b$([[ $nat_d == none ]] || echo ", edge-d $nat_d"); cloud $cloud; namespaces rvlab-*; commands logged in $LAB_LOG)"
   pp mkdir -p "$BPF_ROOT" "$STATE_ROOT"
   pp mount -t bpf bpf "$BPF_ROOT"
   echo "$RAVEN_AGENT" >"$RUN_DIR/agent"
-  printf 'cni=%s\nforward_node_ip=%s\nnat_a=%s\nnat_b=%s\ncloud_expose=%s\n' "$cni" "$forward" "$nat_a" "$nat_b" \
-    "$cloud" >"$OPTIONS_FILE"
+  printf 'cni=%s\nforward_node_ip=%s\nnat_a=%s\nnat_b=%s\nnat_d=%s\ncloud_expose=%s\n' "$cni" "$forward" \
+    "$nat_a" "$nat_b" "$nat_d" "$cloud" >"$OPTIONS_FILE"
   lab_plan
   create_topology
   pod_list >"$RUN_DIR/pods"
@@ -354,7 +362,7 @@ lab_up() {
   local timing
   timing="install+build $(secs "$t_build") s, topology $(secs $((t_topo - t_build))) s, API server and controller $(secs $((t_cluster - t_topo))) s, agents until their dataplane is applied $(secs $((t_agents - t_cluster))) s, convergence $(secs $((t_conv - t_agents))) s"
   if (( converged && rc == 0 )); then
-    say "lab is up after $(secs "$t_conv") s (CNI $CNI_MODE; NAT edge-a ${NAT_KIND[a]}, edge-b ${NAT_KIND[b]}; $timing)"
+    say "lab is up after $(secs "$t_conv") s (CNI $CNI_MODE; NAT edge-a ${NAT_KIND[a]}, edge-b ${NAT_KIND[b]}${NAT_KIND[d]:+, edge-d ${NAT_KIND[d]}}; $timing)"
     return 0
   fi
   diagnostics
@@ -371,7 +379,7 @@ lab_status() {
   local node rc=0 role hs gw
   local -A active=()
   echo "CNI: $CNI_MODE (pod interfaces $POD_GLOB)$( (( ! FORWARD_NODE_IP )) || echo '; agents with --forward-node-ip')"
-  echo "NAT: edge-a ${NAT_KIND[a]}, edge-b ${NAT_KIND[b]} (lab/nat.sh); cloud exposed: $CLOUD_EXPOSE"
+  echo "NAT: edge-a ${NAT_KIND[a]}, edge-b ${NAT_KIND[b]}${NAT_KIND[d]:+, edge-d ${NAT_KIND[d]}} (lab/nat.sh); cloud exposed: $CLOUD_EXPOSE"
   if [[ $CNI_MODE == calico ]]; then
     for node in "${LAB_NODES[@]}"; do
       hs=$(bird_status "$node") || rc=1

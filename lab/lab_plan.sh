@@ -1,18 +1,22 @@
 # shellcheck shell=bash
 # shellcheck disable=SC2004,SC2034,SC2153,SC2154 # the arrays are topology.sh's, read by the callers
 # The lab's plan and its creation (sourced by lab.sh, after topology.sh and
-# services.sh): the six nodes of three pools, their addresses, Gateways and
-# options; the namespaces, links, routers and the pods' networking of
+# services.sh): the six nodes of three pools (eight of four with --nat-d),
+# their addresses, Gateways and options; the namespaces, links, routers and the pods' networking of
 # create_topology; relink after a link went down. See lab.sh's header for the
 # picture.
 
+# The edge sites (EDGE_SITES: a, b, and d with --nat-d; d, since c is the
+# cloud) and the nodes (LAB_NODES) of the running lab's options.
 LAB_NODES=(c1 c2 a1 a2 b1 b2)
-declare -A POOL_NR=([c]=1 [a]=2 [b]=3)
+EDGE_SITES=(a b)
+declare -A POOL_NR=([c]=1 [a]=2 [b]=3 [d]=4)
 # An edge site's public address (its router's, or with NAT kind double its
 # CGNAT's) and, with double, its carrier segment (x.y.z: the CGNAT x.y.z.1,
 # the site router x.y.z.<last byte of the public address>), test ranges the
 # lab uses nowhere else.
-declare -A SITE_WAN=([a]=198.18.0.20 [b]=198.18.0.30) CARRIER_NET=([a]=192.0.2 [b]=198.51.100)
+declare -A SITE_WAN=([a]=198.18.0.20 [b]=198.18.0.30 [d]=198.18.0.50)
+declare -A CARRIER_NET=([a]=192.0.2 [b]=198.51.100 [d]=203.0.113)
 declare -A NAT_KIND=([a]=forward [b]=forward)
 # With --cloud-expose lb: the cloud pool's nodes on a private LAN behind the
 # load balancer's namespace (rvlab-lb, lab/load_balancer.py), which holds
@@ -49,7 +53,7 @@ lab_plan() {
     define_member c1 gw-cloud 198.18.0.11
     define_member c2 gw-cloud 198.18.0.12
   fi
-  for site in a b; do
+  for site in "${EDGE_SITES[@]}"; do
     p=${POOL_NR[$site]}
     define_gateway "gw-edge-$site" "${site}1" "${SITE_WAN[$site]}" true
     # Without a port forward the endpoints have no public address or port to name.
@@ -67,12 +71,14 @@ lab_plan() {
 
 # lab_options: the options up was given (OPTIONS_FILE), or the defaults: the CNI
 # mode (cni_mode: CNI_MODE, POD_GLOB), FORWARD_NODE_IP, the edge sites' NAT_KIND
-# (lab/nat.sh), CLOUD_EXPOSE (public or lb) and the agents' NODE_AGENT_ARGS.
+# (lab/nat.sh; with nat_d a third edge site, EDGE_SITES and LAB_NODES),
+# CLOUD_EXPOSE (public or lb) and the agents' NODE_AGENT_ARGS.
 lab_options() {
-  local key value cni=bridge node
+  local key value cni=bridge node site
   FORWARD_NODE_IP=0
   NAT_KIND=([a]=forward [b]=forward)
   CLOUD_EXPOSE=public
+  EDGE_SITES=(a b)
   if [[ -f $OPTIONS_FILE ]]; then
     while IFS='=' read -r key value; do
       case $key in
@@ -80,18 +86,21 @@ lab_options() {
         forward_node_ip) FORWARD_NODE_IP=$value ;;
         nat_a) NAT_KIND[a]=$value ;;
         nat_b) NAT_KIND[b]=$value ;;
+        nat_d) [[ $value == none ]] || { NAT_KIND[d]=$value; EDGE_SITES=(a b d); } ;;
         cloud_expose) CLOUD_EXPOSE=$value ;;
       esac
     done <"$OPTIONS_FILE"
   fi
   cni_mode "$cni"
+  LAB_NODES=(c1 c2)
+  for site in "${EDGE_SITES[@]}"; do LAB_NODES+=("${site}1" "${site}2"); done
   for node in "${LAB_NODES[@]}"; do
     NODE_AGENT_ARGS[$node]=
     (( ! FORWARD_NODE_IP )) || NODE_AGENT_ARGS[$node]=--forward-node-ip
   done
 }
 
-# nat_router SITE: the router of edge site SITE (a, b), namespace nat-SITE: its
+# nat_router SITE: the router of edge site SITE (a, b, d), namespace nat-SITE: its
 # LAN bridge lan0 (100.127.<pool>.1/24) and the rules of its NAT_KIND
 # (lab/nat.sh: with forward, udp 4500 and 4501 of its public address go to port
 # 4500 of the site's nodes .11 and .12). Its uplink wan0 is on the internet
@@ -155,7 +164,7 @@ node_default_routes() {
 }
 
 create_topology() {
-  local node p
+  local node p site
   add_router inet
   add_switch inet inet0 198.18.0.1/24 fd7f:1::1/64
   # the API server's host: on the internet segment (edge nodes reach it through their NAT)
@@ -172,10 +181,9 @@ create_topology() {
     fi
     node_default_routes "$node"
   done
-  # pools "edge-a" and "edge-b": a LAN behind a NAT router each (NAT_KIND)
-  nat_router a
-  nat_router b
-  for node in a1 a2 b1 b2; do
+  # pools "edge-a", "edge-b" (and "edge-d"): a LAN behind a NAT router each (NAT_KIND)
+  for site in "${EDGE_SITES[@]}"; do nat_router "$site"; done
+  for node in "${LAB_NODES[@]:2}"; do
     p=${POOL_NR[${node:0:1}]}
     add_node "$node"
     plug "$node" lan0 "${NODE_IP[$node]}/24" "nat-${node:0:1}" lan0 "$node" "${NODE_IP6[$node]}/64"

@@ -164,8 +164,8 @@ lab_test_up() {
   find_agents
   local pod v4 v6
   while read -r _ pod _ _ v4 v6; do POD_IP4[$pod]=$v4; POD_IP6[$pod]=$v6; done <"$RUN_DIR/pods"
-  [[ ${#AGENT_PID[@]} == 6 && -n ${DAEMON_PID[apiserver]} && -n ${DAEMON_PID[controller]} ]] ||
-    die "want 6 agents, the API server and the controller running"
+  [[ ${#AGENT_PID[@]} == "${#LAB_NODES[@]}" && -n ${DAEMON_PID[apiserver]} && -n ${DAEMON_PID[controller]} ]] ||
+    die "want ${#LAB_NODES[@]} agents, the API server and the controller running"
 }
 
 # drop_count NODE REASON: the node's BPF drop counter for REASON (see bpf/raven_abi.h);

@@ -1,10 +1,11 @@
 #!/bin/bash
 # Direct paths between edge sites behind NATs that forward nothing, by hole
-# punching (daemon/nat_relay/direct_prober.h), in the lab with `--nat-a eim
-# --nat-b edm`: edge-a's NAT maps and filters endpoint-independently,
-# edge-b's maps every destination to a new port. Only edge-b's probes can
-# open the way (they reach edge-a from edge-b's new port, which edge-a then
-# probes back):
+# punching (daemon/nat_relay/direct_prober.h), in the four-pool lab with
+# `--nat-a eim --nat-b edm --nat-d double`: edge-a's NAT maps and filters
+# endpoint-independently, edge-b's maps every destination to a new port,
+# edge-d sits behind two port-restricted NATs. Between edge-a and edge-b only
+# edge-b's probes can open the way (they reach edge-a from edge-b's new
+# port, which edge-a then probes back):
 #   - both edge gateways find the direct path and say so (raven_agent_peer_path,
 #     /healthz?verbose with the peer's mapped address); their WireGuard
 #     endpoints are each other's NAT mappings; edge-a <-> edge-b pods answer,
@@ -15,13 +16,16 @@
 #     edge-b's site) under a ping and a TCP stream: the pair goes back to the
 #     relay; the longest gap between two replies, the largest delay of a
 #     reply and the stream's longest stall are reported, the stream survives;
-#   - the path heals: the pair is direct again, without a gap.
+#   - the path heals: the pair is direct again, without a gap;
+#   - the third edge pool: edge-a <-> edge-d direct through the double NAT,
+#     edge-b <-> edge-d (symmetric against port-restricted) on the relay,
+#     as the Gateways' status.paths say; their pods answer (v4/v6).
 #
 #   RAVEN_AGENT=build/daemon/raven-agent tests/e2e/nat_direct.sh   (as root)
 set -eo pipefail
 # shellcheck source=lab_lib.sh source-path=SCRIPTDIR
 source "$(dirname "$0")/lab_lib.sh"
-lab_test_up --nat-a eim --nat-b edm
+lab_test_up --nat-a eim --nat-b edm --nat-d double
 
 other_edge() { if [[ $1 == a* ]]; then echo gw-edge-b; else echo gw-edge-a; fi; }
 path_is() { [[ $(metric "$1" "raven_agent_peer_path{gateway=\"$(other_edge "$1")\",path=\"$2\",via=\"$3\"}") == 1 ]]; }
@@ -127,3 +131,13 @@ before=$(forwarded)
 bulk a2p0 b2p0 5007 8 healed.bulk
 (( $(forwarded) < before + 200 )) ||
   die "after healing the relay forwarded $(( $(forwarded) - before )) datagrams of the direct pair"
+
+log "== the third edge pool, behind a double NAT: direct with edge-a, relayed with edge-b"
+wait_for 5 "gw-edge-d's status says HolePunched to gw-edge-a" status_path_is gw-edge-d gw-edge-a HolePunched/
+wait_for 5 "gw-edge-a's status says HolePunched to gw-edge-d" status_path_is gw-edge-a gw-edge-d HolePunched/
+status_path_is gw-edge-d gw-edge-b Relay/gw-cloud && status_path_is gw-edge-b gw-edge-d Relay/gw-cloud ||
+  die "edge-b <-> edge-d not on the relay: $(kc get gateway gw-edge-d -o jsonpath='{.status.paths}')"
+for pair in d1p0:a2p0 a1p1:d2p1 d2p0:b2p0 b1p1:d1p1 d1p1:c2p0; do
+  check_ping "${pair%:*}" "${POD_IP4[${pair#*:}]}"
+  check_ping "${pair%:*}" "${POD_IP6[${pair#*:}]}"
+done
