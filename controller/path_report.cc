@@ -62,10 +62,21 @@ std::string DescribePath(const kube::GatewayPath& path) {
   return "by no path (both behind NAT without a public address, and no NAT relay up)";
 }
 
+namespace {
+
+std::string Described(const kube::GatewayPath& path) {
+  return path.reason.empty() ? DescribePath(path)
+                             : absl::StrCat(DescribePath(path),
+                                            " (the endpoint it publishes never "
+                                            "answered)");
+}
+
+}  // namespace
+
 std::string PathChangeMessage(const PathChange& change) {
   return absl::StrCat("node ", change.now.node_name, " reaches Gateway ", change.now.gateway, " ",
-                      DescribePath(change.now),
-                      change.before ? "; before: " + DescribePath(*change.before) : "");
+                      Described(change.now),
+                      change.before ? "; before: " + Described(*change.before) : "");
 }
 
 }  // namespace raven::controller

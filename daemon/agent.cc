@@ -17,11 +17,15 @@ std::string Describe(const RefusedPrefix& r) {
                       r.held.ToString(), " of Gateway ", r.holder);
 }
 
-// The path to every remote Gateway, in the Node annotation's words.
-std::string PathsAnnotation(const DesiredDataplane& desired) {
+// The path to every remote Gateway, in the Node annotation's words ("" when
+// not a gateway), with the published endpoints found `unanswered`.
+std::string PathsAnnotation(const DesiredDataplane& desired,
+                            const std::set<std::string>& unanswered) {
+  if (desired.role != NodeRole::kGateway) return "";
   std::vector<kube::GatewayPath> paths;
   for (const auto& [key, peer] : desired.peers) {
-    kube::GatewayPath p{"", peer.gateway, kube::PathKind::kDirect, ""};
+    kube::GatewayPath p{"", peer.gateway, kube::PathKind::kDirect, "", ""};
+    if (unanswered.contains(peer.gateway)) p.reason = kube::kReasonEndpointUnanswered;
     if (peer.direct) {
       p.path = kube::PathKind::kHolePunched;
     } else if (!peer.relay.empty()) {
@@ -31,7 +35,7 @@ std::string PathsAnnotation(const DesiredDataplane& desired) {
     paths.push_back(std::move(p));
   }
   for (const auto& [gateway, why] : desired.unreachable) {
-    paths.push_back({"", gateway, kube::PathKind::kNone, ""});
+    paths.push_back({"", gateway, kube::PathKind::kNone, "", ""});
   }
   return kube::FormatPathsAnnotation(std::move(paths));
 }
@@ -121,6 +125,7 @@ void Agent::CheckDataplane() {
     s.peers = std::move(observed);
     s.source_problem = source_problem;
   });
+  if (applied_known_) ObserveEndpoints(peers);
   if (problems.empty() && applied_known_ &&
       Reconciler::PathsDrifted(applied_, peers, parts_.clock->Now())) {
     Apply();  // a relayed pair's WireGuard roamed off the path chosen for it
@@ -245,13 +250,42 @@ void Agent::Apply() {
     s.member_names = desired.relay_members;
     s.refused_prefixes = std::move(refused);
     s.unreachable_gateways = desired.unreachable;
-    s.paths_annotation = desired.role == NodeRole::kGateway ? PathsAnnotation(desired) : "";
+    s.paths_annotation = PathsAnnotation(desired, unanswered_.unanswered());
     s.relayed_peers = std::move(relayed);
     s.punched_peers = std::move(punched);
     s.rejected_gateways = rejected_;
     s.source_problem = source_problem;
     s.reconcile_error = stats.ok() ? "" : std::string(stats.status().message());
   });
+}
+
+void Agent::ObserveEndpoints(const std::vector<wg::PeerStatus>& peers) {
+  std::map<std::string, std::string> published;
+  std::set<std::string> trying;
+  for (const auto& [key, plan] : applied_.peers) {
+    if (!plan.published) continue;
+    published[plan.gateway] = *plan.published;
+    if (plan.relay.empty()) trying.insert(plan.gateway);
+  }
+  std::map<std::string, PeerCounters> counters;
+  for (const wg::PeerStatus& p : peers) {
+    PeerCounters& c = counters[GatewayOf(p.config.public_key)];
+    if (p.last_handshake_unix_nanos > 0) {
+      c.last_handshake = absl::FromUnixNanos(p.last_handshake_unix_nanos);
+    }
+    c.rx_bytes = p.rx_bytes;
+    c.tx_bytes = p.tx_bytes;
+  }
+  const std::set<std::string> before = unanswered_.unanswered();
+  if (!unanswered_.Observe(parts_.clock->Now(), published, trying, counters)) return;
+  for (const std::string& gateway : unanswered_.unanswered()) {
+    if (before.contains(gateway)) continue;
+    RAVEN_LOG(kWarning, "Gateway ", gateway, ": its published endpoint ", published[gateway],
+              " answered nothing we sent for 15 s; saying so in the paths annotation (the pair "
+              "goes through a NAT relay when one is up)");
+  }
+  std::string annotation = PathsAnnotation(applied_, unanswered_.unanswered());
+  status_.Update([&](AgentSnapshot& s) { s.paths_annotation = std::move(annotation); });
 }
 
 std::optional<absl::Time> Agent::WatchHandshakes() {

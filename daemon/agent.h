@@ -34,6 +34,7 @@
 #include "daemon/model/desired_dataplane.h"
 #include "daemon/model/gateway_store.h"
 #include "daemon/reconciler.h"
+#include "daemon/unanswered_endpoints.h"
 #include "daemon/wireguard/handshake_watchdog.h"
 #include "daemon/wireguard/wireguard_device.h"
 
@@ -87,6 +88,8 @@ class Agent {
   // Computes the desired dataplane from the Gateways kept and applies it.
   void Apply();
   std::vector<wg::PeerStatus> ReadPeers(std::vector<std::string>& problems);
+  // Marks published endpoints that never answer (unanswered_endpoints.h).
+  void ObserveEndpoints(const std::vector<wg::PeerStatus>& peers);
   std::optional<absl::Time> Watch(const std::vector<wg::PeerStatus>& peers);
   std::string SourceProblem(bool dataplane_ok) const;
   // The remote Gateway of a WireGuard peer, for logs and metrics.
@@ -98,6 +101,7 @@ class Agent {
   GatewayStore store_;
   Reconciler reconciler_;
   wg::HandshakeWatchdog watchdog_;
+  UnansweredEndpoints unanswered_;
   DataplaneDevices devices_;
   DesiredDataplane applied_;    // the last desired dataplane applied
   bool applied_known_ = false;  // applied_ holds something (else: what the kernel has)

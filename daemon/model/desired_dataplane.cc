@@ -38,6 +38,33 @@ std::string JoinHostPort(const IpAddress& host, int port) {
   return UdpAddress{host, static_cast<uint16_t>(port)}.ToString();
 }
 
+// Whether `gw`'s status says its active gateway found the endpoint `peer`
+// publishes unanswered (kube::kReasonEndpointUnanswered).
+bool ReportsUnanswered(const Gateway& gw, const std::string& peer) {
+  return std::any_of(gw.status.paths.begin(), gw.status.paths.end(),
+                     [&](const kube::GatewayPath& p) {
+                       return p.gateway == peer && p.reason == kube::kReasonEndpointUnanswered;
+                     });
+}
+
+// Whether the pair goes through a NAT relay (when one is up): both active
+// gateways only call out, or one of them reports the other's published
+// endpoint unanswered. Every node decides alike from the Gateways.
+bool PairRelayed(const Gateway& a, const GatewayEndpoint& a_active, const Gateway& b,
+                 const GatewayEndpoint& b_active) {
+  return (CallsOut(a_active) && CallsOut(b_active)) || ReportsUnanswered(a, b.meta.name) ||
+         ReportsUnanswered(b, a.meta.name);
+}
+
+// The relay of a pair: never one of its own two Gateways.
+std::optional<RelayCandidate> RelayOf(const std::vector<RelayCandidate>& relays,
+                                      const std::string& a, const std::string& b) {
+  std::vector<RelayCandidate> others;
+  std::copy_if(relays.begin(), relays.end(), std::back_inserter(others),
+               [&](const RelayCandidate& c) { return c.gateway != a && c.gateway != b; });
+  return ChooseRelay(others, a, b);
+}
+
 // Where a gateway can be reached: its public address when it has one, its
 // node address when it is not behind NAT, otherwise nowhere (it calls us).
 std::optional<std::string> PeerEndpoint(const Gateway& gw, const GatewayEndpoint& active,
@@ -52,7 +79,7 @@ std::optional<std::string> PeerEndpoint(const Gateway& gw, const GatewayEndpoint
 }
 
 // The pairs this node's Gateway relays (it is a relay candidate): every pair
-// of Gateways whose active gateways both only call out and whose relay it is.
+// of Gateways that goes through a relay (PairRelayed) and whose relay it is.
 RelayDuty DutyOf(const std::map<std::string, Gateway>& gateways, const Gateway& local,
                  const std::vector<RelayCandidate>& relays,
                  const std::map<std::string, uint16_t>& ports) {
@@ -61,18 +88,21 @@ RelayDuty DutyOf(const std::map<std::string, Gateway>& gateways, const Gateway& 
                    [&](const RelayCandidate& c) { return c.gateway == local.meta.name; })) {
     return duty;
   }
-  std::vector<std::pair<std::string, wg::Key>> callers;
+  std::vector<std::pair<const Gateway*, const GatewayEndpoint*>> ends;
   for (const auto& [name, gw] : gateways) {
     const GatewayEndpoint* active = ActiveTunnelEndpoint(gw);
-    if (active != nullptr && CallsOut(*active) && active->public_key) {
-      callers.emplace_back(name, *active->public_key);
-    }
+    if (active != nullptr && active->public_key) ends.emplace_back(&gw, active);
   }
-  for (size_t i = 0; i < callers.size(); ++i) {
-    for (size_t j = i + 1; j < callers.size(); ++j) {
-      const auto& [a, a_key] = callers[i];
-      const auto& [b, b_key] = callers[j];
-      std::optional<RelayCandidate> relay = ChooseRelay(relays, a, b);
+  for (size_t i = 0; i < ends.size(); ++i) {
+    for (size_t j = i + 1; j < ends.size(); ++j) {
+      const auto& [a_gw, a_active] = ends[i];
+      const auto& [b_gw, b_active] = ends[j];
+      if (!PairRelayed(*a_gw, *a_active, *b_gw, *b_active)) continue;
+      const std::string& a = a_gw->meta.name;
+      const std::string& b = b_gw->meta.name;
+      const wg::Key& a_key = *a_active->public_key;
+      const wg::Key& b_key = *b_active->public_key;
+      std::optional<RelayCandidate> relay = RelayOf(relays, a, b);
       if (!relay || relay->gateway != local.meta.name || !ports.contains(a) || !ports.contains(b)) {
         continue;
       }
@@ -219,8 +249,11 @@ DesiredDataplane ComputeDesiredDataplane(const std::map<std::string, Gateway>& g
     std::sort(prefixes.begin(), prefixes.end());
     std::optional<std::string> endpoint = PeerEndpoint(gw, *active, input.options);
     std::optional<RelayCandidate> relay;
+    // Without a relay, a pair whose published endpoint went unanswered keeps
+    // trying it: only a pair that both only call out has no path then.
     const bool direct = !CallsOut(*local_active) || !CallsOut(*active);
-    if (!direct) relay = ChooseRelay(relays, local->meta.name, name);
+    if (PairRelayed(*local, *local_active, gw, *active))
+      relay = RelayOf(relays, local->meta.name, name);
     if (relay && !relay_ports.contains(name)) relay.reset();  // past port 65535
     const bool no_path = !direct && !relay;
     bpf::RouteValue value;
@@ -247,6 +280,7 @@ DesiredDataplane ComputeDesiredDataplane(const std::map<std::string, Gateway>& g
     if (!active->public_key) continue;
     PeerPlan peer;
     peer.gateway = name;
+    peer.published = endpoint;
     if (relay) {
       UdpAddress at{relay->address, relay_ports.at(name)};
       out.nat_relay.registrations.push_back(

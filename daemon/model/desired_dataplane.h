@@ -79,6 +79,10 @@ struct PeerPlan {
   // and both are put back when WireGuard roams off it (reconciler.h).
   std::string relay;
   bool direct = false;
+  // The endpoint the peer's Gateway publishes (its public address, or its
+  // node address), whatever the path: the one a handshake that never comes
+  // back marks unanswered (unanswered_endpoints.h).
+  std::optional<std::string> published;
 
   bool operator==(const PeerPlan&) const = default;
 };

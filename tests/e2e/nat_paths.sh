@@ -26,6 +26,13 @@
 #     mapping, the relay follows its next registration; the longest gap
 #     between two replies and the TCP stream's longest stall are reported
 #     and the stream survives;
+#   - a published endpoint that never answers: gw-edge-a's spec names a
+#     public address that is nobody's; edge-b calls it in vain, marks it
+#     unanswered 15 s after its first packet (its status.paths entry says EndpointUnanswered,
+#     a PathChanged Event says why), and every node takes the pair back
+#     through the relay: the longest gap of a ping across it is reported
+#     and bounded, cloud <-> edge-a never stops; the address removed, the
+#     mark goes with it;
 #   - strangers on the internet: a forged registration, a WireGuard-shaped
 #     datagram from an unregistered address and junk are dropped and counted
 #     by outcome, and the pair keeps working;
@@ -127,6 +134,39 @@ flush_nat_b() {
 }
 under_traffic nat_flush 5002 0.1 flush_nat_b
 below 2.5 "$GAP" || die "NAT flush: no reply for $GAP s, want < 2.5 s"
+
+log "== gw-edge-a publishes an address that never answers"
+endpoints_json() {  # endpoints_json PUBLIC_IP: gw-edge-a's spec.endpoints, with that publicIP
+  local ip=$1
+  printf '[{"nodeName":"a1","type":"tunnel","port":4500,"underNAT":true%s},' "${ip:+,\"publicIP\":\"$ip\",\"publicPort\":4500}"
+  printf '{"nodeName":"a2","type":"tunnel","port":4500,"underNAT":true%s}]' "${ip:+,\"publicIP\":\"$ip\",\"publicPort\":4500}"
+}
+reason_of() { kc get gateway "$1" -o jsonpath="{range .status.paths[?(@.gateway==\"$2\")]}{.reason}{end}"; }
+marked() { [[ $(reason_of gw-edge-b gw-edge-a) == EndpointUnanswered ]] && status_path_is gw-edge-b gw-edge-a Relay/gw-cloud; }
+nq a2p0 ping -D -i 0.2 -w 40 -W 1 "${POD_IP4[b2p0]}" >"$OUT/unanswered-ping.txt" 2>&1 &
+ping_pid=$!
+nq c2p0 ping -D -i 0.2 -w 40 -W 1 "${POD_IP4[a2p1]}" >"$OUT/unanswered-cloud-ping.txt" 2>&1 &
+cloud_ping=$!
+wait_for 3 "a2p0 gets replies from b2p0" grep -q icmp_seq "$OUT/unanswered-ping.txt"
+t0=$(now_us)
+kc patch gateway gw-edge-a --type=merge -p "{\"spec\":{\"endpoints\":$(endpoints_json 198.18.0.99)}}" >/dev/null
+wait_for 30 "gw-edge-b's status says the pair is relayed: gw-edge-a's endpoint unanswered" marked
+result "unanswered.marked_ms=$(ms_since "$t0")"
+wait_for 5 "a PathChanged Event saying why" has_event PathChanged \
+  "reaches Gateway gw-edge-a through the NAT relay of Gateway gw-cloud (the endpoint it publishes never answered)"
+sleep 3  # replies through the relay, before the ping ends
+kill -INT "$ping_pid" "$cloud_ping" 2>/dev/null || true
+wait "$ping_pid" "$cloud_ping" || true
+read -r gap delay lost < <("${E2E_UTIL[@]}" pinggap "$OUT/unanswered-ping.txt" 0.2)
+read -r cloud_gap _ _ < <("${E2E_UTIL[@]}" pinggap "$OUT/unanswered-cloud-ping.txt" 0.2)
+result "unanswered.longest_gap_s=$gap unanswered.max_delay_s=$delay unanswered.ping_lost=$lost unanswered.cloud_edge_a_longest_gap_s=$cloud_gap"
+below 25 "$gap" || die "the unanswered endpoint black-holed the pair for $gap s, want < 25 s"
+below 1.5 "$cloud_gap" || log "NOTE: cloud -> edge-a stopped for $cloud_gap s"
+check_ping b2p1 "${POD_IP4[a1p0]}"
+kc patch gateway gw-edge-a --type=merge -p "{\"spec\":{\"endpoints\":$(endpoints_json "")}}" >/dev/null
+cleared() { [[ -z $(reason_of gw-edge-b gw-edge-a) ]] && status_path_is gw-edge-b gw-edge-a Relay/gw-cloud; }
+wait_for 10 "the mark goes with the address" cleared
+check_ping a2p0 "${POD_IP4[b2p0]}"
 
 log "== strangers on the internet send to the relay's ports"
 declare -A was=()

@@ -27,6 +27,9 @@ std::optional<std::pair<const char*, std::string>> EntryProblem(const GatewayPat
     return std::make_pair("via",
                           absl::StrCat("a Relay path needs a Gateway name, not ", Quoted(p.via)));
   }
+  if (!p.reason.empty() && p.reason != kReasonEndpointUnanswered) {
+    return std::make_pair("reason", absl::StrCat("unknown reason ", Quoted(p.reason)));
+  }
   if (p.path != PathKind::kRelay && !p.via.empty()) {
     return std::make_pair("via",
                           absl::StrCat(Quoted(p.via), " on a ", PathKindName(p.path), " path"));
@@ -71,7 +74,8 @@ std::string FormatPathsAnnotation(std::vector<GatewayPath> paths) {
   std::string out;
   for (size_t i = 0; i < paths.size() && i < kMaxPathEntries; ++i) {
     absl::StrAppend(&out, i ? "," : "", paths[i].gateway, "=", PathKindName(paths[i].path),
-                    paths[i].via.empty() ? "" : "/", paths[i].via);
+                    paths[i].via.empty() ? "" : "/", paths[i].via,
+                    paths[i].reason.empty() ? "" : ":", paths[i].reason);
   }
   return out;
 }
@@ -86,9 +90,15 @@ absl::StatusOr<std::vector<GatewayPath>> ParsePathsAnnotation(absl::string_view 
     }
     std::pair<absl::string_view, absl::string_view> name_path =
         absl::StrSplit(entry, absl::MaxSplits('=', 1));
+    std::pair<absl::string_view, absl::string_view> route_reason =
+        absl::StrSplit(name_path.second, absl::MaxSplits(':', 1));
     std::pair<absl::string_view, absl::string_view> path_via =
-        absl::StrSplit(name_path.second, absl::MaxSplits('/', 1));
-    GatewayPath p{"", std::string(name_path.first), PathKind::kNone, std::string(path_via.second)};
+        absl::StrSplit(route_reason.first, absl::MaxSplits('/', 1));
+    GatewayPath p{"", std::string(name_path.first), PathKind::kNone, std::string(path_via.second),
+                  std::string(route_reason.second)};
+    if (p.reason.empty() && route_reason.first.size() != name_path.second.size()) {
+      return absl::InvalidArgumentError(absl::StrCat("entry ", Quoted(entry), ": empty reason"));
+    }
     std::optional<PathKind> kind = ParsePathKind(path_via.first);
     if (!kind) {
       return absl::InvalidArgumentError(
@@ -118,6 +128,7 @@ absl::StatusOr<GatewayPath> DecodeGatewayPath(const json::FieldReader& in) {
   if (!kind) return in.Invalid("path", absl::StrCat("unknown path ", Quoted(path)));
   p.path = *kind;
   RETURN_IF_ERROR(in.String("via", p.via));
+  RETURN_IF_ERROR(in.String("reason", p.reason));
   if (auto problem = EntryProblem(p)) return in.Invalid(problem->first, problem->second);
   return p;
 }
@@ -128,6 +139,7 @@ rapidjson::Value EncodeGatewayPath(const GatewayPath& path, rapidjson::Document:
   PutString(out, "gateway", path.gateway, a);
   out.AddMember("path", rapidjson::StringRef(PathKindName(path.path)), a);
   PutString(out, "via", path.via, a);
+  PutString(out, "reason", path.reason, a);
   return out;
 }
 

@@ -3,10 +3,11 @@
 // publishes its paths in the Node annotation kPathsAnnotation, the controller
 // checks them and copies them into the status (controller/election.h).
 //
-// Annotation: entries "<gateway>=<path>[/<via>]" joined by ",", sorted by
-// gateway, e.g. "gw-cloud=Direct,gw-edge-b=Relay/gw-cloud". Only names and
-// the four path words: a Node annotation is no place for free text that ends
-// up in every Gateway's status.
+// Annotation: entries "<gateway>=<path>[/<via>][:<reason>]" joined by ",",
+// sorted by gateway, e.g. "gw-cloud=Direct,gw-edge-b=Relay/gw-cloud",
+// "gw-edge-a=Relay/gw-cloud:EndpointUnanswered". Only names and the path and
+// reason words: a Node annotation is no place for free text that ends up in
+// every Gateway's status.
 #ifndef RAVEN_COMMON_KUBE_RESOURCES_GATEWAY_PATH_H_
 #define RAVEN_COMMON_KUBE_RESOURCES_GATEWAY_PATH_H_
 
@@ -30,11 +31,18 @@ enum class PathKind {
 const char* PathKindName(PathKind kind);  // "Direct", "HolePunched", "Relay", "None"
 std::optional<PathKind> ParsePathKind(absl::string_view name);
 
+// Why a pair that could be direct is not: the endpoint the other Gateway
+// publishes never answered this gateway's handshakes (a wrong publicIP, a
+// port forward that is gone). Every node then takes the pair through a NAT
+// relay when one is up (desired_dataplane.h); the path stays Direct otherwise.
+inline constexpr char kReasonEndpointUnanswered[] = "EndpointUnanswered";
+
 struct GatewayPath {
   std::string node_name;  // the active endpoint whose path this is (status only)
   std::string gateway;    // the remote Gateway
   PathKind path = PathKind::kDirect;
-  std::string via;  // kRelay: the relay's Gateway; empty otherwise
+  std::string via;     // kRelay: the relay's Gateway; empty otherwise
+  std::string reason;  // "" or kReasonEndpointUnanswered
 
   bool operator==(const GatewayPath&) const = default;
 };
@@ -54,7 +62,7 @@ std::string FormatPathsAnnotation(std::vector<GatewayPath> paths);
 // relay), a gateway twice, more than kMaxPathEntries.
 absl::StatusOr<std::vector<GatewayPath>> ParsePathsAnnotation(absl::string_view text);
 
-// status.paths[] entries: {nodeName, gateway, path, via}, checked as the
+// status.paths[] entries: {nodeName, gateway, path, via, reason}, checked as the
 // annotation's entries are (the field names the first bad one).
 absl::StatusOr<GatewayPath> DecodeGatewayPath(const json::FieldReader& in);
 rapidjson::Value EncodeGatewayPath(const GatewayPath& path, rapidjson::Document::AllocatorType& a);

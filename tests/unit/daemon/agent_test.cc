@@ -338,6 +338,22 @@ TEST_F(AgentTest, APoolNoPathLeadsToIsDroppedAndSaidNotBlackHoled) {
   EXPECT_EQ(status_.Get().paths_annotation, "");
 }
 
+TEST_F(AgentTest, APublishedEndpointThatAnswersNothingIsSaidInThePaths) {
+  Start({PoolA("a1"), PoolB()});
+  EXPECT_EQ(status_.Get().paths_annotation, "gw-b=Direct");
+  agent_->CheckDataplane();
+  wg_.tx_bytes[Key('b')] = 148;  // a handshake initiation, unanswered
+  agent_->CheckDataplane();
+  clock_.Advance(absl::Seconds(14));
+  agent_->CheckDataplane();
+  EXPECT_EQ(status_.Get().paths_annotation, "gw-b=Direct");
+  clock_.Advance(absl::Seconds(1));
+  agent_->CheckDataplane();
+  EXPECT_EQ(status_.Get().paths_annotation, "gw-b=Direct:EndpointUnanswered");
+  agent_->Sync();  // the next sync keeps saying it
+  EXPECT_EQ(status_.Get().paths_annotation, "gw-b=Direct:EndpointUnanswered");
+}
+
 TEST_F(AgentTest, MalformedLocalGatewayKeepsTheRole) {
   Start({PoolA("a1"), PoolB()});
   const Writes before = Count();

@@ -67,7 +67,9 @@ class FakeWireGuardDevice : public wg::WireGuardDevice {
     std::vector<wg::PeerStatus> out;
     for (const auto& [key, config] : peers) {
       auto handshake = handshakes.find(key);
-      out.push_back({config, handshake != handshakes.end() ? handshake->second : 0});
+      auto tx = tx_bytes.find(key);
+      out.push_back({config, handshake != handshakes.end() ? handshake->second : 0, 0,
+                     tx != tx_bytes.end() ? tx->second : 0});
     }
     return out;
   }
@@ -87,6 +89,7 @@ class FakeWireGuardDevice : public wg::WireGuardDevice {
 
   std::map<wg::Key, wg::PeerConfig> peers;
   std::map<wg::Key, int64_t> handshakes;  // last handshake, Unix nanoseconds
+  std::map<wg::Key, uint64_t> tx_bytes;   // sent to the peer (nothing ever comes back)
   int upserted = 0;
   int removed = 0;
   std::vector<wg::Key> removed_keys;  // every RemovePeers, in order

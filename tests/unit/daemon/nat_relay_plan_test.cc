@@ -159,5 +159,46 @@ TEST(NatRelayPlanTest, AProvenDirectPathReplacesTheRelaysAddressOnBothEnds) {
   EXPECT_EQ(a.peers.at(Key('d')).config.endpoint, "198.18.0.11:4603");
 }
 
+TEST(NatRelayPlanTest, AnUnansweredPublishedEndpointTakesThePairThroughARelay) {
+  auto gws = Pools();
+  gws.erase("cloud-2");
+  // edge-a publishes an address (a port forward) that does not answer.
+  auto& a_active = gws["edge-a"].status.active_endpoints[0];
+  a_active.public_ip = IpAddress::Parse("198.18.0.99").value();
+  a_active.public_port = 4500;
+  DesiredDataplane b = ComputeDesiredDataplane(gws, At("b1", 'b'));
+  EXPECT_EQ(b.peers.at(Key('a')).relay, "");  // direct: edge-b calls it
+  EXPECT_EQ(b.peers.at(Key('a')).config.endpoint, "198.18.0.99:4500");
+  EXPECT_EQ(b.peers.at(Key('a')).published, "198.18.0.99:4500");
+
+  // edge-b's status says so: edge-a, edge-b and the relay all take the pair
+  // through cloud-1 (only that pair).
+  gws["edge-b"].status.paths.push_back(
+      {"b1", "edge-a", kube::PathKind::kDirect, "", kube::kReasonEndpointUnanswered});
+  b = ComputeDesiredDataplane(gws, At("b1", 'b'));
+  DesiredDataplane a = ComputeDesiredDataplane(gws, At("a1", 'a'));
+  DesiredDataplane c = ComputeDesiredDataplane(gws, At("c1", 'B'));
+  EXPECT_EQ(b.peers.at(Key('a')).relay, "cloud-1");
+  EXPECT_EQ(b.peers.at(Key('a')).config.endpoint.value_or(
+                b.peers.at(Key('a')).fallback_endpoint.value_or("")),
+            "198.18.0.11:4601");
+  EXPECT_EQ(b.peers.at(Key('a')).published, "198.18.0.99:4500");  // still known, for the mark
+  EXPECT_EQ(a.peers.at(Key('b')).relay, "cloud-1");
+  EXPECT_TRUE(c.nat_relay.duty.pairs.contains({"edge-a", "edge-b"}));
+  EXPECT_EQ(c.peers.at(Key('a')).relay, "");  // cloud <-> edge-a: untouched
+  EXPECT_EQ(a.peers.at(Key('B')).relay, "");
+
+  // A pair never relays through one of its own Gateways; with no other
+  // relay it stays direct (no dropped prefixes).
+  gws["cloud-1"].status.paths.push_back(
+      {"c1", "edge-a", kube::PathKind::kDirect, "", kube::kReasonEndpointUnanswered});
+  c = ComputeDesiredDataplane(gws, At("c1", 'B'));
+  EXPECT_EQ(c.peers.at(Key('a')).relay, "");
+  EXPECT_EQ(c.peers.at(Key('a')).config.endpoint.value_or(
+                c.peers.at(Key('a')).fallback_endpoint.value_or("")),
+            "198.18.0.99:4500");
+  EXPECT_TRUE(c.unreachable.empty());
+}
+
 }  // namespace
 }  // namespace raven

@@ -40,6 +40,26 @@ TEST(PathsAnnotationTest, RejectsWhatIsNotNamesAndPathWords) {
       << word.status();
 }
 
+TEST(PathsAnnotationTest, AReasonRoundTrips) {
+  std::vector<GatewayPath> paths = {
+      {"", "gw-a", PathKind::kRelay, "gw-c", kReasonEndpointUnanswered},
+      {"", "gw-b", PathKind::kDirect, "", kReasonEndpointUnanswered}};
+  std::string text = FormatPathsAnnotation(paths);
+  EXPECT_EQ(text, "gw-a=Relay/gw-c:EndpointUnanswered,gw-b=Direct:EndpointUnanswered");
+  auto parsed = ParsePathsAnnotation(text);
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(*parsed, paths);
+  for (const char* bad : {"gw-a=Direct:", "gw-a=Direct:Whatever", "gw-a=Relay:EndpointUnanswered",
+                          "gw-a=Direct:EndpointUnanswered:x"}) {
+    EXPECT_FALSE(ParsePathsAnnotation(bad).ok()) << "accepted " << bad;
+  }
+  auto gw = DecodeGatewayJson(R"({"metadata":{"name":"g"},"status":{"paths":[
+      {"nodeName":"b1","gateway":"gw-a","path":"Direct","reason":"Sideways"}]}})");
+  ASSERT_TRUE(gw.ok()) << gw.status();
+  EXPECT_TRUE(absl::StrContains(gw->invalid_status, "status.paths[0].reason: unknown reason"))
+      << gw->invalid_status;
+}
+
 TEST(PathsAnnotationTest, BoundsEntriesAndQuotes) {
   std::string many;
   for (size_t i = 0; i <= kMaxPathEntries; ++i)
@@ -65,11 +85,13 @@ TEST(PathsAnnotationTest, ObjectNames) {
 TEST(GatewayStatusPathsTest, RoundTripAndOmittedWhenEmpty) {
   auto gw = DecodeGatewayJson(R"({"metadata":{"name":"g"},"status":{"paths":[
       {"nodeName":"b1","gateway":"gw-edge-a","path":"HolePunched"},
-      {"nodeName":"b1","gateway":"gw-x","path":"Relay","via":"gw-cloud"}]}})");
+      {"nodeName":"b1","gateway":"gw-x","path":"Relay","via":"gw-cloud",
+       "reason":"EndpointUnanswered"}]}})");
   ASSERT_TRUE(gw.ok()) << gw.status();
   ASSERT_TRUE(gw->invalid_status.empty()) << gw->invalid_status;
   ASSERT_EQ(gw->status.paths.size(), 2u);
-  EXPECT_EQ(gw->status.paths[1], (GatewayPath{"b1", "gw-x", PathKind::kRelay, "gw-cloud"}));
+  EXPECT_EQ(gw->status.paths[1],
+            (GatewayPath{"b1", "gw-x", PathKind::kRelay, "gw-cloud", kReasonEndpointUnanswered}));
   std::string json = EncodeGatewayJson(*gw);
   EXPECT_TRUE(
       absl::StrContains(json, R"({"nodeName":"b1","gateway":"gw-edge-a","path":"HolePunched"})"))
