@@ -157,13 +157,13 @@ bool Controller::WaitForSync(absl::Duration timeout) {
   absl::Time deadline = absl::Now() + timeout;
   auto left = [&] { return std::max(deadline - absl::Now(), absl::ZeroDuration()); };
   return leases_->WaitForSync(timeout) && nodes_->WaitForSync(left()) &&
-         gateways_->WaitForSync(left()) && services_->WaitForSync(left()) &&
-         endpoints_->WaitForSync(left());
+         gateways_->WaitForSync(left());
 }
 
+// The load balancer informers are left out: a controller without their RBAC
+// (an upgrade that missed the Role) still elects; only exposure waits.
 bool Controller::Synced() const {
-  return leases_->HasSynced() && nodes_->HasSynced() && gateways_->HasSynced() &&
-         services_->HasSynced() && endpoints_->HasSynced();
+  return leases_->HasSynced() && nodes_->HasSynced() && gateways_->HasSynced();
 }
 
 bool Controller::IsLeader() const { return elector_ ? elector_->IsLeader() : true; }
@@ -182,9 +182,7 @@ metrics::Health Controller::Health() const {
   const absl::Time now = informer_clock->MonotonicNow();
   for (const auto& [name, stats] :
        {std::pair{"heartbeat Leases", leases_->Stats()}, std::pair{"Nodes", nodes_->Stats()},
-        std::pair{"Gateways", gateways_->Stats()},
-        std::pair{"load balancer Services", services_->Stats()},
-        std::pair{"load balancer Endpoints", endpoints_->Stats()}}) {
+        std::pair{"Gateways", gateways_->Stats()}}) {
     if (stats.failing_since && now - *stats.failing_since > config_.api_stale_after) {
       return {false,
               absl::StrCat(
@@ -350,9 +348,21 @@ bool Controller::Pass(absl::Time mono) {
     if (r.published) gateways[name].status = *r.published;
   }
   // The load balancers follow the statuses just published (a failover).
-  absl::Status exposed =
-      tunnel_services_.Sync(DesiredExposures(gateways, config_.ns, config_.relay_port_base),
-                            services, endpoints_->Snapshot());
+  absl::Status exposed;
+  if (!services_->HasSynced() || !endpoints_->HasSynced()) {
+    const bool wanted = std::any_of(gateways.begin(), gateways.end(), [](const auto& g) {
+      return g.second.spec.expose_type == kube::ExposeType::kLoadBalancer;
+    });
+    if (wanted) {
+      exposed = absl::UnavailableError(
+          "load balancer Services and Endpoints not listed yet (RBAC: Role "
+          "raven-controller-services)");
+      RAVEN_LOG(kWarning, exposed.message());
+    }
+  } else if (IsLeader()) {
+    exposed = tunnel_services_.Sync(DesiredExposures(gateways, config_.ns, config_.relay_port_base),
+                                    services, endpoints_->Snapshot());
+  }
   if (!exposed.ok()) metrics_.reconcile_errors.Inc();
   const bool failed = result.errors() > 0 || !exposed.ok();
   PassReport report{std::move(result), clock_->MonotonicNow() - mono};

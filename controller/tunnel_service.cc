@@ -123,6 +123,8 @@ std::map<std::string, TunnelExposure> DesiredExposures(
     subset.ports.push_back({kWireGuardPort, "UDP", port});
     for (size_t i = 0; i < gateways.size(); ++i) {
       const int relay_port = relay_port_base + static_cast<int>(i);
+      if (relay_port > 65535) break;  // the agents relay no Gateway past it either
+      if (relay_port == port) continue;
       std::string port_name = absl::StrCat("relay-", i);
       e.service.ports.push_back({port_name, "UDP", relay_port, relay_port});
       subset.ports.push_back({port_name, "UDP", relay_port});

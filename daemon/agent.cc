@@ -264,7 +264,8 @@ void Agent::ObserveEndpoints(const std::vector<wg::PeerStatus>& peers) {
   std::set<std::string> trying;
   for (const auto& [key, plan] : applied_.peers) {
     if (!plan.published) continue;
-    published[plan.gateway] = *plan.published;
+    // A new key at the same address is another gateway (a failover behind it).
+    published[plan.gateway] = absl::StrCat(*plan.published, " ", key.ToBase64());
     if (plan.relay.empty()) trying.insert(plan.gateway);
   }
   std::map<std::string, PeerCounters> counters;
@@ -277,15 +278,40 @@ void Agent::ObserveEndpoints(const std::vector<wg::PeerStatus>& peers) {
     c.tx_bytes = p.tx_bytes;
   }
   const std::set<std::string> before = unanswered_.unanswered();
-  if (!unanswered_.Observe(parts_.clock->Now(), published, trying, counters)) return;
+  const bool changed = unanswered_.Observe(parts_.clock->Now(), published, trying, counters);
+  RestartHandshakes(unanswered_.TakeMoved(), peers);
+  if (!changed) return;
   for (const std::string& gateway : unanswered_.unanswered()) {
     if (before.contains(gateway)) continue;
-    RAVEN_LOG(kWarning, "Gateway ", gateway, ": its published endpoint ", published[gateway],
+    RAVEN_LOG(kWarning, "Gateway ", gateway, ": its published endpoint (and key) ",
+              published[gateway],
               " answered nothing we sent for 15 s; saying so in the paths annotation (the pair "
               "goes through a NAT relay when one is up)");
   }
   std::string annotation = PathsAnnotation(applied_, unanswered_.unanswered());
   status_.Update([&](AgentSnapshot& s) { s.paths_annotation = std::move(annotation); });
+}
+
+void Agent::RestartHandshakes(const std::set<std::string>& gateways,
+                              const std::vector<wg::PeerStatus>& peers) {
+  std::vector<wg::Key> keys;
+  std::vector<wg::PeerConfig> configs;
+  for (const wg::PeerStatus& p : peers) {
+    auto plan = applied_.peers.find(p.config.public_key);
+    if (plan == applied_.peers.end() || !plan->second.initiates ||
+        !gateways.contains(plan->second.gateway) || !wg::HasLiveSession(p, parts_.clock->Now())) {
+      continue;
+    }
+    RAVEN_LOG(kInfo, "WireGuard peer ", plan->second.gateway,
+              ": its Gateway publishes another endpoint; re-creating it so that a handshake "
+              "proves the new one");
+    keys.push_back(p.config.public_key);
+    configs.push_back(plan->second.config);
+  }
+  if (keys.empty()) return;
+  absl::Status st = parts_.wireguard->RemovePeers(keys);
+  if (st.ok()) st = parts_.wireguard->UpsertPeers(configs);
+  if (!st.ok()) RAVEN_LOG(kError, "re-creating WireGuard peers failed: ", st.message());
 }
 
 std::optional<absl::Time> Agent::WatchHandshakes() {

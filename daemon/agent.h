@@ -90,6 +90,9 @@ class Agent {
   std::vector<wg::PeerStatus> ReadPeers(std::vector<std::string>& problems);
   // Marks published endpoints that never answer (unanswered_endpoints.h).
   void ObserveEndpoints(const std::vector<wg::PeerStatus>& peers);
+  // Re-creates the live peers we initiate to among `gateways` (a new handshake).
+  void RestartHandshakes(const std::set<std::string>& gateways,
+                         const std::vector<wg::PeerStatus>& peers);
   std::optional<absl::Time> Watch(const std::vector<wg::PeerStatus>& peers);
   std::string SourceProblem(bool dataplane_ok) const;
   // The remote Gateway of a WireGuard peer, for logs and metrics.

@@ -40,11 +40,15 @@ std::string JoinHostPort(const IpAddress& host, int port) {
 
 // Whether `gw`'s status says its active gateway found the endpoint `peer`
 // publishes unanswered (kube::kReasonEndpointUnanswered).
+// Only the primary active endpoint's entries count (a standby's may be stale).
 bool ReportsUnanswered(const Gateway& gw, const std::string& peer) {
-  return std::any_of(gw.status.paths.begin(), gw.status.paths.end(),
-                     [&](const kube::GatewayPath& p) {
-                       return p.gateway == peer && p.reason == kube::kReasonEndpointUnanswered;
-                     });
+  const GatewayEndpoint* active = ActiveTunnelEndpoint(gw);
+  return active != nullptr && std::any_of(gw.status.paths.begin(), gw.status.paths.end(),
+                                          [&](const kube::GatewayPath& p) {
+                                            return p.node_name == active->node_name &&
+                                                   p.gateway == peer &&
+                                                   p.reason == kube::kReasonEndpointUnanswered;
+                                          });
 }
 
 // Whether the pair goes through a NAT relay (when one is up): both active

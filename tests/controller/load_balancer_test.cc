@@ -62,7 +62,8 @@ TEST_F(LoadBalancerTest, ServiceFollowsTheActiveEndpointAndItsAddressIsPublished
   ASSERT_THAT(cluster_->UpdateGatewaySpec("gw-1", spec), IsOk());
   StartController();
 
-  ASSERT_TRUE(PollUntil([&] { return Backend() == "g1-n1"; }, absl::Seconds(5)));
+  // The Endpoints are written first, then the Service.
+  ASSERT_TRUE(PollUntil([&] { return Backend() == "g1-n1" && Service().ok(); }, absl::Seconds(5)));
   absl::StatusOr<kube::Service> svc = Service();
   ASSERT_THAT(svc, IsOk());
   EXPECT_EQ(svc->type, "LoadBalancer");

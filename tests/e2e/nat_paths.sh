@@ -31,8 +31,9 @@
 #     unanswered 15 s after its first packet (its status.paths entry says EndpointUnanswered,
 #     a PathChanged Event says why), and every node takes the pair back
 #     through the relay: the longest gap of a ping across it is reported
-#     and bounded, cloud <-> edge-a never stops; the address removed, the
-#     mark goes with it;
+#     and bounded, and cloud <-> edge-a's (its live session's endpoint
+#     rewritten to the bad address until the next keepalive); the address
+#     removed, the mark goes with it;
 #   - strangers on the internet: a forged registration, a WireGuard-shaped
 #     datagram from an unregistered address and junk are dropped and counted
 #     by outcome, and the pair keeps working;

@@ -41,7 +41,10 @@ TEST(UnansweredEndpointsTest, MarkedFifteenSecondsAfterTheFirstPacketWithNothing
   auto fixed = published;
   fixed["gw-a"] = "198.18.0.20:4500";
   const absl::Time t2 = t1 + absl::Minutes(6);
+  EXPECT_TRUE(u.TakeMoved().empty());  // first sightings are no move
   EXPECT_TRUE(u.Observe(t2, fixed, both, {{"gw-a", Counters(9000, 9000)}}));
+  EXPECT_EQ(u.TakeMoved(), Set{"gw-a"});  // a live session is to prove the new one
+  EXPECT_TRUE(u.TakeMoved().empty());
   EXPECT_FALSE(u.Observe(t2 + absl::Seconds(20), fixed, both,
                          {{"gw-a", Counters(9000, 9100, t2 + absl::Seconds(1))}}));
   // Answered once: a later silence (an outage) is not a mark.
@@ -54,13 +57,26 @@ TEST(UnansweredEndpointsTest, ARecreatedPeerRestartsItsCountersAndAGonePeerIsFor
   const std::map<std::string, std::string> published = {{"gw-a", "198.18.0.99:4500"}};
   EXPECT_FALSE(u.Observe(kStart, published, {"gw-a"}, {{"gw-a", Counters(0, 100)}}));
   EXPECT_FALSE(
-      u.Observe(kStart + absl::Seconds(1), published, {"gw-a"}, {{"gw-a", Counters(0, 148)}}));
+      u.Observe(kStart + absl::Seconds(1), published, {"gw-a"}, {{"gw-a", Counters(0, 248)}}));
   // The watchdog re-creates it: counters from zero, still nothing back.
   EXPECT_FALSE(
       u.Observe(kStart + absl::Seconds(5), published, {"gw-a"}, {{"gw-a", Counters(0, 0)}}));
   EXPECT_TRUE(
       u.Observe(kStart + absl::Seconds(16), published, {"gw-a"}, {{"gw-a", Counters(0, 148)}}));
   EXPECT_TRUE(u.Observe(kStart + absl::Seconds(17), {}, {}, {}));
+  EXPECT_TRUE(u.unanswered().empty());
+}
+
+TEST(UnansweredEndpointsTest, KeepalivesAloneAreNotSending) {
+  // An idle pair: our keepalives go out every 5 s, the peer's timer is reset
+  // by them, nothing comes back; that proves nothing.
+  UnansweredEndpoints u;
+  const std::map<std::string, std::string> published = {{"gw-a", "198.18.0.20:4500"}};
+  for (int s = 0; s <= 120; ++s) {
+    const uint64_t tx = 1000 + 32 * static_cast<uint64_t>(s / 5);
+    EXPECT_FALSE(
+        u.Observe(kStart + absl::Seconds(s), published, {"gw-a"}, {{"gw-a", Counters(1000, tx)}}));
+  }
   EXPECT_TRUE(u.unanswered().empty());
 }
 
