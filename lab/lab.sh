@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A Raven lab on this machine: a simulated edge cluster of three node pools in
+# A Raven lab on this machine: a simulated edge cluster of three node pools (four with --nat-d) in
 # network namespaces, the project's Kubernetes API server with the Gateway CRD,
 # raven-controller electing each pool's gateway, and one raven-agent per node,
 # joined over a simulated internet. Root only.
@@ -15,8 +15,8 @@
 # they are), creates the namespaces below with the pods of the CNI mode (--cni,
 # default $RAVEN_LAB_CNI or bridge; see "Pod CIDRs" below), checks that the pods
 # of a pool reach each other and no other pool's, starts raven-apiserver (HTTPS, token)
-# in namespace rvlab-api at 198.18.0.2:6443, applies the CRD, creates the six
-# Nodes (labelled raven.openyurt.io/gateway=<pool's Gateway>) and the three
+# in namespace rvlab-api at 198.18.0.2:6443, applies the CRD, creates the six (eight)
+# Nodes (labelled raven.openyurt.io/gateway=<pool's Gateway>) and the three (four)
 # Gateways (two candidate endpoints each, Replicas 1), starts raven-controller
 # there and the agents in their own sessions (with the mode's --pod-interfaces,
 # and --forward-node-ip with that option or RAVEN_LAB_FORWARD_NODE_IP=1; they
