@@ -308,10 +308,18 @@ void Agent::RestartHandshakes(const std::set<std::string>& gateways,
     keys.push_back(p.config.public_key);
     configs.push_back(plan->second.config);
   }
+  RecreatePeers(keys, configs);
+}
+
+void Agent::RecreatePeers(const std::vector<wg::Key>& keys,
+                          const std::vector<wg::PeerConfig>& configs) {
   if (keys.empty()) return;
   absl::Status st = parts_.wireguard->RemovePeers(keys);
   if (st.ok()) st = parts_.wireguard->UpsertPeers(configs);
-  if (!st.ok()) RAVEN_LOG(kError, "re-creating WireGuard peers failed: ", st.message());
+  if (!st.ok()) {
+    RAVEN_LOG(kError,
+              "re-creating WireGuard peers failed (the next resync restores them): ", st.message());
+  }
 }
 
 std::optional<absl::Time> Agent::WatchHandshakes() {
@@ -342,12 +350,7 @@ std::optional<absl::Time> Agent::Watch(const std::vector<wg::PeerStatus>& peers)
                      : ": no session yet; re-creating it to start a fresh handshake");
     configs.push_back(std::move(config));
   }
-  absl::Status st = parts_.wireguard->RemovePeers(due);
-  if (st.ok()) st = parts_.wireguard->UpsertPeers(configs);
-  if (!st.ok()) {
-    RAVEN_LOG(kError,
-              "re-creating WireGuard peers failed (the next resync restores them): ", st.message());
-  }
+  RecreatePeers(due, configs);
   if (parts_.metrics) parts_.metrics->CountHandshakeRestarts(static_cast<int>(due.size()));
   return watchdog_.NextKick();
 }

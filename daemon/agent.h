@@ -90,6 +90,9 @@ class Agent {
   std::vector<wg::PeerStatus> ReadPeers(std::vector<std::string>& problems);
   // Marks published endpoints that never answer (unanswered_endpoints.h).
   void ObserveEndpoints(const std::vector<wg::PeerStatus>& peers);
+  // Removes and adds again `keys` with `configs`: WireGuard starts a fresh
+  // handshake.
+  void RecreatePeers(const std::vector<wg::Key>& keys, const std::vector<wg::PeerConfig>& configs);
   // Re-creates the live peers we initiate to among `gateways` (a new handshake).
   void RestartHandshakes(const std::set<std::string>& gateways,
                          const std::vector<wg::PeerStatus>& peers);

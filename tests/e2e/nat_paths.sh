@@ -155,7 +155,9 @@ wait_for 30 "gw-edge-b's status says the pair is relayed: gw-edge-a's endpoint u
 result "unanswered.marked_ms=$(ms_since "$t0")"
 wait_for 5 "a PathChanged Event saying why" has_event PathChanged \
   "reaches Gateway gw-edge-a through the NAT relay of Gateway gw-cloud (the endpoint it publishes never answered)"
-sleep 3  # replies through the relay, before the ping ends
+replied=$(grep -c icmp_seq "$OUT/unanswered-ping.txt" || true)
+replies_again() { (( $(grep -c icmp_seq "$OUT/unanswered-ping.txt") >= replied + 5 )); }
+wait_for 5 "a2p0 gets replies from b2p0 through the relay again" replies_again
 kill -INT "$ping_pid" "$cloud_ping" 2>/dev/null || true
 wait "$ping_pid" "$cloud_ping" || true
 read -r gap delay lost < <("${E2E_UTIL[@]}" pinggap "$OUT/unanswered-ping.txt" 0.2)
