@@ -1,5 +1,6 @@
 #include "controller/event_recorder.h"
 
+#include "common/kube/api_error.h"
 #include "common/logging.h"
 
 namespace raven::controller {
@@ -39,6 +40,11 @@ void KubeEventRecorder::Record(const kube::Gateway& gateway, absl::string_view t
   kube::Event event = kube::MakeEvent(ref, ns_, type, reason, message, component_, clock_->Now());
   event.source_host = host_;
   absl::StatusOr<kube::Event> created = events_.Create(event);
+  if (absl::IsUnavailable(created.status()) && kube::HttpCodeOf(created.status()) == 0) {
+    // A transport failure (a pooled connection the server had closed): once more
+    // on a fresh one; at worst the Event is recorded twice.
+    created = events_.Create(event);
+  }
   if (!created.ok()) {
     RAVEN_LOG(kWarning, "recording event ", reason, " for gateway/", name, ": ",
               created.status().message());
