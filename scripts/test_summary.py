@@ -6,7 +6,9 @@ Reads meson's testlog.json files (one JSON object per line). A GoogleTest
 binary counts as its test cases, read from its output; any other meson test
 counts as one. Skipped are meson tests that exited 77 and GoogleTest cases
 that called GTEST_SKIP, each named with its reason on the lines before the
-last; a skipped test is never counted as passed.
+last; a skipped test is never counted as passed. Each failed test is
+followed by its own words on why (its last few lines that say FAIL, else
+error, else its last lines): CI's excerpt of the output is its tail.
 
 Exits 1 when any test failed, when no test passed, or, when the environment
 variable CI is set (to anything but "", "0" or "false"; CI runs .ci/run with
@@ -24,6 +26,11 @@ SKIP_MARK = re.compile(r".*: Skipped$")  # "file:line: Skipped", then the messag
 SKIPPED = re.compile(r"\[  SKIPPED \] (\S+)(?: \(\d+ ms\))?$")
 PASSED_TOTAL = re.compile(r"\[  PASSED  \] (\d+) tests?\.$")
 FAILED_TOTAL = re.compile(r"\[  FAILED  \] (\d+) tests?, listed below:$")
+# What a failure says of itself, most telling first: a test's own verdict,
+# then errors (a test's diagnostics after a failure can be long).
+FAILURE_WORDS = (re.compile(r"FAIL|Failure|Sanitizer"), re.compile(r"ERROR|[Ee]rror|timed out"))
+WHY_LINES = 6
+WHY_WIDTH = 240
 
 
 def gtest_cases(stdout):
@@ -58,9 +65,21 @@ def skip_reason(stdout):
     return reasons[-1] if reasons else ""
 
 
+def failure_excerpt(stdout):
+    """The lines of a failed test's output that say why, shortened."""
+    lines = [line.rstrip() for line in stdout.splitlines() if line.strip()]
+    for words in FAILURE_WORDS:
+        telling = [line for line in lines if words.search(line)]
+        if telling:
+            lines = telling
+            break
+    return [line[:WHY_WIDTH] for line in lines[-WHY_LINES:]]
+
+
 def main(paths, ci):
     passed = failed = 0
     skipped = []  # (what, reason)
+    failures = []  # (failed test, excerpt of its output)
     for path in paths:
         with open(path) as log:
             for line in log:
@@ -88,10 +107,16 @@ def main(paths, ci):
                     if case_skipped:
                         detail += f", {len(case_skipped)} skipped"
                 print(f"{outcome:8} {name}  {result.get('duration', 0):.1f}s{detail}")
+                if outcome not in ("OK", "SKIP", "EXPECTEDFAIL"):
+                    failures.append((name, failure_excerpt(stdout)))
     if skipped:
         print(f"{len(skipped)} skipped:")
         for what, why in skipped:
             print(f"  {what}: {why}" if why else f"  {what}")
+    for name, excerpt in failures:
+        print(f"why {name}:")
+        for line in excerpt:
+            print(f"  {line}")
     fail_on_skip = ci and skipped
     if fail_on_skip:
         print("CI is set: a skip fails the run, as CI runs as root with every dependency "

@@ -102,7 +102,11 @@ for node in "${NODE_ORDER[@]}"; do
   mark[$node]=$(log_lines "$node")
   start_agent "$node"
 done
+# Every agent's first dataplane after the restart (routes and WireGuard
+# peers' AllowedIPs: b1 must accept a2's node IP as a source) before any cell.
+for node in "${NODE_ORDER[@]}"; do wait_log "$node" "${mark[$node]}" '\] dataplane updated' 20; done
 wait_for 30 "a2 routes b2's node IPs" has_routes a2 "${NODE_IP[b2]}/32" "${NODE_IP6[b2]}/128"
+wait_for 30 "b2 routes a2's node IPs" has_routes b2 "${NODE_IP[a2]}/32" "${NODE_IP6[a2]}/128"
 wait_for 30 "c1 routes a2's node IPs" has_routes c1 "${NODE_IP[a2]}/32" "${NODE_IP6[a2]}/128"
 for family in 4 6; do
   addresses "$family"

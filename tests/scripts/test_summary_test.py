@@ -110,6 +110,19 @@ class TestSummaryTest(unittest.TestCase):
         self.assertEqual(lines[-1], "3 passed, 5 failed")
         self.assertEqual(code, 1)
 
+    def test_failed_tests_say_why_before_the_totals(self):
+        noise = "".join(f"diagnostics line {i}\n" for i in range(40))
+        code, lines = self.run_summary([
+            entry("e2e-x", "FAIL", "12:00:01 ok    step one\n12:00:02 FAIL: pod -> pod lost\n" + noise),
+            entry("unit-crash", "FAIL", "[ RUN      ] Suite.A\nsomething\n"),
+            entry("plain", "OK", "FAIL is only a word here\n"),
+        ])
+        why = lines[lines.index("why e2e-x (build):"):-1]
+        self.assertEqual(why, ["why e2e-x (build):", "  12:00:02 FAIL: pod -> pod lost",
+                               "why unit-crash (build):", "  [ RUN      ] Suite.A", "  something"])
+        self.assertEqual(lines[-1], "1 passed, 2 failed")
+        self.assertEqual(code, 1)
+
     def test_no_test_passed_fails(self):
         code, lines = self.run_summary([entry("e2e-x", "SKIP")])
         self.assertEqual(lines[-1], "0 passed, 0 failed")
