@@ -2,23 +2,34 @@
 # Failover figures on the lab, as a user sees them: RUNS failovers (default
 # 10), rotating over the three pools. Each stops the active gateway of a pool
 # (agent killed, its link down) while the pod of the node that takes over
-# pings (`ping -D -i 0.1`) a pod of another pool, then brings the stopped node
+# pings (`ping -D -i 0.05`) a pod of another pool, then brings the stopped node
 # back (link, agent) for the next round. Per run: the longest time between two
 # replies, the largest delay of any reply, the echoes lost; then the median
-# and max of the first two. Brings the lab up (binaries of build/) and down.
+# and max of the first two.
+# --replicas 2 runs the lab with a standby per pool (lab.sh --replicas); the
+# nodes then fail over from the data path (liveness echoes). --compare (with
+# --replicas 2) alternates the runs between that and the Lease alone (the
+# agents restarted with --echo-interval-ms=0, the controller's failover
+# only) and prints both and the ratio of their medians. Brings the lab up
+# (binaries of build/) and down.
 #
-#   bench/failover.sh [RUNS] [--save]     (as root, after ninja -C build; $RAVEN_AGENT,
-#                                          $RAVEN_CONTROLLER, $RAVEN_APISERVER pick other binaries)
+#   bench/failover.sh [RUNS] [--replicas 1|2] [--compare] [--save]
+#       (as root, after ninja -C build; $RAVEN_AGENT, $RAVEN_CONTROLLER,
+#       $RAVEN_APISERVER pick other binaries)
 set -eo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-runs=10 save=0
-for a in "$@"; do
-  case $a in
+runs=10 save=0 replicas=1 compare=0
+while (( $# )); do
+  case $1 in
     --save) save=1 ;;
-    [0-9]*) runs=$a ;;
-    *) echo "usage: $0 [RUNS] [--save]" >&2; exit 2 ;;
+    --compare) compare=1 ;;
+    --replicas) replicas=${2:?}; shift ;;
+    [0-9]*) runs=$1 ;;
+    *) echo "usage: $0 [RUNS] [--replicas 1|2] [--compare] [--save]" >&2; exit 2 ;;
   esac
+  shift
 done
+(( ! compare || replicas == 2 )) || { echo "--compare needs --replicas 2" >&2; exit 2; }
 export RAVEN_AGENT=${RAVEN_AGENT:-$root/build/daemon/raven-agent}
 export RAVEN_APISERVER=${RAVEN_APISERVER:-$root/build/lab/apiserver/raven-apiserver}
 export RAVEN_CONTROLLER=${RAVEN_CONTROLLER:-$root/build/controller/raven-controller}
@@ -28,7 +39,8 @@ out=$(mktemp -d /tmp/failover-bench.XXXXXX)
 exec 3>>"$out/lab.log"
 # RAVEN_BENCH_KEEP=1 leaves the lab up (and its logs) for a look.
 trap '[[ -n $RAVEN_BENCH_KEEP ]] || "$root/lab/lab.sh" down >/dev/null 2>&1; rm -rf "$out"' EXIT
-"$root/lab/lab.sh" up --no-install --no-build >"$out/up.txt" 2>&1 || { cat "$out/up.txt"; exit 1; }
+"$root/lab/lab.sh" up --no-install --no-build --replicas "$replicas" >"$out/up.txt" 2>&1 ||
+  { cat "$out/up.txt"; exit 1; }
 lab_plan
 NODE_ORDER=("${LAB_NODES[@]}")
 find_agents
@@ -37,14 +49,29 @@ declare -A target=([gw-edge-a]=b2p1 [gw-edge-b]=c2p1 [gw-cloud]=a2p1) ip=()
 while read -r _ pod _ _ v4 _; do ip[$pod]=$v4; done <"$RUN_DIR/pods"
 pools=(gw-edge-a gw-edge-b gw-cloud)
 healthy() { [[ $(agent_health "$1" 2>/dev/null) == ok ]]; }
-gaps=() delays=()
+declare -A gaps=() delays=()
 report=$out/report.txt
+mode=echo
+# use_mode MODE: every agent restarted with (echo) or without (lease) liveness echoes.
+use_mode() {
+  local node
+  [[ $1 != "$mode" ]] || return 0
+  mode=$1
+  for node in "${NODE_ORDER[@]}"; do
+    NODE_AGENT_ARGS[$node]=${NODE_AGENT_ARGS[$node]//--echo-interval-ms=0/}
+    [[ $mode == echo ]] || NODE_AGENT_ARGS[$node]+=" --echo-interval-ms=0"
+  done
+  stop_agents TERM "${NODE_ORDER[@]}"
+  for node in "${NODE_ORDER[@]}"; do start_agent "$node"; done
+  for node in "${NODE_ORDER[@]}"; do wait_for 20 "$node healthy" healthy "$node"; done
+}
 for (( i = 0; i < runs; i++ )); do
+  (( ! compare )) || use_mode "$( (( i % 2 )) && echo lease || echo echo)"
   gw=${pools[i % 3]}
   old=$(active_endpoint "$gw")
   new=${old:0:1}$(( 3 - ${old:1} ))
   to=${target[$gw]}
-  nq "${new}p0" ping -D -i 0.1 -c 60 -W 1 "${ip[$to]}" >"$out/ping.txt" 2>&1 &
+  nq "${new}p0" ping -D -i 0.05 -c 120 -W 1 "${ip[$to]}" >"$out/ping.txt" 2>&1 &
   ping_pid=$!
   wait_for 5 "replies" grep -q icmp_seq "$out/ping.txt"
   kill -9 "${AGENT_PID[$old]}"
@@ -52,22 +79,30 @@ for (( i = 0; i < runs; i++ )); do
   unset "AGENT_PID[$old]"
   ip -n "$(ns "$old")" link set "$([[ $old == c* ]] && echo ul0 || echo lan0)" down
   wait "$ping_pid" || true
-  read -r gap delay lost < <("${util[@]}" pinggap "$out/ping.txt" 0.1)
-  printf 'run %2d  %-9s %s -> %s  longest gap %5.2f s  largest delay %5.3f s  lost %d\n' \
-    "$i" "$gw" "$old" "$new" "$gap" "$delay" "$lost" | tee -a "$report"
-  gaps+=("$gap") delays+=("$delay")
+  read -r gap delay lost < <("${util[@]}" pinggap "$out/ping.txt" 0.05)
+  printf 'run %2d  %-5s %-9s %s -> %s  longest gap %5.2f s  largest delay %5.3f s  lost %d\n' \
+    "$i" "$mode" "$gw" "$old" "$new" "$gap" "$delay" "$lost" | tee -a "$report"
+  gaps[$mode]+=" $gap" delays[$mode]+=" $delay"
   relink "$old"
   start_agent "$old"
   wait_for 20 "$old healthy" healthy "$old"
   # The ping's target may sit behind a node that was stopped earlier: it is back.
   wait_for 20 "$to answers ${new}p0 again" ping_ok "${new}p0" "${ip[$to]}"
 done
-python3 - "${gaps[*]}" "${delays[*]}" <<'PY' | tee -a "$report"
+python3 - "${gaps[echo]}" "${delays[echo]}" "${gaps[lease]}" "${delays[lease]}" <<'PY' | tee -a "$report"
 import statistics, sys
-for name, values in (("longest gap", sys.argv[1]), ("largest delay", sys.argv[2])):
-    v = sorted(float(x) for x in values.split())
-    print("%-13s median %.3f s, min %.3f s, max %.3f s over %d runs"
-          % (name, statistics.median(v), v[0], v[-1], len(v)))
+medians = {}
+for mode, gaps, delays in (("echo", sys.argv[1], sys.argv[2]), ("lease", sys.argv[3], sys.argv[4])):
+    for name, values in (("longest gap", gaps), ("largest delay", delays)):
+        if not values.split():
+            continue
+        v = sorted(float(x) for x in values.split())
+        medians[(mode, name)] = statistics.median(v)
+        print("%-5s %-13s median %.3f s, min %.3f s, max %.3f s over %d runs"
+              % (mode, name, statistics.median(v), v[0], v[-1], len(v)))
+if ("lease", "longest gap") in medians and ("echo", "longest gap") in medians:
+    print("longest gap, median: Lease alone / data path = %.1f"
+          % (medians[("lease", "longest gap")] / medians[("echo", "longest gap")]))
 PY
 if (( save )); then
   mkdir -p "$root/bench/results"

@@ -24,6 +24,7 @@ std::string PathsAnnotation(const DesiredDataplane& desired,
   if (desired.role != NodeRole::kGateway) return "";
   std::vector<kube::GatewayPath> paths;
   for (const auto& [key, peer] : desired.peers) {
+    if (peer.standby) continue;
     kube::GatewayPath p{"", peer.gateway, kube::PathKind::kDirect, "", ""};
     if (unanswered.contains(peer.gateway)) p.reason = kube::kReasonEndpointUnanswered;
     if (peer.direct) {
@@ -101,6 +102,9 @@ void Agent::CheckDataplane() {
   if (!peers.empty()) Watch(peers);
   std::vector<PeerObservation> observed;
   for (const wg::PeerStatus& p : peers) {
+    // Standby sessions: their liveness echoes tell of them (raven_agent_echo_*).
+    auto plan = applied_.peers.find(p.config.public_key);
+    if (plan != applied_.peers.end() && plan->second.standby) continue;
     PeerObservation o;
     o.gateway = GatewayOf(p.config.public_key);
     if (p.last_handshake_unix_nanos > 0) {
@@ -171,9 +175,25 @@ void Agent::SetDirectPaths(std::map<std::string, UdpAddress> paths) {
   Apply();
 }
 
+void Agent::SetSilentEndpoints(std::set<std::string> silent) {
+  if (silent == silent_endpoints_) return;
+  for (const std::string& node : silent) {
+    if (!silent_endpoints_.contains(node)) {
+      RAVEN_LOG(kWarning, "active endpoint ", node,
+                " stopped answering echoes: its Gateway's traffic moves to the next active "
+                "endpoint");
+    }
+  }
+  for (const std::string& node : silent_endpoints_) {
+    if (!silent.contains(node)) RAVEN_LOG(kInfo, "active endpoint ", node, " answers again");
+  }
+  silent_endpoints_ = std::move(silent);
+  Apply();
+}
+
 void Agent::Apply() {
   DataplaneInput input{settings_.node_name, settings_.public_key, devices_, settings_.dataplane, {},
-                       direct_paths_};
+                       direct_paths_,       silent_endpoints_};
   if (applied_known_) {
     input.routed = applied_.route_gateways;
   } else if (absl::StatusOr<bpf::RouteMap> kernel = parts_.routes->Dump(); kernel.ok()) {
@@ -263,7 +283,7 @@ void Agent::ObserveEndpoints(const std::vector<wg::PeerStatus>& peers) {
   std::map<std::string, std::string> published;
   std::set<std::string> trying;
   for (const auto& [key, plan] : applied_.peers) {
-    if (!plan.published) continue;
+    if (!plan.published || plan.standby) continue;
     // A new key at the same address is another gateway (a failover behind it).
     published[plan.gateway] = absl::StrCat(*plan.published, " ", key.ToBase64());
     if (plan.relay.empty()) trying.insert(plan.gateway);

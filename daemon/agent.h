@@ -17,6 +17,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -79,6 +80,13 @@ class Agent {
   std::optional<absl::Time> WatchHandshakes();
   // The proven direct paths of relayed peers (NAT relay service); applied at once.
   void SetDirectPaths(std::map<std::string, UdpAddress> paths);
+  // The active endpoints this node's echoes found silent (failover/liveness.h);
+  // traffic moves past them at once.
+  void SetSilentEndpoints(std::set<std::string> silent);
+  // Whom the liveness echoes go to, as last applied.
+  const std::map<std::string, failover::EchoTarget>& echo_targets() const {
+    return applied_.echo_targets;
+  }
 
   // "" while the heartbeat may be renewed (the dataplane can carry traffic).
   std::string HeartbeatProblem() const { return status_.DataplaneProblem(); }
@@ -113,6 +121,7 @@ class Agent {
   bool applied_known_ = false;  // applied_ holds something (else: what the kernel has)
   std::optional<NatRelayPlan> nat_relay_configured_;
   std::map<std::string, UdpAddress> direct_paths_;
+  std::set<std::string> silent_endpoints_;
   std::string last_read_error_;
   std::vector<std::string> rejected_;  // the Gateways the last Read gave that were rejected
 };

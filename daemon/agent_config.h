@@ -9,6 +9,7 @@
 #include "absl/time/time.h"
 #include "common/metrics/http_server.h"
 #include "daemon/bpf/dataplane_programs.h"
+#include "daemon/failover/liveness.h"
 #include "daemon/model/desired_dataplane.h"
 #include "daemon/wireguard/wireguard_device.h"
 
@@ -46,6 +47,9 @@ struct AgentConfig {
   DataplaneOptions dataplane;
   absl::Duration resync_interval = absl::Seconds(30);
   absl::Duration health_interval = absl::Seconds(1);  // dataplane self-check
+  // Gateway liveness echoes (failover/liveness.h); a zero interval turns
+  // them off (failover waits for the controller's Lease).
+  failover::LivenessOptions liveness;
 
   std::string key_file() const { return state_dir + "/wireguard.key"; }
   std::string tc_state_file() const { return state_dir + "/tc-hooks"; }

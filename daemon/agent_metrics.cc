@@ -12,6 +12,45 @@ namespace {
 using metrics::CollectedFamily;
 using metrics::Type;
 
+// The liveness echoes to each active endpoint this node depends on.
+void AddEchoFamilies(const std::map<std::string, failover::EndpointLiveness>& echoes,
+                     std::vector<CollectedFamily>& out) {
+  CollectedFamily rtt{"raven_agent_echo_rtt_seconds",
+                      "Smoothed round-trip time of the liveness echoes to an active gateway "
+                      "endpoint (-1: none answered yet).",
+                      Type::kGauge,
+                      {}};
+  CollectedFamily silent{"raven_agent_echo_silent",
+                         "1 while an active gateway endpoint is passed over because it stopped "
+                         "answering this node's echoes.",
+                         Type::kGauge,
+                         {}};
+  CollectedFamily sent{"raven_agent_echo_requests_total",
+                       "Liveness echo requests sent to an active gateway endpoint.",
+                       Type::kCounter,
+                       {}};
+  CollectedFamily answered{"raven_agent_echo_replies_total",
+                           "Liveness echo replies from an active gateway endpoint.",
+                           Type::kCounter,
+                           {}};
+  CollectedFamily silences{"raven_agent_echo_silences_total",
+                           "Times an active gateway endpoint went silent: each moved this "
+                           "node's traffic for its Gateway to the next active endpoint.",
+                           Type::kCounter,
+                           {}};
+  for (const auto& [node, e] : echoes) {
+    std::vector<std::pair<std::string, std::string>> labels = {{"node", node}};
+    rtt.samples.push_back({labels, e.smoothed_rtt ? absl::ToDoubleSeconds(*e.smoothed_rtt) : -1.0});
+    silent.samples.push_back({labels, e.silent ? 1.0 : 0.0});
+    sent.samples.push_back({labels, static_cast<double>(e.sent)});
+    answered.samples.push_back({labels, static_cast<double>(e.answered)});
+    silences.samples.push_back({labels, static_cast<double>(e.silences)});
+  }
+  for (CollectedFamily* f : {&rtt, &silent, &sent, &answered, &silences}) {
+    out.push_back(std::move(*f));
+  }
+}
+
 std::vector<CollectedFamily> CollectStatus(const AgentStatus& status) {
   AgentSnapshot s = status.Get();
   std::vector<CollectedFamily> out;
@@ -74,6 +113,7 @@ std::vector<CollectedFamily> CollectStatus(const AgentStatus& status) {
                             1.0});
   }
   out.push_back(std::move(path));
+  AddEchoFamilies(s.echoes, out);
   out.push_back(std::move(age));
   out.push_back(std::move(rx));
   out.push_back(std::move(tx));

@@ -110,6 +110,16 @@ absl::StatusOr<std::unique_ptr<AgentRuntime>> AgentRuntime::Start(const AgentCon
   parts.configure_nat_relay = [relay = rt->nat_relay_.get()](const NatRelayPlan& plan) {
     relay->Configure(plan);
   };
+  if (config.liveness.interval > absl::ZeroDuration()) {
+    absl::StatusOr<failover::EchoSocket> echoes = failover::EchoSocket::Open();
+    if (echoes.ok()) {
+      rt->echoes_ = std::make_unique<failover::EchoSocket>(*std::move(echoes));
+      rt->liveness_ = std::make_unique<failover::Liveness>(config.liveness);
+    } else {
+      RAVEN_LOG(kWarning, "no liveness echoes (", echoes.status().message(),
+                "): a failover waits for the controller's Lease");
+    }
+  }
   rt->agent_ = std::make_unique<Agent>(std::move(settings), parts, rt->status_);
   RETURN_IF_ERROR(rt->agent_->Start());
   if (rt->heartbeat_) {
@@ -167,11 +177,36 @@ absl::Status AgentRuntime::ConnectCluster() {
   return absl::OkStatus();
 }
 
+absl::Time AgentRuntime::RunLiveness(int fd) {
+  const absl::Time now = clock_.MonotonicNow();
+  liveness_->SetTargets(agent_->echo_targets(), now);
+  if (fd >= 0) {
+    echoes_->Receive(fd, [&](const IpAddress& from, uint16_t sequence) {
+      liveness_->Answered(from, sequence, now);
+    });
+  }
+  for (const failover::EchoRequest& request : liveness_->Due(now)) {
+    if (absl::Status sent = echoes_->Send(request.target, request.sequence); !sent.ok()) {
+      RAVEN_LOG(kDebug, "echo to ", request.node, ": ", sent.message());
+    }
+  }
+  if (liveness_->Update(now)) agent_->SetSilentEndpoints(liveness_->Silent());
+  return liveness_->NextWakeup();
+}
+
 absl::Status AgentRuntime::Run() {
   ASSIGN_OR_RETURN(Fd signals, OpenSignalFd());
   ASSIGN_OR_RETURN(Fd resync, OpenTimerFd(config_.resync_interval));
   ASSIGN_OR_RETURN(Fd health, OpenTimerFd(config_.health_interval));
   ASSIGN_OR_RETURN(Fd kick, OpenTimerFd(absl::ZeroDuration()));
+  ASSIGN_OR_RETURN(Fd echo_timer, OpenTimerFd(absl::ZeroDuration()));
+  auto arm_echoes = [&](absl::Time at) {
+    ArmOnce(echo_timer,
+            at == absl::InfiniteFuture()
+                ? std::optional<absl::Duration>(config_.liveness.interval)  // targets may come
+                : std::optional<absl::Duration>(
+                      std::max(at - clock_.MonotonicNow(), absl::Microseconds(1))));
+  };
   // Links that appeared between setup and now.
   RETURN_IF_ERROR(node_->HandleEvents());
   auto arm_kick = [&](std::optional<absl::Time> at) {
@@ -185,7 +220,11 @@ absl::Status AgentRuntime::Run() {
                   {node_->fd(), POLLIN, 0},
                   {health.get(), POLLIN, 0},
                   {kick.get(), POLLIN, 0},
-                  {nat_relay_->direct_paths_fd(), POLLIN, 0}};
+                  {nat_relay_->direct_paths_fd(), POLLIN, 0},
+                  {echo_timer.get(), POLLIN, 0},
+                  {echoes_ ? echoes_->v4_fd() : -1, POLLIN, 0},
+                  {echoes_ ? echoes_->v6_fd() : -1, POLLIN, 0}};
+  if (liveness_) arm_echoes(RunLiveness(-1));
   for (;;) {
     if (poll(fds, std::size(fds), -1) < 0) {
       if (errno == EINTR) continue;
@@ -212,6 +251,7 @@ absl::Status AgentRuntime::Run() {
         s.nat_relay_problems = nat_relay_->problems();
         s.nat_observations = nat_relay_->observations();
         s.nat_filtering = nat_relay_->filtering();
+        if (liveness_) s.echoes = liveness_->Endpoints();
       });
       // Where the controller copies it into the Gateway's natType; "" (which
       // the controller ignores) once no relay tells it any more.
@@ -223,6 +263,15 @@ absl::Status AgentRuntime::Run() {
     }
     if (fds[5].revents & POLLIN) RETURN_IF_ERROR(ConsumeTimer(kick));
     if (fds[6].revents & POLLIN) agent_->SetDirectPaths(nat_relay_->direct_paths());
+    if (liveness_ && ((fds[7].revents | fds[8].revents | fds[9].revents) & POLLIN)) {
+      if (fds[7].revents & POLLIN) RETURN_IF_ERROR(ConsumeTimer(echo_timer));
+      absl::Time next = absl::InfiniteFuture();
+      for (int i : {8, 9}) {
+        if (fds[i].revents & POLLIN) next = RunLiveness(fds[i].fd);
+      }
+      if (fds[7].revents & POLLIN) next = RunLiveness(-1);
+      arm_echoes(next);
+    }
     // New peers (a Sync) or a kick: the watchdog says when it wants to look again.
     if ((fds[1].revents | fds[2].revents | fds[4].revents | fds[5].revents | fds[6].revents) &
         POLLIN) {

@@ -22,6 +22,8 @@
 #include "daemon/bpf/relay_members.h"
 #include "daemon/bpf/route_table.h"
 #include "daemon/cluster/heartbeat.h"
+#include "daemon/failover/echo_socket.h"
+#include "daemon/failover/liveness.h"
 #include "daemon/gateway_source.h"
 #include "daemon/kernel_node.h"
 #include "daemon/nat_relay/nat_relay_service.h"
@@ -43,6 +45,9 @@ class AgentRuntime {
   explicit AgentRuntime(AgentConfig config) : config_(std::move(config)) {}
   // The Gateway source and heartbeat the config asks for.
   absl::Status ConnectCluster();
+  // Sends the echoes due, reads replies on `fd` (-1: none) and hands the
+  // silent endpoints to the agent; the time it wants to run again.
+  absl::Time RunLiveness(int fd);
 
   const AgentConfig config_;
   kube::RealClock clock_;
@@ -53,6 +58,8 @@ class AgentRuntime {
   std::unique_ptr<bpf::BpfRelayMembers> members_;
   std::unique_ptr<KernelNode> node_;
   std::unique_ptr<nat_relay::NatRelayService> nat_relay_;
+  std::unique_ptr<failover::Liveness> liveness_;  // null when echoes are off
+  std::unique_ptr<failover::EchoSocket> echoes_;  // with liveness_
   AgentStatus status_;
   std::unique_ptr<kube::RestClient> rest_;  // null with a Gateway file
   std::unique_ptr<GatewaySource> source_;

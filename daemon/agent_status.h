@@ -12,6 +12,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "daemon/failover/liveness.h"
 #include "daemon/model/desired_dataplane.h"
 #include "daemon/nat_relay/registrar.h"
 
@@ -61,6 +62,8 @@ struct AgentSnapshot {
   // Gateways the source gave that were rejected (their last good version is
   // kept, if any): the Gateways are bad, not this node (a warning too).
   std::vector<std::string> rejected_gateways;
+  // The active endpoints this node's liveness echoes go to, by node.
+  std::map<std::string, failover::EndpointLiveness> echoes;
 };
 
 class AgentStatus {

@@ -63,6 +63,11 @@ ABSL_FLAG(int, nat_relay_port_base, 4600,
           "First UDP port of NAT relays: Gateway number i in name order is relayed to at this "
           "port + i; the same on every agent, open on gateways that can relay");
 ABSL_FLAG(int, resync_seconds, 30, "Full resync period");
+ABSL_FLAG(int, echo_interval_ms, 50,
+          "Liveness echoes to the active gateways this node depends on, every this many ms; "
+          "0: none (a failover then waits for the controller's Lease)");
+ABSL_FLAG(int, echo_silent_after_ms, 350,
+          "An active gateway that answered and then is silent this long is passed over at once");
 ABSL_FLAG(std::string, log_level, "info", "debug | info | warning | error");
 ABSL_FLAG(bool, show_public_key, false, "Print the WireGuard public key (creating it) and exit");
 ABSL_FLAG(bool, cleanup, false, "Remove everything the agent created on this node and exit");
@@ -123,6 +128,8 @@ int main(int argc, char** argv) {
   config.dataplane.forward_node_ip = absl::GetFlag(FLAGS_forward_node_ip);
   config.dataplane.nat_keepalive_seconds = absl::GetFlag(FLAGS_nat_keepalive);
   config.resync_interval = absl::Seconds(absl::GetFlag(FLAGS_resync_seconds));
+  config.liveness.interval = absl::Milliseconds(absl::GetFlag(FLAGS_echo_interval_ms));
+  config.liveness.silent_after = absl::Milliseconds(absl::GetFlag(FLAGS_echo_silent_after_ms));
   const int wg_port = absl::GetFlag(FLAGS_wireguard_port);
   const int vx_port = absl::GetFlag(FLAGS_vxlan_port);
   const int relay_base = absl::GetFlag(FLAGS_nat_relay_port_base);

@@ -4,6 +4,7 @@
 #include "common/ip_prefix.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
+#include "daemon/failover/tunnel_address.h"
 #include "daemon/netlink/address.h"
 #include "daemon/netlink/link.h"
 #include "daemon/netlink/sysctl.h"
@@ -73,6 +74,14 @@ absl::StatusOr<DataplaneDevices> EnsureTunnelDevices(const AgentConfig& config,
 
   DataplaneDevices devices;
   ASSIGN_OR_RETURN(int wg_index, nl::IfIndex(config.wireguard_device));
+  // The address the pool's liveness echoes go to through the sessions.
+  ASSIGN_OR_RETURN(wg::Key public_key, wg::PublicKeyOf(private_key));
+  if (absl::Status added = nl::EnsureAddress(wg_index, failover::TunnelAddress(public_key),
+                                             failover::kTunnelAddressPrefixLength);
+      !added.ok()) {
+    RAVEN_LOG(kWarning, "no tunnel address on ", config.wireguard_device, " (", added.message(),
+              "): remote pools' gateway failover waits for the controller");
+  }
   ASSIGN_OR_RETURN(int vx_index, nl::IfIndex(config.vxlan_device));
   devices.wireguard_ifindex = static_cast<uint32_t>(wg_index);
   devices.vxlan_ifindex = static_cast<uint32_t>(vx_index);

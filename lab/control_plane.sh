@@ -29,6 +29,7 @@ cluster_spec() {
       echo "endpoint $gw $node ${NODE_PUBLIC[$node]} ${NODE_PUBPORT[$node]:-4500} ${GW_NAT[$gw]}"
     done
     [[ -z ${GW_EXPOSE[$gw]} ]] || echo "expose $gw ${GW_EXPOSE[$gw]}"
+    echo "replicas $gw $TUNNEL_REPLICAS"
   done
 }
 

@@ -4,7 +4,7 @@
 # raven-controller electing each pool's gateway, and one raven-agent per node,
 # joined over a simulated internet. Root only.
 #
-#   scripts/lab.sh up [--cni bridge|flannel|calico] [--nat-a KIND] [--nat-b KIND] [--nat-d KIND] [--cloud-expose public|lb] [--forward-node-ip] [--no-install] [--no-build] [--recreate] [-v]
+#   scripts/lab.sh up [--cni bridge|flannel|calico] [--nat-a KIND] [--nat-b KIND] [--nat-d KIND] [--cloud-expose public|lb] [--replicas N] [--forward-node-ip] [--no-install] [--no-build] [--recreate] [-v]
 #   scripts/lab.sh status
 #   scripts/lab.sh kubectl ARGS...      (e.g. get gw; label node a2 ...)
 #   scripts/lab.sh down
@@ -58,6 +58,10 @@
 # the stand-in lab/load_balancer.py (log lb.log) gives it 198.18.0.40 and
 # forwards its ports (WireGuard 4500, the NAT relay's 4600-4602) to the node
 # the Endpoints name, keeping the client's address.
+# --replicas N: every Gateway's tunnelConfig.Replicas (default 1). With 2, each
+# pool's second node is a standby: it keeps WireGuard sessions with the other
+# pools' gateways, and every node moves to it within a second when the active
+# gateway stops answering echoes (the README's "Failover under a second").
 # status: the CNI mode, the NAT kinds, the Gateways (kubectl get gw), agent liveness, role,
 # /healthz and WireGuard handshakes, bird's BGP sessions (calico), and the
 # matrix again (exit 0 when every agent (and bird) runs and every pair
@@ -257,7 +261,7 @@ up_failed() {
 lab_up() {
   local install=1 build=1 recreate=0 t0 t_build t_topo t_cluster t_agents t_conv node
   local cni=${RAVEN_LAB_CNI:-bridge} forward=${RAVEN_LAB_FORWARD_NODE_IP:-0} nat_a=forward nat_b=forward
-  local cloud=public nat_d=none
+  local cloud=public nat_d=none replicas=1
   while (( $# )); do
     case $1 in
       --no-install) install=0 ;;
@@ -273,6 +277,8 @@ lab_up() {
       --nat-d=*) nat_d=${1#--nat-d=} ;;
       --cloud-expose) (( $# >= 2 )) || usage; cloud=$2; shift ;;
       --cloud-expose=*) cloud=${1#--cloud-expose=} ;;
+      --replicas) (( $# >= 2 )) || usage; replicas=$2; shift ;;
+      --replicas=*) replicas=${1#--replicas=} ;;
       --forward-node-ip) forward=1 ;;
       -v|--verbose) VERBOSE=1 ;;
       *) usage ;;
@@ -281,6 +287,7 @@ lab_up() {
   done
   [[ $cni == @(bridge|flannel|calico) ]] || die "no CNI mode '$cni' (bridge, flannel or calico)"
   [[ $cloud == @(public|lb) ]] || die "no --cloud-expose '$cloud' (public or lb)"
+  [[ $replicas == [12] ]] || die "no --replicas '$replicas' (1 or 2: each pool has two candidate endpoints)"
   [[ $forward == [01] ]] || die "RAVEN_LAB_FORWARD_NODE_IP=$forward: want 0 or 1"
   nat_kind_ok "$nat_a" || die "no NAT kind '$nat_a' for --nat-a (forward, eim, eim-apdf, edm or double)"
   nat_kind_ok "$nat_b" || die "no NAT kind '$nat_b' for --nat-b (forward, eim, eim-apdf, edm or double)"
@@ -324,8 +331,8 @@ lab_up() {
   pp mkdir -p "$BPF_ROOT" "$STATE_ROOT"
   pp mount -t bpf bpf "$BPF_ROOT"
   echo "$RAVEN_AGENT" >"$RUN_DIR/agent"
-  printf 'cni=%s\nforward_node_ip=%s\nnat_a=%s\nnat_b=%s\nnat_d=%s\ncloud_expose=%s\n' "$cni" "$forward" \
-    "$nat_a" "$nat_b" "$nat_d" "$cloud" >"$OPTIONS_FILE"
+  printf 'cni=%s\nforward_node_ip=%s\nnat_a=%s\nnat_b=%s\nnat_d=%s\ncloud_expose=%s\nreplicas=%s\n' "$cni" \
+    "$forward" "$nat_a" "$nat_b" "$nat_d" "$cloud" "$replicas" >"$OPTIONS_FILE"
   lab_plan
   create_topology
   pod_list >"$RUN_DIR/pods"

@@ -23,6 +23,7 @@ declare -A NAT_KIND=([a]=forward [b]=forward)
 # LB_IP on the internet segment and masquerades the LAN's own traffic to it.
 LB_IP=198.18.0.40
 CLOUD_EXPOSE=public
+TUNNEL_REPLICAS=1
 
 # lab_plan: the Gateways, their candidate endpoints and members, the nodes' IPv6
 # addresses, uplinks and pod CIDR prefixes (CNI_V4, CNI_V6), the options of the
@@ -72,12 +73,13 @@ lab_plan() {
 # lab_options: the options up was given (OPTIONS_FILE), or the defaults: the CNI
 # mode (cni_mode: CNI_MODE, POD_GLOB), FORWARD_NODE_IP, the edge sites' NAT_KIND
 # (lab/nat.sh; with nat_d a third edge site, EDGE_SITES and LAB_NODES),
-# CLOUD_EXPOSE (public or lb) and the agents' NODE_AGENT_ARGS.
+# CLOUD_EXPOSE (public or lb), TUNNEL_REPLICAS and the agents' NODE_AGENT_ARGS.
 lab_options() {
   local key value cni=bridge node site
   FORWARD_NODE_IP=0
   NAT_KIND=([a]=forward [b]=forward)
   CLOUD_EXPOSE=public
+  TUNNEL_REPLICAS=1
   EDGE_SITES=(a b)
   if [[ -f $OPTIONS_FILE ]]; then
     while IFS='=' read -r key value; do
@@ -88,6 +90,7 @@ lab_options() {
         nat_b) NAT_KIND[b]=$value ;;
         nat_d) [[ $value == none ]] || { NAT_KIND[d]=$value; EDGE_SITES=(a b d); } ;;
         cloud_expose) CLOUD_EXPOSE=$value ;;
+        replicas) TUNNEL_REPLICAS=$value ;;
       esac
     done <"$OPTIONS_FILE"
   fi

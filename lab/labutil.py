@@ -93,11 +93,13 @@ def cluster(argv):
                                    (PUBLIC_IP and PUBLIC_PORT "-": none, the fields are omitted)
          expose GATEWAY TYPE       spec.exposeType (after its endpoints; default PublicIP
                                    unless under NAT)
+         replicas GATEWAY N        spec.tunnelConfig.Replicas (after its endpoints)
     INTERNAL_IP may list a dual-stack node's addresses (100.127.2.12,fd7f:2::12):
     each is an InternalIP of status.addresses, in that order, so the controller
     publishes the first as privateIP and the first of the other family in
     secondaryPrivateIPs. Every Gateway named by an endpoint line gets tunnel
-    Replicas 1; statuses are the controller's to write."""
+    Replicas 1 unless a replicas line says otherwise; statuses are the
+    controller's to write."""
     items, gateways = [], {}
     for line in sys.stdin:
         f = line.split()
@@ -133,6 +135,8 @@ def cluster(argv):
             gateways[gw]["spec"]["endpoints"].append(ep)
         elif f[0] == "expose":
             gateways[f[1]]["spec"]["exposeType"] = f[2]
+        elif f[0] == "replicas":
+            gateways[f[1]]["spec"]["tunnelConfig"]["Replicas"] = int(f[2])
         else:
             sys.exit("bad spec line: " + line)
     json.dump({"apiVersion": "v1", "kind": "List", "items": items + list(gateways.values())},

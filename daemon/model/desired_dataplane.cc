@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/prefix_claims.h"
+#include "daemon/failover/tunnel_address.h"
 
 namespace raven {
 namespace {
@@ -149,7 +150,90 @@ std::vector<Claim> RemoteClaims(const std::map<std::string, Gateway>& gateways,
   return claims;
 }
 
+// A session kept up with a remote active endpoint that carries no traffic:
+// its tunnel address only. Who calls whom as for the active pair; a pair
+// that would need a NAT relay gets none (relays serve active endpoints).
+std::optional<PeerPlan> StandbySession(const std::string& gateway, const Gateway& remote,
+                                       const GatewayEndpoint& endpoint, const Gateway& local,
+                                       const GatewayEndpoint& own, const DataplaneInput& input) {
+  if (!endpoint.public_key || *endpoint.public_key == input.public_key) return std::nullopt;
+  if (CallsOut(own) && CallsOut(endpoint)) return std::nullopt;
+  std::optional<std::string> address = PeerEndpoint(remote, endpoint, input.options);
+  const bool reachable_from_remote = PeerEndpoint(local, own, input.options).has_value();
+  PeerPlan peer;
+  peer.gateway = gateway;
+  peer.node = endpoint.node_name;
+  peer.standby = true;
+  peer.published = address;
+  peer.initiates =
+      address.has_value() && (!reachable_from_remote || input.public_key < *endpoint.public_key);
+  (peer.initiates ? peer.config.endpoint : peer.fallback_endpoint) = std::move(address);
+  peer.config.public_key = *endpoint.public_key;
+  peer.config.allowed_ips = {IpPrefix::Host(failover::TunnelAddress(*endpoint.public_key))};
+  peer.config.persistent_keepalive_seconds =
+      own.under_nat ? input.options.nat_keepalive_seconds : input.options.keepalive_seconds;
+  return peer;
+}
+
+// The standby sessions: on the gateway, with every remote Gateway's other
+// active endpoints; on a standby (one of the local Gateway's other active
+// endpoints), with every remote Gateway's active endpoint.
+void AddStandbySessions(const std::map<std::string, Gateway>& gateways, const Gateway& local,
+                        const GatewayEndpoint& local_active, const DataplaneInput& input,
+                        DesiredDataplane& out) {
+  const GatewayEndpoint* own = &local_active;
+  if (out.role == NodeRole::kMember) {
+    own = nullptr;
+    for (const GatewayEndpoint& ep : local.status.active_endpoints) {
+      if (ep.type == kube::EndpointType::kTunnel && ep.node_name == input.node_name) own = &ep;
+    }
+  }
+  if (own == nullptr || out.role == NodeRole::kNone) return;
+  for (const auto& [name, gw] : gateways) {
+    if (&gw == &local || out.unreachable.contains(name)) continue;
+    const GatewayEndpoint* active = EffectiveActiveEndpoint(gw, input.silent_endpoints);
+    for (const GatewayEndpoint& ep : gw.status.active_endpoints) {
+      if (ep.type != kube::EndpointType::kTunnel) continue;
+      // The gateway's active peers are there already; a standby keeps one
+      // session per remote Gateway, with its active endpoint.
+      if (out.role == NodeRole::kGateway ? &ep == active : &ep != active) continue;
+      std::optional<PeerPlan> peer = StandbySession(name, gw, ep, local, *own, input);
+      if (peer && !out.peers.contains(peer->config.public_key)) {
+        out.peers[peer->config.public_key] = std::move(*peer);
+      }
+    }
+  }
+}
+
+// A member watches all of its Gateway's active endpoints, an active endpoint
+// those before it (the ones it stands by for).
+void AddEchoTargets(const Gateway& local, const DataplaneInput& input, DesiredDataplane& out) {
+  for (const GatewayEndpoint& ep : local.status.active_endpoints) {
+    if (ep.type != kube::EndpointType::kTunnel) continue;
+    if (ep.node_name == input.node_name) break;
+    const GatewayNode* node = FindGatewayNode(local, ep.node_name);
+    if (node != nullptr && node->private_ip) out.echo_targets[ep.node_name] = {*node->private_ip};
+  }
+  if (out.role != NodeRole::kGateway) return;
+  const IpAddress own = failover::TunnelAddress(input.public_key);
+  for (const auto& [key, peer] : out.peers) {
+    out.echo_targets[peer.node] = {failover::TunnelAddress(key), input.devices.wireguard_ifindex,
+                                   own};
+  }
+}
+
 }  // namespace
+
+const GatewayEndpoint* EffectiveActiveEndpoint(const Gateway& gw,
+                                               const std::set<std::string>& silent) {
+  const GatewayEndpoint* first = nullptr;
+  for (const GatewayEndpoint& ep : gw.status.active_endpoints) {
+    if (ep.type != kube::EndpointType::kTunnel) continue;
+    if (!silent.contains(ep.node_name)) return &ep;
+    if (first == nullptr) first = &ep;
+  }
+  return first;
+}
 
 const char* NodeRoleName(NodeRole role) {
   switch (role) {
@@ -190,7 +274,7 @@ DesiredDataplane ComputeDesiredDataplane(const std::map<std::string, Gateway>& g
     return out;
   }
   out.local_gateway = local->meta.name;
-  const GatewayEndpoint* local_active = ActiveTunnelEndpoint(*local);
+  const GatewayEndpoint* local_active = EffectiveActiveEndpoint(*local, input.silent_endpoints);
   if (local_active == nullptr) {
     out.reason = absl::StrCat("Gateway ", local->meta.name, " has no active tunnel endpoint");
     return out;
@@ -248,7 +332,7 @@ DesiredDataplane ComputeDesiredDataplane(const std::map<std::string, Gateway>& g
   const bool reachable_from_remote = PeerEndpoint(*local, *local_active, input.options).has_value();
   for (auto& [name, prefixes] : granted) {
     const Gateway& gw = gateways.at(name);
-    const GatewayEndpoint* active = ActiveTunnelEndpoint(gw);
+    const GatewayEndpoint* active = EffectiveActiveEndpoint(gw, input.silent_endpoints);
     if (active == nullptr) continue;  // nowhere to send it: left to the node's routing
     std::sort(prefixes.begin(), prefixes.end());
     std::optional<std::string> endpoint = PeerEndpoint(gw, *active, input.options);
@@ -309,13 +393,17 @@ DesiredDataplane ComputeDesiredDataplane(const std::map<std::string, Gateway>& g
     peer.initiates =
         endpoint.has_value() && (only_we_can || input.public_key < *active->public_key);
     (peer.initiates ? peer.config.endpoint : peer.fallback_endpoint) = std::move(endpoint);
+    peer.node = active->node_name;
     peer.config.public_key = *active->public_key;
     peer.config.allowed_ips = prefixes;
+    peer.config.allowed_ips.push_back(IpPrefix::Host(failover::TunnelAddress(*active->public_key)));
     peer.config.persistent_keepalive_seconds = local_active->under_nat
                                                    ? input.options.nat_keepalive_seconds
                                                    : input.options.keepalive_seconds;
     out.peers[*active->public_key] = std::move(peer);
   }
+  AddStandbySessions(gateways, *local, *local_active, input, out);
+  AddEchoTargets(*local, input, out);
   return out;
 }
 

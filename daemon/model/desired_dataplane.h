@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,7 @@
 #include "common/kube/resources/gateway.h"
 #include "common/wg_key.h"
 #include "daemon/bpf/route_table.h"
+#include "daemon/failover/liveness.h"
 #include "daemon/model/nat_relay_plan.h"
 #include "daemon/wireguard/wireguard_device.h"
 
@@ -56,6 +58,10 @@ struct DataplaneInput {
   std::map<IpPrefix, std::string> routed;
   // Relayed Gateways with a proven direct path (direct_prober.h) and where.
   std::map<std::string, UdpAddress> direct_paths;
+  // Active endpoints (by node) that this node's echoes found silent
+  // (failover/liveness.h): each Gateway's traffic goes to its first active
+  // endpoint that is not, without waiting for the controller.
+  std::set<std::string> silent_endpoints;
 };
 
 // One end of each pair of gateways starts the WireGuard handshake: the one
@@ -83,6 +89,12 @@ struct PeerPlan {
   // node address), whatever the path: the one a handshake that never comes
   // back marks unanswered (unanswered_endpoints.h).
   std::optional<std::string> published;
+  // The remote endpoint's node, and whether it is a standby: another of the
+  // Gateway's active endpoints, whose session is kept up (AllowedIPs only
+  // its tunnel address, failover/tunnel_address.h) so that a failover to it
+  // needs no handshake.
+  std::string node;
+  bool standby = false;
 
   bool operator==(const PeerPlan&) const = default;
 };
@@ -104,7 +116,10 @@ struct DesiredDataplane {
   std::string reason;  // why the role is kNone, for logs and /healthz
   bpf::RouteMap routes;
   std::map<IpPrefix, std::string> route_gateways;  // the remote Gateway of each route
-  std::map<wg::Key, PeerPlan> peers;               // kGateway only
+  // kGateway: the remote Gateways' active and standby endpoints; a standby
+  // member (one of its own Gateway's other active endpoints): every remote
+  // Gateway's active endpoint, as standby sessions.
+  std::map<wg::Key, PeerPlan> peers;
   // kGateway: the pool's other nodes by underlay address (status privateIP),
   // the only VXLAN sources the relay program accepts; value: node name.
   std::map<IpAddress, std::string> relay_members;
@@ -115,7 +130,16 @@ struct DesiredDataplane {
   std::map<std::string, std::string> unreachable;
   // kGateway: where to register with NAT relays, and what this node relays.
   NatRelayPlan nat_relay;
+  // Whom this node's liveness echoes go to, by node: its own Gateway's other
+  // active endpoints over the LAN, and, on the gateway, every remote peer's
+  // tunnel address through its session.
+  std::map<std::string, failover::EchoTarget> echo_targets;
 };
+
+// The first of the Gateway's active tunnel endpoints not in `silent`, else
+// its first; nullptr without any.
+const kube::GatewayEndpoint* EffectiveActiveEndpoint(const kube::Gateway& gw,
+                                                     const std::set<std::string>& silent);
 
 DesiredDataplane ComputeDesiredDataplane(const std::map<std::string, kube::Gateway>& gateways,
                                          const DataplaneInput& input);

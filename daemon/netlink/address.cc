@@ -72,4 +72,23 @@ absl::StatusOr<LinkInfo> LinkWithAddress(const IpAddress& address) {
   return absl::NotFoundError(absl::StrCat("no interface holds address ", address.ToString()));
 }
 
+absl::Status EnsureAddress(int ifindex, const IpAddress& address, int prefix_length) {
+  ASSIGN_OR_RETURN(std::vector<InterfaceAddress> addresses, ListAddresses(address.family));
+  for (const InterfaceAddress& have : addresses) {
+    if (have.ifindex == ifindex && have.address == address) return absl::OkStatus();
+  }
+  const bool v6 = address.family == IpFamily::kV6;
+  ASSIGN_OR_RETURN(Socket socket, Socket::Open());
+  Request request(RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL);
+  auto* ifa = request.PutHeader<ifaddrmsg>();
+  ifa->ifa_family = v6 ? AF_INET6 : AF_INET;
+  ifa->ifa_prefixlen = static_cast<uint8_t>(prefix_length);
+  ifa->ifa_index = static_cast<uint32_t>(ifindex);
+  ifa->ifa_flags = v6 ? IFA_F_NODAD : 0;
+  mnl_attr_put(request.nlh(), IFA_LOCAL, v6 ? 16 : 4, address.bytes.data());
+  mnl_attr_put(request.nlh(), IFA_ADDRESS, v6 ? 16 : 4, address.bytes.data());
+  return socket.Transact(request, absl::StrCat("add address ", address.ToString(), "/",
+                                               prefix_length, " to interface ", ifindex));
+}
+
 }  // namespace raven::nl

@@ -25,6 +25,10 @@ absl::StatusOr<std::vector<InterfaceAddress>> ListAddresses(
 // uplink (name and MTU) from the node IP. NotFound if no link holds it.
 absl::StatusOr<LinkInfo> LinkWithAddress(const IpAddress& address);
 
+// Adds `address`/`prefix_length` to the interface unless it has it (IPv6
+// without duplicate address detection, so that it is usable at once).
+absl::Status EnsureAddress(int ifindex, const IpAddress& address, int prefix_length);
+
 }  // namespace raven::nl
 
 #endif  // RAVEN_DAEMON_NETLINK_ADDRESS_H_

@@ -98,21 +98,24 @@ under_traffic() {
 }
 
 # failover_under_traffic GATEWAY OLD NEW FROM PING_TO TCP_TO PORT NAME: while pod FROM
-# pings pod PING_TO (every 0.1 s) and streams TCP to pod TCP_TO:PORT, node OLD (the
-# Gateway's active endpoint) dies: its agent killed, its link down; waits (bounded)
-# until NEW is elected. Prints RESULT NAME.*: the status switch, the longest time
-# between two replies, the largest reply delay, echoes lost and the TCP stream's
-# longest stall; fails if the stream broke or the gap, delay or stall exceed
-# today's failover bounds (3.5 s, 1.5 s, 4 s).
+# pings pod PING_TO (every FAILOVER_PING_INTERVAL s, default 0.1) and streams TCP to
+# pod TCP_TO:PORT, node OLD (the Gateway's active endpoint) dies: its agent
+# killed, its link down; waits (bounded) until NEW is elected. Prints RESULT
+# NAME.*: the status switch, the longest time between two replies, the largest
+# reply delay, echoes lost and the TCP stream's longest stall; fails if the
+# stream broke or the gap, delay or stall exceed FAILOVER_LIMITS ("GAP DELAY
+# STALL" in seconds; default the Lease-only failover's bounds, 3.5 1.5 4).
 failover_under_traffic() {
   local gw=$1 old=$2 new=$3 from=$4 ping_to=$5 tcp_to=$6 port=$7 name=$8
+  local interval=${FAILOVER_PING_INTERVAL:-0.1} max_gap max_delay max_stall
   local tcp_pid ping_pid t_stop switch_ms gap delay lost sent echoed stall
+  read -r max_gap max_delay max_stall <<<"${FAILOVER_LIMITS:-3.5 1.5 4}"
   nq "$tcp_to" "${E2E_UTIL[@]}" tcpecho serve "${POD_IP4[$tcp_to]}" "$port" 30 &
   BG+=($!)
   wait_for 2 "$tcp_to listens on $port" listening "$tcp_to" "$port"
   nq "$from" "${E2E_UTIL[@]}" tcpecho send "${POD_IP4[$tcp_to]}" "$port" 9 >"$OUT/tcp.txt" 2>&1 &
   tcp_pid=$!
-  nq "$from" ping -D -i 0.1 -c 90 -W 1 "${POD_IP4[$ping_to]}" >"$OUT/failover-ping.txt" 2>&1 &
+  nq "$from" ping -D -i "$interval" -w 9 -W 1 "${POD_IP4[$ping_to]}" >"$OUT/failover-ping.txt" 2>&1 &
   ping_pid=$!
   wait_for 3 "$from gets replies from $ping_to" grep -q icmp_seq "$OUT/failover-ping.txt"
   t_stop=$(now_us)
@@ -122,16 +125,16 @@ failover_under_traffic() {
   wait_for 10 "$gw elects $new" is_active "$gw" "$new"
   switch_ms=$(ms_since "$t_stop")
   wait "$ping_pid" || true
-  read -r gap delay lost < <("${E2E_UTIL[@]}" pinggap "$OUT/failover-ping.txt" 0.1)
+  read -r gap delay lost < <("${E2E_UTIL[@]}" pinggap "$OUT/failover-ping.txt" "$interval")
   result "$name.status_switch_ms=$switch_ms $name.longest_gap_s=$gap" \
     "$name.max_delay_s=$delay $name.ping_lost=$lost"
   wait "$tcp_pid" || { cat "$OUT/tcp.txt"; die "$name: the TCP stream did not survive"; }
   read -r _ sent _ echoed _ stall <"$OUT/tcp.txt"
   result "$name.tcp_longest_stall_s=$stall"
   [[ $sent == "$echoed" && $sent -gt 100 ]] || die "$name: TCP sent $sent, echoed $echoed"
-  below 3.5 "$gap" || die "$name: no reply for ${gap} s, want < 3.5 s"
-  below 1.5 "$delay" || die "$name: a reply took ${delay} s, want < 1.5 s"
-  below 4 "$stall" || die "$name: the TCP stream stalled ${stall} s, want < 4 s"
+  below "$max_gap" "$gap" || die "$name: no reply for ${gap} s, want < $max_gap s"
+  below "$max_delay" "$delay" || die "$name: a reply took ${delay} s, want < $max_delay s"
+  below "$max_stall" "$stall" || die "$name: the TCP stream stalled ${stall} s, want < $max_stall s"
 }
 
 lab_test_finish() {

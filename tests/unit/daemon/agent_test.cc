@@ -25,6 +25,7 @@ using testing::GatewayBuilder;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using testing::Key;
+using testing::TunnelHost;
 
 IpPrefix P(const char* text) { return *IpPrefix::Parse(text); }
 IpAddress A(const char* text) { return *IpAddress::Parse(text); }
@@ -132,7 +133,8 @@ TEST_F(AgentTest, RoleChangesFromGatewayToMemberAndBack) {
   EXPECT_EQ(gw_route.action, bpf::RouteAction::kWireGuard);
   EXPECT_EQ(gw_route.ifindex, 7u);
   ASSERT_TRUE(wg_.peers.count(Key('b')));
-  EXPECT_EQ(wg_.peers[Key('b')].allowed_ips, std::vector<IpPrefix>{P("100.64.2.0/24")});
+  EXPECT_EQ(wg_.peers[Key('b')].allowed_ips,
+            (std::vector<IpPrefix>{P("100.64.2.0/24"), TunnelHost('b')}));
   EXPECT_EQ(members_.members, std::set<IpAddress>{A("100.127.1.2")});
   EXPECT_EQ(s.member_names.at(A("100.127.1.2")), "a2");
   EXPECT_EQ(s.routes, 1u);

@@ -11,6 +11,7 @@ using kube::Gateway;
 using testing::ByName;
 using testing::GatewayBuilder;
 using testing::Key;
+using testing::TunnelHost;
 
 constexpr DataplaneDevices kDevices{.wireguard_ifindex = 7, .vxlan_ifindex = 9, .path_mtu = 1420};
 const absl::Time kCreated = absl::FromUnixSeconds(1'790'000'000);
@@ -56,8 +57,8 @@ TEST(DesiredDataplaneTest, GatewayRoutesRemotePrefixesIntoWireGuardWithAPeerPerP
   const PeerPlan& peer = d.peers.at(Key('b'));
   EXPECT_EQ(peer.gateway, "gw-b");
   EXPECT_EQ(peer.config.endpoint, "198.18.0.2:4500");
-  EXPECT_EQ(peer.config.allowed_ips,
-            (std::vector<IpPrefix>{P("100.64.2.0/24"), P("100.64.4.0/24"), P("fd64:2::/64")}));
+  EXPECT_EQ(peer.config.allowed_ips, (std::vector<IpPrefix>{P("100.64.2.0/24"), P("100.64.4.0/24"),
+                                                            P("fd64:2::/64"), TunnelHost('b')}));
   EXPECT_EQ(peer.config.persistent_keepalive_seconds, 25);  // not behind NAT: the usual one
   EXPECT_EQ(d.relay_members,
             (std::map<IpAddress, std::string>{{IpAddress::Parse("100.127.1.2").value(), "a2"}}));
@@ -144,7 +145,7 @@ TEST(DesiredDataplaneTest, NodeIpForwardingCoversEveryAddressOfADualStackNode) {
   EXPECT_EQ(d.peers.at(Key('b')).config.allowed_ips,
             (std::vector<IpPrefix>{P("100.64.2.0/24"), P("100.64.4.0/24"), P("100.127.2.1/32"),
                                    P("100.127.2.2/32"), P("fd64:2::/64"), P("fd7f:2::1/128"),
-                                   P("fd7f:2::2/128")}));
+                                   P("fd7f:2::2/128"), TunnelHost('b')}));
   // The relay accepts a member from each of its addresses: one listing IPv6
   // first still sends VXLAN to the gateway's IPv4 privateIP from its IPv4 one.
   EXPECT_EQ(d.relay_members,
@@ -307,7 +308,8 @@ TEST(DesiredDataplaneTest, PrefixOverlappingTheLocalPoolIsRefusedNestedOrNot) {
   EXPECT_EQ(d.route_gateways.at(P("100.65.0.0/24")), "gw-aaa");
   ASSERT_EQ(d.refused.size(), 3u);
   for (const RefusedPrefix& r : d.refused) EXPECT_EQ(r.holder, "gw-a");
-  EXPECT_EQ(d.peers.at(Key('x')).config.allowed_ips, std::vector<IpPrefix>{P("100.65.0.0/24")});
+  EXPECT_EQ(d.peers.at(Key('x')).config.allowed_ips,
+            (std::vector<IpPrefix>{P("100.65.0.0/24"), TunnelHost('x')}));
 }
 
 TEST(DesiredDataplaneTest, EstablishedPoolKeepsItsPrefixWhenANewcomerClaimsIt) {
@@ -321,7 +323,7 @@ TEST(DesiredDataplaneTest, EstablishedPoolKeepsItsPrefixWhenANewcomerClaimsIt) {
   ASSERT_EQ(d.refused.size(), 1u);
   EXPECT_EQ(d.refused[0],
             (RefusedPrefix{"gw-aaa", P("100.64.2.0/24"), "gw-b", P("100.64.2.0/24")}));
-  EXPECT_EQ(d.peers.at(Key('b')).config.allowed_ips.size(), 3u);  // its WireGuard peer unchanged
+  EXPECT_EQ(d.peers.at(Key('b')).config.allowed_ips.size(), 4u);  // its WireGuard peer unchanged
   EXPECT_EQ(d.peers.count(Key('x')), 0u);                         // nothing to send it
 }
 

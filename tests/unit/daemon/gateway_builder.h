@@ -8,12 +8,15 @@
 
 #include "absl/strings/str_split.h"
 #include "common/kube/resources/gateway.h"
+#include "daemon/failover/tunnel_address.h"
 
 namespace raven::testing {
 
 // Distinct valid base64 32-byte keys, ordered as their letters.
 inline std::string TestKey(char c) { return std::string(42, c) + "A="; }
 inline wg::Key Key(char c) { return wg::Key::FromBase64(TestKey(c)).value(); }
+// The tunnel address of Key(c) as an AllowedIPs entry (failover/tunnel_address.h).
+inline IpPrefix TunnelHost(char c) { return IpPrefix::Host(failover::TunnelAddress(Key(c))); }
 
 class GatewayBuilder {
  public:

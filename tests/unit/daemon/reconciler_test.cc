@@ -64,7 +64,7 @@ TEST_F(ReconcilerTest, GatewayWritesWireGuardRoutesAndPeer) {
   EXPECT_EQ(v.mtu, 1420);
   auto key = Key('b');
   ASSERT_TRUE(wg_.peers.count(key));
-  EXPECT_EQ(wg_.peers[key].allowed_ips.size(), 2u);
+  EXPECT_EQ(wg_.peers[key].allowed_ips.size(), 3u);  // and its tunnel address
   EXPECT_EQ(wg_.peers[key].endpoint, "198.18.0.2:4500");
 }
 

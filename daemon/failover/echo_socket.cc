@@ -1,0 +1,149 @@
+#include "daemon/failover/echo_socket.h"
+
+#include <linux/icmp.h>
+#include <netinet/icmp6.h>
+#include <netinet/in.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+
+namespace raven::failover {
+namespace {
+
+// struct in6_pktinfo (RFC 3542), which glibc declares for _GNU_SOURCE only.
+struct Pktinfo6 {
+  in6_addr address;
+  unsigned int ifindex;
+};
+
+constexpr uint8_t kEchoRequest4 = 8;
+constexpr uint8_t kEchoReply4 = 0;
+
+absl::Status SocketError(absl::string_view what) { return absl::ErrnoToStatus(errno, what); }
+
+uint16_t Checksum(const uint8_t* data, size_t size) {
+  uint32_t sum = 0;
+  for (size_t i = 0; i + 1 < size; i += 2) sum += (data[i] << 8) | data[i + 1];
+  if (size % 2) sum += data[size - 1] << 8;
+  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  return static_cast<uint16_t>(~sum);
+}
+
+// Type, code, checksum, identifier, sequence: the same layout in both families.
+std::array<uint8_t, 8> EchoHeader(uint8_t type, uint16_t identifier, uint16_t sequence) {
+  std::array<uint8_t, 8> h{type, 0, 0, 0};
+  h[4] = identifier >> 8;
+  h[5] = identifier & 0xff;
+  h[6] = sequence >> 8;
+  h[7] = sequence & 0xff;
+  return h;
+}
+
+}  // namespace
+
+absl::StatusOr<EchoSocket> EchoSocket::Open() {
+  Fd v4(socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ICMP));
+  if (!v4.valid()) return SocketError("raw ICMP socket");
+  icmp_filter filter4{~(1u << kEchoReply4)};
+  if (setsockopt(v4.get(), SOL_RAW, ICMP_FILTER, &filter4, sizeof(filter4)) != 0) {
+    return SocketError("ICMP_FILTER");
+  }
+  Fd v6(socket(AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ICMPV6));
+  if (!v6.valid()) return SocketError("raw ICMPv6 socket");
+  icmp6_filter filter6;
+  ICMP6_FILTER_SETBLOCKALL(&filter6);
+  ICMP6_FILTER_SETPASS(ICMP6_ECHO_REPLY, &filter6);
+  if (setsockopt(v6.get(), IPPROTO_ICMPV6, ICMP6_FILTER, &filter6, sizeof(filter6)) != 0) {
+    return SocketError("ICMP6_FILTER");
+  }
+  uint16_t identifier = 0;
+  if (getrandom(&identifier, sizeof(identifier), 0) != sizeof(identifier)) {
+    return SocketError("getrandom");
+  }
+  return EchoSocket(std::move(v4), std::move(v6), identifier);
+}
+
+absl::Status EchoSocket::Send(const EchoTarget& target, uint16_t sequence) {
+  const bool v6 = target.address.family == IpFamily::kV6;
+  std::array<uint8_t, 8> packet =
+      EchoHeader(v6 ? ICMP6_ECHO_REQUEST : kEchoRequest4, identifier_, sequence);
+  sockaddr_storage to{};
+  socklen_t to_size;
+  msghdr msg{};
+  alignas(cmsghdr) std::array<char, CMSG_SPACE(sizeof(Pktinfo6))> control{};
+  if (v6) {
+    auto* sin6 = reinterpret_cast<sockaddr_in6*>(&to);
+    sin6->sin6_family = AF_INET6;
+    std::memcpy(&sin6->sin6_addr, target.address.bytes.data(), 16);
+    sin6->sin6_scope_id = target.ifindex;
+    to_size = sizeof(*sin6);
+    if (target.source) {
+      // The kernel computes ICMPv6 checksums itself; the source must be
+      // chosen here, as a device's other link-local address would not pass
+      // the peer's AllowedIPs.
+      msg.msg_control = control.data();
+      msg.msg_controllen = control.size();
+      cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
+      cmsg->cmsg_level = IPPROTO_IPV6;
+      cmsg->cmsg_type = IPV6_PKTINFO;
+      cmsg->cmsg_len = CMSG_LEN(sizeof(Pktinfo6));
+      Pktinfo6 info{};
+      std::memcpy(&info.address, target.source->bytes.data(), 16);
+      info.ifindex = target.ifindex;
+      std::memcpy(CMSG_DATA(cmsg), &info, sizeof(info));
+    }
+  } else {
+    auto* sin = reinterpret_cast<sockaddr_in*>(&to);
+    sin->sin_family = AF_INET;
+    std::memcpy(&sin->sin_addr, target.address.bytes.data(), 4);
+    to_size = sizeof(*sin);
+    const uint16_t sum = Checksum(packet.data(), packet.size());
+    packet[2] = sum >> 8;
+    packet[3] = sum & 0xff;
+  }
+  iovec iov{packet.data(), packet.size()};
+  msg.msg_name = &to;
+  msg.msg_namelen = to_size;
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  if (sendmsg(v6 ? v6_.get() : v4_.get(), &msg, MSG_DONTWAIT) < 0) {
+    return SocketError(absl::StrCat("echo request to ", target.address.ToString()));
+  }
+  return absl::OkStatus();
+}
+
+void EchoSocket::Receive(int fd, const std::function<void(const IpAddress&, uint16_t)>& reply) {
+  const bool v6 = fd == v6_.get();
+  std::array<uint8_t, 256> buffer;
+  for (;;) {
+    sockaddr_storage from{};
+    socklen_t from_size = sizeof(from);
+    ssize_t n = recvfrom(fd, buffer.data(), buffer.size(), MSG_DONTWAIT,
+                         reinterpret_cast<sockaddr*>(&from), &from_size);
+    if (n < 0) return;
+    size_t offset = 0;
+    IpAddress address;
+    if (v6) {
+      address.family = IpFamily::kV6;
+      std::memcpy(address.bytes.data(), &reinterpret_cast<sockaddr_in6*>(&from)->sin6_addr, 16);
+    } else {
+      // A raw IPv4 socket reads the IP header too.
+      if (n < 20) continue;
+      offset = (buffer[0] & 0x0f) * 4;
+      address.family = IpFamily::kV4;
+      std::memcpy(address.bytes.data(), &reinterpret_cast<sockaddr_in*>(&from)->sin_addr, 4);
+    }
+    if (static_cast<size_t>(n) < offset + 8) continue;
+    const uint8_t* icmp = buffer.data() + offset;
+    if (icmp[0] != (v6 ? ICMP6_ECHO_REPLY : kEchoReply4)) continue;
+    if (((icmp[4] << 8) | icmp[5]) != identifier_) continue;
+    reply(address, static_cast<uint16_t>((icmp[6] << 8) | icmp[7]));
+  }
+}
+
+}  // namespace raven::failover

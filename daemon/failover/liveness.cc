@@ -1,0 +1,106 @@
+#include "daemon/failover/liveness.h"
+
+#include <algorithm>
+#include <functional>
+
+namespace raven::failover {
+
+void Liveness::SetTargets(const std::map<std::string, EchoTarget>& targets, absl::Time now) {
+  std::erase_if(states_, [&](const auto& entry) {
+    auto it = targets.find(entry.first);
+    return it == targets.end() || it->second != entry.second.view.target;
+  });
+  for (const auto& [node, target] : targets) {
+    auto [it, added] = states_.try_emplace(node);
+    if (!added) continue;
+    it->second.view.target = target;
+    it->second.next_send = now;
+    // Sequences start apart per endpoint: a reply is matched by address too.
+    it->second.next_sequence = static_cast<uint16_t>(std::hash<std::string>{}(node));
+  }
+}
+
+std::vector<EchoRequest> Liveness::Due(absl::Time now) {
+  std::vector<EchoRequest> out;
+  for (auto& [node, state] : states_) {
+    if (now < state.next_send) continue;
+    const uint16_t sequence = state.next_sequence++;
+    state.outstanding[sequence] = now;
+    if (state.outstanding.size() > kOutstanding) {
+      auto oldest =
+          std::min_element(state.outstanding.begin(), state.outstanding.end(),
+                           [](const auto& a, const auto& b) { return a.second < b.second; });
+      state.outstanding.erase(oldest);
+    }
+    ++state.view.sent;
+    state.next_send = std::max(state.next_send + options_.interval, now);
+    out.push_back({node, state.view.target, sequence});
+  }
+  return out;
+}
+
+void Liveness::Answered(const IpAddress& address, uint16_t sequence, absl::Time now) {
+  for (auto& [node, state] : states_) {
+    if (state.view.target.address != address) continue;
+    auto sent = state.outstanding.find(sequence);
+    if (sent == state.outstanding.end()) continue;
+    const absl::Duration rtt = now - sent->second;
+    state.outstanding.erase(sent);
+    ++state.view.answered;
+    state.view.smoothed_rtt =
+        state.view.smoothed_rtt
+            ? *state.view.smoothed_rtt * (1 - options_.rtt_weight) + rtt * options_.rtt_weight
+            : rtt;
+    if (!state.last_answer || now - *state.last_answer > options_.silent_after) {
+      state.answering_since = now;
+    }
+    state.last_answer = now;
+    return;
+  }
+}
+
+bool Liveness::Update(absl::Time now) {
+  bool changed = false;
+  for (auto& [node, state] : states_) {
+    if (!state.last_answer) continue;
+    const bool quiet = now - *state.last_answer >= options_.silent_after;
+    if (!state.view.silent && quiet) {
+      state.view.silent = true;
+      ++state.view.silences;
+      changed = true;
+    } else if (state.view.silent && !quiet &&
+               now - *state.answering_since >= options_.revive_after) {
+      state.view.silent = false;
+      changed = true;
+    }
+  }
+  return changed;
+}
+
+std::set<std::string> Liveness::Silent() const {
+  std::set<std::string> out;
+  for (const auto& [node, state] : states_) {
+    if (state.view.silent) out.insert(node);
+  }
+  return out;
+}
+
+std::map<std::string, EndpointLiveness> Liveness::Endpoints() const {
+  std::map<std::string, EndpointLiveness> out;
+  for (const auto& [node, state] : states_) out[node] = state.view;
+  return out;
+}
+
+absl::Time Liveness::NextWakeup() const {
+  absl::Time at = absl::InfiniteFuture();
+  for (const auto& [node, state] : states_) {
+    at = std::min(at, state.next_send);
+    // A revival is noticed at the next send, at most an interval late.
+    if (state.last_answer && !state.view.silent) {
+      at = std::min(at, *state.last_answer + options_.silent_after);
+    }
+  }
+  return at;
+}
+
+}  // namespace raven::failover
