@@ -22,6 +22,10 @@ inline constexpr char kNatTypeAnnotation[] = "raven.openyurt.io/nat-type";
 // (format in common/kube/resources/gateway_path.h), copied by the controller
 // into the Gateway's status.paths.
 inline constexpr char kPathsAnnotation[] = "raven.openyurt.io/paths";
+// An operator's word that a node is drained for maintenance ("true"): the
+// controller elects it only after every healthy candidate that is not, so
+// its Gateway's traffic moves to a standby whose sessions are already up.
+inline constexpr char kDrainAnnotation[] = "raven.openyurt.io/drain";
 
 // Agents' heartbeat Leases (coordination.k8s.io/v1): one per node, named after
 // the node, holderIdentity = the node name, in this namespace by default.

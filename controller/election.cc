@@ -14,6 +14,11 @@ bool IsMember(const NodeView& node, const std::string& gateway) {
   return label != node.labels.end() && label->second == gateway;
 }
 
+bool Drained(const NodeView& node) {
+  auto drain = node.annotations.find(kDrainAnnotation);
+  return drain != node.annotations.end() && drain->second == "true";
+}
+
 using kube::EndpointType;
 using kube::GatewayEndpoint;
 
@@ -88,21 +93,25 @@ void ElectType(const kube::Gateway& gw, EndpointType type, int replicas,
     return nullptr;
   };
 
-  std::vector<const GatewayEndpoint*> chosen;
+  // The incumbents in their order, then the other candidates in the spec's;
+  // nodes drained for maintenance after all of them.
+  std::vector<const GatewayEndpoint*> ranked;
   std::set<std::string> previous;
   for (const auto& active : gw.status.active_endpoints) {
     if (active.type != type) continue;
     previous.insert(active.node_name);
     const GatewayEndpoint* still = candidate_for(active.node_name);
-    if (still != nullptr && static_cast<int>(chosen.size()) < replicas &&
-        std::find(chosen.begin(), chosen.end(), still) == chosen.end()) {
-      chosen.push_back(still);
+    if (still != nullptr && std::find(ranked.begin(), ranked.end(), still) == ranked.end()) {
+      ranked.push_back(still);
     }
   }
   for (const auto* c : candidates) {
-    if (static_cast<int>(chosen.size()) >= replicas) break;
-    if (std::find(chosen.begin(), chosen.end(), c) == chosen.end()) chosen.push_back(c);
+    if (std::find(ranked.begin(), ranked.end(), c) == ranked.end()) ranked.push_back(c);
   }
+  std::stable_partition(ranked.begin(), ranked.end(),
+                        [&](const GatewayEndpoint* c) { return !Drained(nodes.at(c->node_name)); });
+  std::vector<const GatewayEndpoint*> chosen(
+      ranked.begin(), ranked.begin() + std::min<size_t>(ranked.size(), std::max(replicas, 0)));
 
   std::set<std::string> now;
   for (const auto* c : chosen) {

@@ -20,6 +20,11 @@ void AddEchoFamilies(const std::map<std::string, failover::EndpointLiveness>& ec
                       "endpoint (-1: none answered yet).",
                       Type::kGauge,
                       {}};
+  CollectedFamily loss{"raven_agent_echo_loss_ratio",
+                       "Smoothed share of the liveness echoes to an active gateway endpoint "
+                       "left unanswered (each echo weighs 0.05).",
+                       Type::kGauge,
+                       {}};
   CollectedFamily silent{"raven_agent_echo_silent",
                          "1 while an active gateway endpoint is passed over because it stopped "
                          "answering this node's echoes.",
@@ -41,12 +46,13 @@ void AddEchoFamilies(const std::map<std::string, failover::EndpointLiveness>& ec
   for (const auto& [node, e] : echoes) {
     std::vector<std::pair<std::string, std::string>> labels = {{"node", node}};
     rtt.samples.push_back({labels, e.smoothed_rtt ? absl::ToDoubleSeconds(*e.smoothed_rtt) : -1.0});
+    loss.samples.push_back({labels, e.smoothed_loss});
     silent.samples.push_back({labels, e.silent ? 1.0 : 0.0});
     sent.samples.push_back({labels, static_cast<double>(e.sent)});
     answered.samples.push_back({labels, static_cast<double>(e.answered)});
     silences.samples.push_back({labels, static_cast<double>(e.silences)});
   }
-  for (CollectedFamily* f : {&rtt, &silent, &sent, &answered, &silences}) {
+  for (CollectedFamily* f : {&rtt, &loss, &silent, &sent, &answered, &silences}) {
     out.push_back(std::move(*f));
   }
 }

@@ -181,8 +181,8 @@ absl::Time AgentRuntime::RunLiveness(int fd) {
   const absl::Time now = clock_.MonotonicNow();
   liveness_->SetTargets(agent_->echo_targets(), now);
   if (fd >= 0) {
-    echoes_->Receive(fd, [&](const IpAddress& from, uint16_t sequence) {
-      liveness_->Answered(from, sequence, now);
+    echoes_->Receive(fd, [&](const IpAddress& from, uint32_t ifindex, uint16_t sequence) {
+      liveness_->Answered(from, ifindex, sequence, now);
     });
   }
   for (const failover::EchoRequest& request : liveness_->Due(now)) {

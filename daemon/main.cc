@@ -141,6 +141,14 @@ int main(int argc, char** argv) {
                  "VXLAN ports outside --nat-relay-port-base .. +255\n");
     return 2;
   }
+  if (config.liveness.interval < absl::ZeroDuration() ||
+      (config.liveness.interval > absl::ZeroDuration() &&
+       config.liveness.silent_after < 2 * config.liveness.interval)) {
+    std::fprintf(stderr,
+                 "raven-agent: --echo-interval-ms must be 0 (off) or positive, and "
+                 "--echo-silent-after-ms at least twice it (one lost echo is no death)\n");
+    return 2;
+  }
   if (!raven::bpf::UsableTunnelMark(config.tunnel_mark)) {
     std::fprintf(stderr,
                  "raven-agent: --tunnel-mark must be nonzero and leave 0xc000 clear (kube-proxy "

@@ -15,6 +15,7 @@ Subcommands (input on stdin unless a file is named):
   ifindex                  `ip -j link show dev X` -> ifindex
   linkstats                `ip -j -s link show dev X` -> "RX_PACKETS TX_PACKETS"
 """
+import base64
 import ctypes
 import ipaddress
 import json
@@ -254,6 +255,13 @@ def drops(argv):
 
 
 # ---------------------------------------------------------------- wg / ip
+def tunneladdr(argv):
+    """The WireGuard tunnel address of the base64 key argv[0]: fe80::/64 and
+    the key's first 8 bytes (daemon/failover/tunnel_address.h)."""
+    key = base64.b64decode(argv[0])
+    print(ipaddress.IPv6Address(b"\xfe\x80" + bytes(6) + key[:8]))
+
+
 def wgpeers(argv):
     lines = sys.stdin.read().splitlines()
     if not lines:

@@ -389,6 +389,8 @@ peer_packets() {
   printf '%s' "${out%% *}"
 }
 wg_peers() { nq "$1" wg show "$(wg_dev "$1")" dump | "${UTIL[@]}" wgpeers; }
+# tunnel_host KEY: the AllowedIPs entry of the tunnel address of the WireGuard key KEY.
+tunnel_host() { echo "$("${UTIL[@]}" tunneladdr "$1")/128"; }
 ifindex_of() { nq "$1" ip -j link show dev "$2" | "${UTIL[@]}" ifindex; }
 link_stats() { nq "$1" ip -j -s link show dev "$2" | "${UTIL[@]}" linkstats; }
 

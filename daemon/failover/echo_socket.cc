@@ -61,6 +61,10 @@ absl::StatusOr<EchoSocket> EchoSocket::Open() {
   if (setsockopt(v6.get(), IPPROTO_ICMPV6, ICMP6_FILTER, &filter6, sizeof(filter6)) != 0) {
     return SocketError("ICMP6_FILTER");
   }
+  const int on = 1;
+  if (setsockopt(v6.get(), IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof(on)) != 0) {
+    return SocketError("IPV6_RECVPKTINFO");
+  }
   uint16_t identifier = 0;
   if (getrandom(&identifier, sizeof(identifier), 0) != sizeof(identifier)) {
     return SocketError("getrandom");
@@ -117,20 +121,36 @@ absl::Status EchoSocket::Send(const EchoTarget& target, uint16_t sequence) {
   return absl::OkStatus();
 }
 
-void EchoSocket::Receive(int fd, const std::function<void(const IpAddress&, uint16_t)>& reply) {
+void EchoSocket::Receive(int fd,
+                         const std::function<void(const IpAddress&, uint32_t, uint16_t)>& reply) {
   const bool v6 = fd == v6_.get();
   std::array<uint8_t, 256> buffer;
   for (;;) {
     sockaddr_storage from{};
-    socklen_t from_size = sizeof(from);
-    ssize_t n = recvfrom(fd, buffer.data(), buffer.size(), MSG_DONTWAIT,
-                         reinterpret_cast<sockaddr*>(&from), &from_size);
+    alignas(cmsghdr) std::array<char, CMSG_SPACE(sizeof(Pktinfo6))> control{};
+    iovec iov{buffer.data(), buffer.size()};
+    msghdr msg{};
+    msg.msg_name = &from;
+    msg.msg_namelen = sizeof(from);
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control.data();
+    msg.msg_controllen = control.size();
+    ssize_t n = recvmsg(fd, &msg, MSG_DONTWAIT);
     if (n < 0) return;
     size_t offset = 0;
+    uint32_t ifindex = 0;
     IpAddress address;
     if (v6) {
       address.family = IpFamily::kV6;
       std::memcpy(address.bytes.data(), &reinterpret_cast<sockaddr_in6*>(&from)->sin6_addr, 16);
+      for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+          Pktinfo6 info;
+          std::memcpy(&info, CMSG_DATA(c), sizeof(info));
+          ifindex = info.ifindex;
+        }
+      }
     } else {
       // A raw IPv4 socket reads the IP header too.
       if (n < 20) continue;
@@ -142,7 +162,7 @@ void EchoSocket::Receive(int fd, const std::function<void(const IpAddress&, uint
     const uint8_t* icmp = buffer.data() + offset;
     if (icmp[0] != (v6 ? ICMP6_ECHO_REPLY : kEchoReply4)) continue;
     if (((icmp[4] << 8) | icmp[5]) != identifier_) continue;
-    reply(address, static_cast<uint16_t>((icmp[6] << 8) | icmp[7]));
+    reply(address, ifindex, static_cast<uint16_t>((icmp[6] << 8) | icmp[7]));
   }
 }
 

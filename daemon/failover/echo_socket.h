@@ -17,8 +17,9 @@ class EchoSocket {
   static absl::StatusOr<EchoSocket> Open();
 
   absl::Status Send(const EchoTarget& target, uint16_t sequence);
-  // Every reply waiting on `fd`, as (from, sequence).
-  void Receive(int fd, const std::function<void(const IpAddress&, uint16_t)>& reply);
+  // Every reply waiting on `fd`, as (from, arrival interface, sequence); the
+  // interface is 0 for IPv4.
+  void Receive(int fd, const std::function<void(const IpAddress&, uint32_t, uint16_t)>& reply);
   int v4_fd() const { return v4_.get(); }
   int v6_fd() const { return v6_.get(); }
 

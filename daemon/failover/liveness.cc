@@ -39,14 +39,17 @@ std::vector<EchoRequest> Liveness::Due(absl::Time now) {
   return out;
 }
 
-void Liveness::Answered(const IpAddress& address, uint16_t sequence, absl::Time now) {
+void Liveness::Answered(const IpAddress& address, uint32_t ifindex, uint16_t sequence,
+                        absl::Time now) {
   for (auto& [node, state] : states_) {
-    if (state.view.target.address != address) continue;
+    const EchoTarget& target = state.view.target;
+    if (target.address != address || (target.ifindex != 0 && target.ifindex != ifindex)) continue;
     auto sent = state.outstanding.find(sequence);
     if (sent == state.outstanding.end()) continue;
     const absl::Duration rtt = now - sent->second;
     state.outstanding.erase(sent);
     ++state.view.answered;
+    state.view.smoothed_loss *= 1 - options_.loss_weight;
     state.view.smoothed_rtt =
         state.view.smoothed_rtt
             ? *state.view.smoothed_rtt * (1 - options_.rtt_weight) + rtt * options_.rtt_weight
@@ -62,6 +65,15 @@ void Liveness::Answered(const IpAddress& address, uint16_t sequence, absl::Time 
 bool Liveness::Update(absl::Time now) {
   bool changed = false;
   for (auto& [node, state] : states_) {
+    for (auto it = state.outstanding.begin(); it != state.outstanding.end();) {
+      if (now - it->second < options_.silent_after) {
+        ++it;
+        continue;
+      }
+      state.view.smoothed_loss =
+          state.view.smoothed_loss * (1 - options_.loss_weight) + options_.loss_weight;
+      it = state.outstanding.erase(it);
+    }
     if (!state.last_answer) continue;
     const bool quiet = now - *state.last_answer >= options_.silent_after;
     if (!state.view.silent && quiet) {

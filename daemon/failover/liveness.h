@@ -37,7 +37,8 @@ struct LivenessOptions {
   absl::Duration interval = absl::Milliseconds(50);
   absl::Duration silent_after = absl::Milliseconds(350);
   absl::Duration revive_after = absl::Seconds(2);
-  double rtt_weight = 0.2;  // of a new sample in the smoothed round-trip time
+  double rtt_weight = 0.2;    // of a new sample in the smoothed round-trip time
+  double loss_weight = 0.05;  // of each echo's outcome in the smoothed loss ratio
 };
 
 struct EchoRequest {
@@ -50,6 +51,8 @@ struct EndpointLiveness {
   EchoTarget target;
   bool silent = false;
   std::optional<absl::Duration> smoothed_rtt;
+  // Of the echoes: 1 for one unanswered after silent_after, 0 for an answer.
+  double smoothed_loss = 0;
   uint64_t sent = 0;
   uint64_t answered = 0;
   uint64_t silences = 0;  // times it went silent
@@ -64,10 +67,13 @@ class Liveness {
   void SetTargets(const std::map<std::string, EchoTarget>& targets, absl::Time now);
   // The echo requests due at `now`.
   std::vector<EchoRequest> Due(absl::Time now);
-  // An echo reply from `address` with `sequence`. Ignored unless it answers
-  // one of the last requests sent to that endpoint.
-  void Answered(const IpAddress& address, uint16_t sequence, absl::Time now);
-  // Moves endpoints to silent or alive; true when the silent set changed.
+  // An echo reply from `address`, received on interface `ifindex`, with
+  // `sequence`. Ignored unless it answers one of the last requests sent to
+  // that endpoint, and, for a target sent out of a device, arrived there (a
+  // tunnel address is only proven by WireGuard's source check).
+  void Answered(const IpAddress& address, uint32_t ifindex, uint16_t sequence, absl::Time now);
+  // Counts echoes unanswered for silent_after as lost, and moves endpoints
+  // to silent or alive; true when the silent set changed.
   bool Update(absl::Time now);
   std::set<std::string> Silent() const;
   std::map<std::string, EndpointLiveness> Endpoints() const;

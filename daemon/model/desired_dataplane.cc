@@ -177,10 +177,15 @@ std::optional<PeerPlan> StandbySession(const std::string& gateway, const Gateway
 
 // The standby sessions: on the gateway, with every remote Gateway's other
 // active endpoints; on a standby (one of the local Gateway's other active
-// endpoints), with every remote Gateway's active endpoint.
+// endpoints), with every remote Gateway's active endpoint. The standby's
+// sessions accept the remote prefixes too (they are its only peer for each
+// remote Gateway): when a remote gateway moves the pool's traffic to it
+// before it has turned gateway itself (a planned change reaches the nodes
+// at slightly different moments), it delivers instead of dropping.
 void AddStandbySessions(const std::map<std::string, Gateway>& gateways, const Gateway& local,
-                        const GatewayEndpoint& local_active, const DataplaneInput& input,
-                        DesiredDataplane& out) {
+                        const GatewayEndpoint& local_active,
+                        const std::map<std::string, std::vector<IpPrefix>>& granted,
+                        const DataplaneInput& input, DesiredDataplane& out) {
   const GatewayEndpoint* own = &local_active;
   if (out.role == NodeRole::kMember) {
     own = nullptr;
@@ -198,6 +203,11 @@ void AddStandbySessions(const std::map<std::string, Gateway>& gateways, const Ga
       // session per remote Gateway, with its active endpoint.
       if (out.role == NodeRole::kGateway ? &ep == active : &ep != active) continue;
       std::optional<PeerPlan> peer = StandbySession(name, gw, ep, local, *own, input);
+      if (peer && out.role == NodeRole::kMember && granted.contains(name)) {
+        std::vector<IpPrefix> allowed = granted.at(name);
+        allowed.push_back(peer->config.allowed_ips.front());
+        peer->config.allowed_ips = std::move(allowed);
+      }
       if (peer && !out.peers.contains(peer->config.public_key)) {
         out.peers[peer->config.public_key] = std::move(*peer);
       }
@@ -205,18 +215,30 @@ void AddStandbySessions(const std::map<std::string, Gateway>& gateways, const Ga
   }
 }
 
-// A member watches all of its Gateway's active endpoints, an active endpoint
-// those before it (the ones it stands by for).
-void AddEchoTargets(const Gateway& local, const DataplaneInput& input, DesiredDataplane& out) {
-  for (const GatewayEndpoint& ep : local.status.active_endpoints) {
-    if (ep.type != kube::EndpointType::kTunnel) continue;
-    if (ep.node_name == input.node_name) break;
-    const GatewayNode* node = FindGatewayNode(local, ep.node_name);
-    if (node != nullptr && node->private_ip) out.echo_targets[ep.node_name] = {*node->private_ip};
+size_t TunnelEndpointCount(const Gateway& gw) {
+  return std::count_if(
+      gw.status.active_endpoints.begin(), gw.status.active_endpoints.end(),
+      [](const GatewayEndpoint& ep) { return ep.type == kube::EndpointType::kTunnel; });
+}
+
+// Echoes go only where a silence can move traffic: to Gateways with a
+// standby, and not through a NAT relay (a relayed pair stays with the
+// controller's choice). A member watches all of its Gateway's active
+// endpoints, an active endpoint those before it (the ones it stands by for).
+void AddEchoTargets(const std::map<std::string, Gateway>& gateways, const Gateway& local,
+                    const DataplaneInput& input, DesiredDataplane& out) {
+  if (TunnelEndpointCount(local) > 1) {
+    for (const GatewayEndpoint& ep : local.status.active_endpoints) {
+      if (ep.type != kube::EndpointType::kTunnel) continue;
+      if (ep.node_name == input.node_name) break;
+      const GatewayNode* node = FindGatewayNode(local, ep.node_name);
+      if (node != nullptr && node->private_ip) out.echo_targets[ep.node_name] = {*node->private_ip};
+    }
   }
   if (out.role != NodeRole::kGateway) return;
   const IpAddress own = failover::TunnelAddress(input.public_key);
   for (const auto& [key, peer] : out.peers) {
+    if (!peer.relay.empty() || TunnelEndpointCount(gateways.at(peer.gateway)) < 2) continue;
     out.echo_targets[peer.node] = {failover::TunnelAddress(key), input.devices.wireguard_ifindex,
                                    own};
   }
@@ -334,6 +356,11 @@ DesiredDataplane ComputeDesiredDataplane(const std::map<std::string, Gateway>& g
     const Gateway& gw = gateways.at(name);
     const GatewayEndpoint* active = EffectiveActiveEndpoint(gw, input.silent_endpoints);
     if (active == nullptr) continue;  // nowhere to send it: left to the node's routing
+    // A pair through a NAT relay stays with the controller's choice: relays
+    // serve the active endpoints the status names, and keep no standby sessions.
+    if (active != ActiveTunnelEndpoint(gw) && CallsOut(*local_active) && CallsOut(*active)) {
+      active = ActiveTunnelEndpoint(gw);
+    }
     std::sort(prefixes.begin(), prefixes.end());
     std::optional<std::string> endpoint = PeerEndpoint(gw, *active, input.options);
     std::optional<RelayCandidate> relay;
@@ -402,8 +429,8 @@ DesiredDataplane ComputeDesiredDataplane(const std::map<std::string, Gateway>& g
                                                    : input.options.keepalive_seconds;
     out.peers[*active->public_key] = std::move(peer);
   }
-  AddStandbySessions(gateways, *local, *local_active, input, out);
-  AddEchoTargets(*local, input, out);
+  AddStandbySessions(gateways, *local, *local_active, granted, input, out);
+  AddEchoTargets(gateways, *local, input, out);
   return out;
 }
 

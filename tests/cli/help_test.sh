@@ -53,6 +53,12 @@ rc=0
 err=$("$RAVEN_AGENT" --node-name=n --node-ip=192.0.2.1 --tunnel-mark=0x5256 2>&1 >/dev/null) || rc=$?
 [[ $rc == 2 && $err == *"--tunnel-mark must be nonzero and leave 0xc000 clear"* ]] ||
   die "raven-agent --tunnel-mark=0x5256: exit $rc, '$err'"
+# Echoes whose silence threshold is under two intervals would fail over on one lost echo.
+rc=0
+err=$("$RAVEN_AGENT" --node-name=n --node-ip=192.0.2.1 --echo-interval-ms=200 \
+  --echo-silent-after-ms=300 2>&1 >/dev/null) || rc=$?
+[[ $rc == 2 && $err == *"--echo-silent-after-ms at least twice it"* ]] ||
+  die "raven-agent --echo-silent-after-ms=300 with --echo-interval-ms=200: exit $rc, '$err'"
 check "${RAVEN_CONTROLLER:?}" kubeconfig metrics-address health-address metrics-tls-cert
 check "${RAVEN_APISERVER:?}" bind port tls-cert token-file
 log "ok"

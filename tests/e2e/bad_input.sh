@@ -103,7 +103,7 @@ routes4=$(routes a1 4)
 log "a1 routes4:"$'\n'"$routes4"
 [[ $(wc -l <<<"$routes4") == 2 && $routes4 == *"100.64.2.0/24 action=1 "* ]] || die "a1: want 100.64.2.0/24 and 100.64.20.0/24"
 peer_has_new() {
-  [[ $(wg_peers a1) == *"peer ${NODE_KEY[b1]} endpoint=198.18.0.2:4500 allowed-ips=100.64.2.0/24,100.64.20.0/24,fd64:2::/64,fd64:20::/64 "* ]]
+  [[ $(wg_peers a1) == *"peer ${NODE_KEY[b1]} endpoint=198.18.0.2:4500 allowed-ips=100.64.2.0/24,100.64.20.0/24,fd64:2::/64,fd64:20::/64,$(tunnel_host "${NODE_KEY[b1]}") "* ]]
 }
 wait_for 10 "a1 WireGuard peer allows 100.64.20.0/24 and fd64:20::/64" peer_has_new
 [[ $(routes b1 4) == "100.64.1.0/24 action=1 "* && $(routes b1 4 | wc -l) == 1 ]] || die "b1: its own new subnet must not be a remote route"
@@ -122,7 +122,7 @@ start_agent a1
 no_extra() { ! has_routes a1 100.64.20.0/24 && has_routes a1 100.64.2.0/24 fd64:2::/64; }
 wait_for 10 "restarted a1 withdraws the stale 100.64.20.0/24" no_extra
 peer_back() {
-  [[ $(wg_peers a1) == *"peer ${NODE_KEY[b1]} endpoint=198.18.0.2:4500 allowed-ips=100.64.2.0/24,fd64:2::/64 "* ]]
+  [[ $(wg_peers a1) == *"peer ${NODE_KEY[b1]} endpoint=198.18.0.2:4500 allowed-ips=100.64.2.0/24,fd64:2::/64,$(tunnel_host "${NODE_KEY[b1]}") "* ]]
 }
 wait_for 10 "a1 WireGuard peer back to gw-b's two subnets" peer_back
 [[ $(snapshot) == "$good" ]] || { diff <(echo "$good") <(snapshot) >&3 || true; die "a1/b1 state differs from the original after the round trip"; }

@@ -4,8 +4,9 @@
 #
 #   standby     each active gateway holds a handshaken WireGuard session with
 #               every remote pool's standby (AllowedIPs: its tunnel address
-#               only), each standby with every remote active gateway, and the
-#               liveness echoes are answered (raven_agent_echo_replies_total)
+#               only), each standby with every remote active gateway (its
+#               prefixes too), and the liveness echoes are answered
+#               (raven_agent_echo_replies_total)
 #   restart     kill -9 of an active gateway's agent, started again: its kernel
 #               keeps answering the echoes, so no node passes it over
 #               (raven_agent_echo_silences_total unchanged, no echo lost)
@@ -16,6 +17,10 @@
 #               1.5 s, the stream survives; the old node then comes back
 #               while the controller names the new one: it stays a standby
 #               and a ping across its return loses nothing
+#   drain       `kubectl annotate node OLD raven.openyurt.io/drain=true` on
+#               edge-b's active gateway under a ping and a TCP stream from
+#               the cloud to its pods: the controller makes the standby
+#               active; the stream never stalls 0.2 s (no retransmission timeout)
 #   api-down    the API server stopped (SIGSTOP): edge-a's active gateway stops,
 #               and the pool fails over from the data path alone (gap < 1 s)
 #               while the status still names the old endpoint; with the API
@@ -33,14 +38,14 @@ lab_test_up --replicas 2
 other_node() { case $1 in *1) echo "${1%1}2" ;; *2) echo "${1%2}1" ;; esac; }
 healthy() { [[ $(agent_health "$1") == ok ]]; }
 key_of() { nq "$1" wg show "$(wg_dev "$1")" public-key; }
-tunnel_address() { python3 -c 'import base64,ipaddress,sys; k=base64.b64decode(sys.argv[1]); print(ipaddress.IPv6Address(b"\xfe\x80" + bytes(6) + k[:8]))' "$1"; }
 # session NODE PEER_NODE ALLOWED: NODE has a handshaken peer for PEER_NODE's key whose
-# AllowedIPs are exactly ALLOWED (comma-separated, as `wg show` dumps them).
+# AllowedIPs (comma-separated, as `wg show` dumps them) match the pattern ALLOWED.
 session() {
   local line
   line=$(nq "$1" wg show "$(wg_dev "$1")" dump | awk -v k="$(key_of "$2")" '$1 == k')
   [[ -n $line ]] || return 1
-  [[ $(cut -f4 <<<"$line") == "$3" && $(cut -f5 <<<"$line") != 0 ]]
+  # shellcheck disable=SC2053 # a pattern
+  [[ $(cut -f4 <<<"$line") == $3 && $(cut -f5 <<<"$line") != 0 ]]
 }
 silences() {
   local node sum=0 v
@@ -64,9 +69,10 @@ for gw in "${pools[@]}"; do
     r_active=$(active_endpoint "$remote")
     r_standby=$(other_node "$r_active")
     wait_for 10 "$on holds a session with $r_standby (its tunnel address only)" \
-      session "$on" "$r_standby" "$(tunnel_address "$(key_of "$r_standby")")/128"
+      session "$on" "$r_standby" "$(tunnel_host "$(key_of "$r_standby")")"
+    # The standby's session accepts the remote pool's prefixes too.
     wait_for 10 "$standby holds a session with $r_active" \
-      session "$standby" "$r_active" "$(tunnel_address "$(key_of "$r_active")")/128"
+      session "$standby" "$r_active" "*,$(tunnel_host "$(key_of "$r_active")")"
     replies=$(metric "$on" "raven_agent_echo_replies_total{node=\"$r_standby\"}")
     (( ${replies:-0} > 0 )) || die "$on's echoes to $r_standby unanswered"
   done
@@ -116,6 +122,31 @@ for gw in "${pools[@]}"; do
   is_active "$gw" "$new" || die "$old took $gw back"
   [[ $(metric "$old" 'raven_agent_role{role="member"}') == 1 ]] || die "$old is not a standby member"
 done
+
+# ---------------------------------------------------------------- drain
+old=$(active_endpoint gw-edge-b)
+new=$(other_node "$old")
+peer=$(active_endpoint gw-cloud)
+log "== $old drained for maintenance while ${peer}p1 pings ${old}p1 and ${peer}p0 streams TCP to ${old}p0"
+nq "${old}p0" "${E2E_UTIL[@]}" tcpecho serve "${POD_IP4[${old}p0]}" 5010 30 &
+BG+=($!)
+wait_for 2 "${old}p0 listens on 5010" listening "${old}p0" 5010
+nq "${peer}p0" "${E2E_UTIL[@]}" tcpecho send "${POD_IP4[${old}p0]}" 5010 6 >"$OUT/drain-tcp.txt" 2>&1 &
+tcp_pid=$!
+nq "${peer}p1" ping -D -i 0.05 -w 6 -W 1 "${POD_IP4[${old}p1]}" >"$OUT/drain-ping.txt" 2>&1 &
+ping_pid=$!
+wait_for 3 "${peer}p1 gets replies from ${old}p1" grep -q icmp_seq "$OUT/drain-ping.txt"
+kc annotate node "$old" raven.openyurt.io/drain=true >&3
+wait_for 10 "gw-edge-b elects $new" is_active gw-edge-b "$new"
+wait "$ping_pid" || true
+wait "$tcp_pid" || { cat "$OUT/drain-tcp.txt"; die "drain: the TCP stream did not survive"; }
+read -r gap delay lost < <("${E2E_UTIL[@]}" pinggap "$OUT/drain-ping.txt" 0.05)
+read -r _ sent _ echoed _ stall <"$OUT/drain-tcp.txt"
+result "drain.longest_gap_s=$gap drain.max_delay_s=$delay drain.ping_lost=$lost drain.tcp_longest_stall_s=$stall"
+[[ $sent == "$echoed" && $sent -gt 50 ]] || die "drain: TCP sent $sent, echoed $echoed"
+below 0.2 "$stall" || die "drain: the TCP stream stalled $stall s, want < 0.2 s (no retransmission timeout)"
+[[ $(metric "$old" 'raven_agent_role{role="member"}') == 1 ]] || die "drained $old is no member"
+kc annotate node "$old" raven.openyurt.io/drain- >&3
 
 # ---------------------------------------------------------------- API server down
 old=$(active_endpoint gw-edge-a)

@@ -59,7 +59,7 @@ done
 (( $(wc -l <<<"$a2_routes") == 4 )) || die "a2: want exactly the 4 remote prefixes"
 peers=$(wg_peers a1)
 log "a1 wg:"$'\n'"$peers"
-[[ $peers == *"peer ${NODE_KEY[b1]} endpoint=198.18.0.2:4500 allowed-ips=100.64.2.0/24,100.64.4.0/24,fd64:2::/64,fd64:4::/64 "* ]] ||
+[[ $peers == *"peer ${NODE_KEY[b1]} endpoint=198.18.0.2:4500 allowed-ips=100.64.2.0/24,100.64.4.0/24,fd64:2::/64,fd64:4::/64,$(tunnel_host "${NODE_KEY[b1]}") "* ]] ||
   die "a1: want peer b1 with allowed-ips = all of gw-b's subnets"
 log "a2 (not an active endpoint) WireGuard device: $(nq a2 ip -br link show dev "$(wg_dev a2)" 2>/dev/null || echo none)"
 

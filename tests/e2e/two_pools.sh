@@ -85,9 +85,9 @@ log "a1 routes6:"$'\n'"$routes6"
 peers=$(wg_peers a1)
 log "a1 wg:"$'\n'"$peers"
 [[ $(grep -c '^peer ' <<<"$peers") == 1 ]] || die "a1: want exactly one WireGuard peer"
-[[ $peers == *"peer ${NODE_KEY[b1]} endpoint=198.18.0.2:4500 allowed-ips=100.64.2.0/24,fd64:2::/64 "* ]] ||
+[[ $peers == *"peer ${NODE_KEY[b1]} endpoint=198.18.0.2:4500 allowed-ips=100.64.2.0/24,fd64:2::/64,$(tunnel_host "${NODE_KEY[b1]}") "* ]] ||
   die "a1: want peer b1 at 198.18.0.2:4500 with allowed-ips exactly gw-b's subnets"
-[[ $(wg_peers b1) == *"peer ${NODE_KEY[a1]} endpoint=198.18.0.1:4500 allowed-ips=100.64.1.0/24,fd64:1::/64 "* ]] ||
+[[ $(wg_peers b1) == *"peer ${NODE_KEY[a1]} endpoint=198.18.0.1:4500 allowed-ips=100.64.1.0/24,fd64:1::/64,$(tunnel_host "${NODE_KEY[a1]}") "* ]] ||
   die "b1: want peer a1 at 198.18.0.1:4500 with allowed-ips exactly gw-a's subnets"
 
 log "== (g) same-pool traffic is not taken (per-peer counters stand still)"

@@ -166,6 +166,29 @@ TEST(ElectionTest, StandbysFillReplicasPrimaryFirst) {
   EXPECT_EQ(ActiveNames(r), (std::vector<std::string>{"a2", "a3"}));
 }
 
+TEST(ElectionTest, ADrainedNodeStandsByAfterEveryOtherCandidateAndComesBackLast) {
+  Gateway gw = Gw(2, {"a1", "a2", "a3"});
+  auto nodes = Nodes({Node("a1", "gw-a"), Node("a2", "gw-a"), Node("a3", "gw-a")});
+  Publish(gw, Elect(gw, nodes));
+  nodes["a1"].annotations[kDrainAnnotation] = "true";
+  ElectionResult r = Elect(gw, nodes);
+  // The standby takes over; a third candidate fills the replicas before it.
+  EXPECT_EQ(ActiveNames(r), (std::vector<std::string>{"a2", "a3"}));
+  EXPECT_EQ(r.lost, std::vector<std::string>{"tunnel/a1"});
+  Publish(gw, r);
+  // With one replica and nobody else healthy, the drained node is elected.
+  Gateway solo = Gw(1, {"a1", "a2"});
+  auto pair = Nodes({Node("a1", "gw-a"), Node("a2", "gw-a", false)});
+  pair["a1"].annotations[kDrainAnnotation] = "true";
+  EXPECT_EQ(ActiveNames(Elect(solo, pair)), std::vector<std::string>{"a1"});
+  // Undrained, it does not take the role back.
+  nodes["a1"].annotations.erase(kDrainAnnotation);
+  EXPECT_EQ(ActiveNames(Elect(gw, nodes)), (std::vector<std::string>{"a2", "a3"}));
+  nodes["a1"].annotations[kDrainAnnotation] = "false";  // only "true" drains
+  Gateway two = Gw(2, {"a1", "a2"});
+  EXPECT_EQ(ActiveNames(Elect(two, nodes)), (std::vector<std::string>{"a1", "a2"}));
+}
+
 TEST(ElectionTest, FlappingNodeDoesNotDisturbTheActiveOne) {
   Gateway gw = Gw(1, {"a1", "a2"});
   auto nodes = Nodes({Node("a1", "gw-a"), Node("a2", "gw-a")});

@@ -15,7 +15,8 @@ class LivenessTest : public ::testing::Test {
   // unless it is in `dead`; true when the silent set changed.
   bool Round(absl::Time now, const std::set<std::string>& dead = {}) {
     for (const EchoRequest& r : liveness_.Due(now)) {
-      if (!dead.contains(r.node)) liveness_.Answered(r.target.address, r.sequence, now);
+      if (!dead.contains(r.node))
+        liveness_.Answered(r.target.address, r.target.ifindex, r.sequence, now);
     }
     return liveness_.Update(now);
   }
@@ -82,23 +83,50 @@ TEST_F(LivenessTest, ASilentEndpointIsAliveAgainOnlyAfterAnsweringWithoutAGapFor
 TEST_F(LivenessTest, RepliesFromElsewhereOrToNoRequestAreIgnored) {
   liveness_.SetTargets({{"a1", {A("100.127.1.1")}}}, kStart);
   std::vector<EchoRequest> due = liveness_.Due(kStart);
-  liveness_.Answered(A("100.127.1.9"), due[0].sequence, kStart);         // another address
-  liveness_.Answered(A("100.127.1.1"), due[0].sequence + 1000, kStart);  // never sent
+  liveness_.Answered(A("100.127.1.9"), 0, due[0].sequence, kStart);         // another address
+  liveness_.Answered(A("100.127.1.1"), 0, due[0].sequence + 1000, kStart);  // never sent
   EXPECT_EQ(liveness_.Endpoints().at("a1").answered, 0u);
-  liveness_.Answered(A("100.127.1.1"), due[0].sequence, kStart + Ms(4));
-  liveness_.Answered(A("100.127.1.1"), due[0].sequence, kStart + Ms(5));  // a duplicate
+  liveness_.Answered(A("100.127.1.1"), 0, due[0].sequence, kStart + Ms(4));
+  liveness_.Answered(A("100.127.1.1"), 0, due[0].sequence, kStart + Ms(5));  // a duplicate
   EXPECT_EQ(liveness_.Endpoints().at("a1").answered, 1u);
   EXPECT_EQ(liveness_.Endpoints().at("a1").smoothed_rtt, Ms(4));
+}
+
+TEST_F(LivenessTest, ATunnelAddressCountsOnlyWhenItsReplyCameThroughTheTunnel) {
+  // A LAN neighbour can send a reply from any link-local address; only
+  // WireGuard vouches for one that arrives on its device.
+  liveness_.SetTargets({{"b1", {A("fe80::1"), 7, A("fe80::2")}}}, kStart);
+  std::vector<EchoRequest> due = liveness_.Due(kStart);
+  liveness_.Answered(A("fe80::1"), 3, due[0].sequence, kStart + Ms(1));
+  EXPECT_EQ(liveness_.Endpoints().at("b1").answered, 0u);
+  liveness_.Answered(A("fe80::1"), 7, due[0].sequence, kStart + Ms(2));
+  EXPECT_EQ(liveness_.Endpoints().at("b1").answered, 1u);
 }
 
 TEST_F(LivenessTest, RoundTripTimeIsSmoothed) {
   liveness_.SetTargets({{"a1", {A("100.127.1.1")}}}, kStart);
   std::vector<EchoRequest> due = liveness_.Due(kStart);
-  liveness_.Answered(A("100.127.1.1"), due[0].sequence, kStart + Ms(10));
+  liveness_.Answered(A("100.127.1.1"), 0, due[0].sequence, kStart + Ms(10));
   due = liveness_.Due(kStart + Ms(50));
-  liveness_.Answered(A("100.127.1.1"), due[0].sequence, kStart + Ms(70));
+  liveness_.Answered(A("100.127.1.1"), 0, due[0].sequence, kStart + Ms(70));
   // 0.8 * 10 ms + 0.2 * 20 ms
   EXPECT_EQ(liveness_.Endpoints().at("a1").smoothed_rtt, Ms(12));
+}
+
+TEST_F(LivenessTest, LossIsTheSmoothedShareOfEchoesLeftUnanswered) {
+  liveness_.SetTargets({{"a1", {A("100.127.1.1")}}}, kStart);
+  absl::Time t = Rounds(kStart, absl::Seconds(1));
+  EXPECT_EQ(liveness_.Endpoints().at("a1").smoothed_loss, 0);
+  // Every other echo lost, for long enough to settle near a half.
+  for (int i = 0; i < 400; ++i) {
+    t += Ms(50);
+    for (const EchoRequest& r : liveness_.Due(t)) {
+      if (i % 2) liveness_.Answered(r.target.address, 0, r.sequence, t);
+    }
+    liveness_.Update(t);
+  }
+  EXPECT_NEAR(liveness_.Endpoints().at("a1").smoothed_loss, 0.5, 0.05);
+  EXPECT_TRUE(liveness_.Silent().empty());  // a lossy endpoint is not a dead one
 }
 
 TEST_F(LivenessTest, ATargetThatChangesStartsOverAndAGoneOneIsForgotten) {

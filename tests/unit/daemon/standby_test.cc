@@ -96,7 +96,9 @@ TEST(StandbyTest, TheLocalStandbyIsAMemberWithSessionsToEveryRemoteGateway) {
   ASSERT_EQ(d.peers.size(), 1u);  // gw-b's active endpoint only
   const PeerPlan& session = d.peers.at(Key('b'));
   EXPECT_TRUE(session.standby);
-  EXPECT_EQ(session.config.allowed_ips, std::vector<IpPrefix>{TunnelHost('b')});
+  // It accepts gw-b's prefixes already: gw-b's gateway may move the pool's
+  // traffic to it a moment before it turns gateway.
+  EXPECT_EQ(session.config.allowed_ips, Allowed({P("100.64.2.0/24"), P("100.64.4.0/24")}, 'b'));
   EXPECT_FALSE(session.initiates);  // b's key is smaller than c's: b calls
   EXPECT_EQ(session.fallback_endpoint, "198.18.0.2:4500");
   // It watches the endpoint it stands by for, over the LAN.
@@ -145,6 +147,37 @@ TEST(StandbyTest, APairThatNeedsARelayGetsNoStandbySession) {
   ASSERT_TRUE(d.peers.contains(Key('d')));
   EXPECT_FALSE(d.peers.at(Key('d')).initiates);
   EXPECT_FALSE(d.peers.at(Key('d')).fallback_endpoint);
+}
+
+TEST(StandbyTest, ARelayedPairStaysWithTheControllersChoice) {
+  auto gws = Replicated(/*b_under_nat=*/true);
+  for (auto& ep : gws.at("gw-a").status.active_endpoints) {
+    ep.public_ip.reset();
+    ep.under_nat = true;
+  }
+  gws["gw-c"] = GatewayBuilder("gw-c")
+                    .Node("c1", "198.18.0.11", {"100.64.11.0/24"})
+                    .Active("c1", "198.18.0.11", 'f')
+                    .Build();
+  gws["gw-c"].spec.expose_type = kube::ExposeType::kPublicIP;
+  DesiredDataplane d = ComputeDesiredDataplane(gws, At("a1", 'a', {"b1"}));
+  ASSERT_TRUE(d.peers.contains(Key('b')));
+  EXPECT_EQ(d.peers.at(Key('b')).relay, "gw-c");
+  EXPECT_FALSE(d.peers.at(Key('b')).standby);
+  EXPECT_FALSE(d.peers.contains(Key('d')));
+  EXPECT_FALSE(d.echo_targets.contains("b1"));  // its silence would move nothing
+}
+
+TEST(StandbyTest, WithoutStandbysNobodyEchoes) {
+  auto gws = Replicated();
+  for (auto& [name, gw] : gws) gw.status.active_endpoints.resize(1);
+  EXPECT_TRUE(ComputeDesiredDataplane(gws, At("a1", 'a')).echo_targets.empty());
+  EXPECT_TRUE(ComputeDesiredDataplane(gws, At("a3", 'e')).echo_targets.empty());
+  // Only gw-b with a standby: a1 echoes gw-b's endpoints, a3 nothing.
+  gws = Replicated();
+  gws.at("gw-a").status.active_endpoints.resize(1);
+  EXPECT_EQ(ComputeDesiredDataplane(gws, At("a1", 'a')).echo_targets.size(), 2u);
+  EXPECT_TRUE(ComputeDesiredDataplane(gws, At("a3", 'e')).echo_targets.empty());
 }
 
 }  // namespace
