@@ -51,12 +51,13 @@ pools=(gw-edge-a gw-edge-b gw-cloud)
 healthy() { [[ $(agent_health "$1" 2>/dev/null) == ok ]]; }
 declare -A gaps=() delays=()
 report=$out/report.txt
-mode=echo
+mode="echo"
 # use_mode MODE: every agent restarted with (echo) or without (lease) liveness echoes.
 use_mode() {
   local node
   [[ $1 != "$mode" ]] || return 0
   mode=$1
+  # shellcheck disable=SC2004 # an associative array
   for node in "${NODE_ORDER[@]}"; do
     NODE_AGENT_ARGS[$node]=${NODE_AGENT_ARGS[$node]//--echo-interval-ms=0/}
     [[ $mode == echo ]] || NODE_AGENT_ARGS[$node]+=" --echo-interval-ms=0"
