@@ -250,6 +250,15 @@ void Agent::Apply() {
     RAVEN_LOG(kInfo, "dataplane updated: ", FormatStats(*stats));
   }
   if (stats.ok()) {
+    for (const auto& [key, peer] : desired.peers) {
+      auto before = applied_.peers.find(key);
+      if (peer.standby) {
+        promoted_standbys_.erase(key);
+      } else if (before != applied_.peers.end() && before->second.standby) {
+        promoted_standbys_.insert(key);
+      }
+    }
+    std::erase_if(promoted_standbys_, [&](const wg::Key& k) { return !desired.peers.contains(k); });
     applied_ = desired;
     applied_known_ = true;
   }
@@ -290,6 +299,9 @@ void Agent::ObserveEndpoints(const std::vector<wg::PeerStatus>& peers) {
   }
   std::map<std::string, PeerCounters> counters;
   for (const wg::PeerStatus& p : peers) {
+    // One Gateway's standby sessions would overwrite its active peer's counters.
+    auto plan = applied_.peers.find(p.config.public_key);
+    if (plan != applied_.peers.end() && plan->second.standby) continue;
     PeerCounters& c = counters[GatewayOf(p.config.public_key)];
     if (p.last_handshake_unix_nanos > 0) {
       c.last_handshake = absl::FromUnixNanos(p.last_handshake_unix_nanos);
@@ -300,6 +312,7 @@ void Agent::ObserveEndpoints(const std::vector<wg::PeerStatus>& peers) {
   const std::set<std::string> before = unanswered_.unanswered();
   const bool changed = unanswered_.Observe(parts_.clock->Now(), published, trying, counters);
   RestartHandshakes(unanswered_.TakeMoved(), peers);
+  promoted_standbys_.clear();
   if (!changed) return;
   for (const std::string& gateway : unanswered_.unanswered()) {
     if (before.contains(gateway)) continue;
@@ -318,8 +331,11 @@ void Agent::RestartHandshakes(const std::set<std::string>& gateways,
   std::vector<wg::PeerConfig> configs;
   for (const wg::PeerStatus& p : peers) {
     auto plan = applied_.peers.find(p.config.public_key);
+    // A standby session that now carries the traffic was proven by its own
+    // handshake at that endpoint: re-creating it would only break it.
     if (plan == applied_.peers.end() || !plan->second.initiates ||
-        !gateways.contains(plan->second.gateway) || !wg::HasLiveSession(p, parts_.clock->Now())) {
+        !gateways.contains(plan->second.gateway) || !wg::HasLiveSession(p, parts_.clock->Now()) ||
+        promoted_standbys_.contains(p.config.public_key)) {
       continue;
     }
     RAVEN_LOG(kInfo, "WireGuard peer ", plan->second.gateway,

@@ -122,6 +122,9 @@ class Agent {
   std::optional<NatRelayPlan> nat_relay_configured_;
   std::map<std::string, UdpAddress> direct_paths_;
   std::set<std::string> silent_endpoints_;
+  // Peers that were standby sessions and carry traffic now, until the next
+  // look at the published endpoints (RestartHandshakes leaves them alone).
+  std::set<wg::Key> promoted_standbys_;
   std::string last_read_error_;
   std::vector<std::string> rejected_;  // the Gateways the last Read gave that were rejected
 };

@@ -177,10 +177,12 @@ absl::Status AgentRuntime::ConnectCluster() {
   return absl::OkStatus();
 }
 
-absl::Time AgentRuntime::RunLiveness(int fd) {
+absl::Time AgentRuntime::RunLiveness() {
   const absl::Time now = clock_.MonotonicNow();
   liveness_->SetTargets(agent_->echo_targets(), now);
-  if (fd >= 0) {
+  // Every reply waiting is read before anything is judged: after a stall,
+  // replies still queued are not silences.
+  for (int fd : {echoes_->v4_fd(), echoes_->v6_fd()}) {
     echoes_->Receive(fd, [&](const IpAddress& from, uint32_t ifindex, uint16_t sequence) {
       liveness_->Answered(from, ifindex, sequence, now);
     });
@@ -190,7 +192,10 @@ absl::Time AgentRuntime::RunLiveness(int fd) {
       RAVEN_LOG(kDebug, "echo to ", request.node, ": ", sent.message());
     }
   }
-  if (liveness_->Update(now)) agent_->SetSilentEndpoints(liveness_->Silent());
+  liveness_->Update(now);
+  // Also when a target was dropped or started over (a role change): the
+  // agent must not keep passing over an endpoint nobody watches any more.
+  agent_->SetSilentEndpoints(liveness_->Silent());
   return liveness_->NextWakeup();
 }
 
@@ -224,7 +229,7 @@ absl::Status AgentRuntime::Run() {
                   {echo_timer.get(), POLLIN, 0},
                   {echoes_ ? echoes_->v4_fd() : -1, POLLIN, 0},
                   {echoes_ ? echoes_->v6_fd() : -1, POLLIN, 0}};
-  if (liveness_) arm_echoes(RunLiveness(-1));
+  if (liveness_) arm_echoes(RunLiveness());
   for (;;) {
     if (poll(fds, std::size(fds), -1) < 0) {
       if (errno == EINTR) continue;
@@ -265,12 +270,7 @@ absl::Status AgentRuntime::Run() {
     if (fds[6].revents & POLLIN) agent_->SetDirectPaths(nat_relay_->direct_paths());
     if (liveness_ && ((fds[7].revents | fds[8].revents | fds[9].revents) & POLLIN)) {
       if (fds[7].revents & POLLIN) RETURN_IF_ERROR(ConsumeTimer(echo_timer));
-      absl::Time next = absl::InfiniteFuture();
-      for (int i : {8, 9}) {
-        if (fds[i].revents & POLLIN) next = RunLiveness(fds[i].fd);
-      }
-      if (fds[7].revents & POLLIN) next = RunLiveness(-1);
-      arm_echoes(next);
+      arm_echoes(RunLiveness());
     }
     // New peers (a Sync) or a kick: the watchdog says when it wants to look again.
     if ((fds[1].revents | fds[2].revents | fds[4].revents | fds[5].revents | fds[6].revents) &

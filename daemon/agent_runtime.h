@@ -45,9 +45,9 @@ class AgentRuntime {
   explicit AgentRuntime(AgentConfig config) : config_(std::move(config)) {}
   // The Gateway source and heartbeat the config asks for.
   absl::Status ConnectCluster();
-  // Sends the echoes due, reads replies on `fd` (-1: none) and hands the
+  // Reads the echo replies waiting, sends the echoes due and hands the
   // silent endpoints to the agent; the time it wants to run again.
-  absl::Time RunLiveness(int fd);
+  absl::Time RunLiveness();
 
   const AgentConfig config_;
   kube::RealClock clock_;

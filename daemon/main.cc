@@ -143,10 +143,12 @@ int main(int argc, char** argv) {
   }
   if (config.liveness.interval < absl::ZeroDuration() ||
       (config.liveness.interval > absl::ZeroDuration() &&
-       config.liveness.silent_after < 2 * config.liveness.interval)) {
+       (config.liveness.silent_after < 2 * config.liveness.interval ||
+        config.liveness.silent_after > 30 * config.liveness.interval))) {
     std::fprintf(stderr,
                  "raven-agent: --echo-interval-ms must be 0 (off) or positive, and "
-                 "--echo-silent-after-ms at least twice it (one lost echo is no death)\n");
+                 "--echo-silent-after-ms at least twice it (one lost echo is no death) and at "
+                 "most 30 times it (the echoes a node remembers per endpoint)\n");
     return 2;
   }
   if (!raven::bpf::UsableTunnelMark(config.tunnel_mark)) {

@@ -7,6 +7,8 @@
 #   scripts/lab.sh up [--cni bridge|flannel|calico] [--nat-a KIND] [--nat-b KIND] [--nat-d KIND] [--cloud-expose public|lb] [--replicas N] [--forward-node-ip] [--no-install] [--no-build] [--recreate] [-v]
 #   scripts/lab.sh status
 #   scripts/lab.sh kubectl ARGS...      (e.g. get gw; label node a2 ...)
+#   scripts/lab.sh degrade SITE SITE [--loss PCT] [--delay MS]   (sites: cloud a b d)
+#   scripts/lab.sh restore
 #   scripts/lab.sh down
 #
 # up: installs the Debian packages (scripts/install-deps.sh; not with
@@ -161,12 +163,14 @@ source "$REPO_DIR/lab/nat.sh"
 source "$REPO_DIR/lab/lab_plan.sh"
 # shellcheck source-path=SCRIPTDIR source=lab_report.sh
 source "$REPO_DIR/lab/lab_report.sh"
+# shellcheck source-path=SCRIPTDIR source=degrade.sh
+source "$REPO_DIR/lab/degrade.sh"
 
 VERBOSE=0
 die() { log "FAIL: $*"; printf 'lab.sh: %s\n' "$*" >&2; exit 1; }
 say() { printf '%s\n' "$*"; (( VERBOSE )) || log "$*"; }
 secs() { printf '%d.%d' $(( $1 / 1000 )) $(( $1 % 1000 / 100 )); }
-usage() { { echo "usage:"; sed -n '7,10s/^# //p' "$0"; } >&2; exit 2; }
+usage() { { echo "usage:"; sed -n '7,12s/^# //p' "$0"; } >&2; exit 2; }
 
 # ---------------------------------------------------------------- state of the machine
 lab_namespaces() { ip netns list 2>/dev/null | awk '$1 ~ /^rvlab-/ {print $1}'; }
@@ -230,6 +234,7 @@ lab_down() {
   find_agents
   mapfile -t NAMESPACES < <(lab_namespaces)
   log "down: agents ${AGENT_PID[*]:-none}; namespaces ${NAMESPACES[*]:-none}"
+  lab_restore
   cni_stop
   stop_services
   teardown
@@ -432,7 +437,7 @@ lab_status() {
 cmd=$1
 shift
 case $cmd in
-  up|down|status|kubectl) ;;
+  up|down|status|kubectl|degrade|restore) ;;
   -h|--help|help) usage ;;
   *) usage ;;
 esac
@@ -448,6 +453,12 @@ case $cmd in
     lab_down
     ;;
   status) (( $# == 0 )) || usage; lab_status ;;
+  degrade|restore)
+    lab_is_up || { echo "no lab is up (scripts/lab.sh up)" >&2; exit 3; }
+    exec 3>>"$LAB_LOG"
+    lab_plan
+    if [[ $cmd == degrade ]]; then lab_degrade "$@"; else (( $# == 0 )) || usage; lab_restore; say "links restored"; fi
+    ;;
   kubectl)
     lab_is_up || { echo "no lab is up (scripts/lab.sh up)" >&2; exit 3; }
     kc "$@"

@@ -28,7 +28,7 @@ PASSED_TOTAL = re.compile(r"\[  PASSED  \] (\d+) tests?\.$")
 FAILED_TOTAL = re.compile(r"\[  FAILED  \] (\d+) tests?, listed below:$")
 # What a failure says of itself, most telling first: a test's own verdict,
 # then errors (a test's diagnostics after a failure can be long).
-FAILURE_WORDS = (re.compile(r"FAIL|Failure|Sanitizer"), re.compile(r"ERROR|[Ee]rror|timed out"))
+FAILURE_WORDS = (re.compile(r"FAIL|Failure"), re.compile(r"Sanitizer|ERROR|[Ee]rror|timed out"))
 WHY_LINES = 6
 WHY_WIDTH = 240
 

@@ -1,5 +1,6 @@
 #include "daemon/failover/echo_socket.h"
 
+#include <linux/filter.h>
 #include <linux/icmp.h>
 #include <netinet/icmp6.h>
 #include <netinet/in.h>
@@ -9,8 +10,10 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 
 namespace raven::failover {
 namespace {
@@ -22,6 +25,7 @@ struct Pktinfo6 {
 };
 
 constexpr uint8_t kEchoRequest4 = 8;
+constexpr int kMaxRepliesPerRead = 256;
 constexpr uint8_t kEchoReply4 = 0;
 
 absl::Status SocketError(absl::string_view what) { return absl::ErrnoToStatus(errno, what); }
@@ -44,30 +48,48 @@ std::array<uint8_t, 8> EchoHeader(uint8_t type, uint16_t identifier, uint16_t se
   return h;
 }
 
+// Only echo replies with our identifier reach the socket: a flood of others
+// (a gateway has a public address) is dropped in the kernel. A raw IPv4
+// socket's filter sees the IP header first; an ICMPv6 one's, the ICMPv6 header.
+absl::Status AttachReplyFilter(int fd, bool v6, uint16_t identifier) {
+  // IPv4: X = the IP header's length, and loads relative to it.
+  const uint16_t mode = v6 ? BPF_ABS : BPF_IND;
+  std::vector<sock_filter> code;
+  if (!v6) code.push_back(BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 0));
+  code.insert(code.end(), {
+                              BPF_STMT(BPF_LD | BPF_B | mode, 0),
+                              BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+                                       v6 ? uint32_t{ICMP6_ECHO_REPLY} : kEchoReply4, 0, 3),
+                              BPF_STMT(BPF_LD | BPF_H | mode, 4),
+                              BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, identifier, 0, 1),
+                              BPF_STMT(BPF_RET | BPF_K, 0xffff),
+                              BPF_STMT(BPF_RET | BPF_K, 0),
+                          });
+  sock_fprog program{static_cast<unsigned short>(code.size()), code.data()};
+  if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &program, sizeof(program)) != 0) {
+    return SocketError("SO_ATTACH_FILTER");
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<EchoSocket> EchoSocket::Open() {
-  Fd v4(socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ICMP));
-  if (!v4.valid()) return SocketError("raw ICMP socket");
-  icmp_filter filter4{~(1u << kEchoReply4)};
-  if (setsockopt(v4.get(), SOL_RAW, ICMP_FILTER, &filter4, sizeof(filter4)) != 0) {
-    return SocketError("ICMP_FILTER");
-  }
-  Fd v6(socket(AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ICMPV6));
-  if (!v6.valid()) return SocketError("raw ICMPv6 socket");
-  icmp6_filter filter6;
-  ICMP6_FILTER_SETBLOCKALL(&filter6);
-  ICMP6_FILTER_SETPASS(ICMP6_ECHO_REPLY, &filter6);
-  if (setsockopt(v6.get(), IPPROTO_ICMPV6, ICMP6_FILTER, &filter6, sizeof(filter6)) != 0) {
-    return SocketError("ICMP6_FILTER");
-  }
-  const int on = 1;
-  if (setsockopt(v6.get(), IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof(on)) != 0) {
-    return SocketError("IPV6_RECVPKTINFO");
-  }
   uint16_t identifier = 0;
   if (getrandom(&identifier, sizeof(identifier), 0) != sizeof(identifier)) {
     return SocketError("getrandom");
+  }
+  Fd v4(socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ICMP));
+  if (!v4.valid()) return SocketError("raw ICMP socket");
+  RETURN_IF_ERROR(AttachReplyFilter(v4.get(), /*v6=*/false, identifier));
+  // Without IPv6 (disabled on the node) the LAN echoes over IPv4 still run.
+  Fd v6(socket(AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ICMPV6));
+  if (v6.valid()) {
+    RETURN_IF_ERROR(AttachReplyFilter(v6.get(), /*v6=*/true, identifier));
+    const int on = 1;
+    if (setsockopt(v6.get(), IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof(on)) != 0) {
+      return SocketError("IPV6_RECVPKTINFO");
+    }
   }
   return EchoSocket(std::move(v4), std::move(v6), identifier);
 }
@@ -115,7 +137,9 @@ absl::Status EchoSocket::Send(const EchoTarget& target, uint16_t sequence) {
   msg.msg_namelen = to_size;
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
-  if (sendmsg(v6 ? v6_.get() : v4_.get(), &msg, MSG_DONTWAIT) < 0) {
+  const int fd = v6 ? v6_.get() : v4_.get();
+  if (fd < 0) return absl::FailedPreconditionError("no ICMPv6 socket (IPv6 is off)");
+  if (sendmsg(fd, &msg, MSG_DONTWAIT) < 0) {
     return SocketError(absl::StrCat("echo request to ", target.address.ToString()));
   }
   return absl::OkStatus();
@@ -125,7 +149,8 @@ void EchoSocket::Receive(int fd,
                          const std::function<void(const IpAddress&, uint32_t, uint16_t)>& reply) {
   const bool v6 = fd == v6_.get();
   std::array<uint8_t, 256> buffer;
-  for (;;) {
+  // Bounded: the rest waits for the next wakeup, and the loop's other work runs.
+  for (int i = 0; i < kMaxRepliesPerRead; ++i) {
     sockaddr_storage from{};
     alignas(cmsghdr) std::array<char, CMSG_SPACE(sizeof(Pktinfo6))> control{};
     iovec iov{buffer.data(), buffer.size()};

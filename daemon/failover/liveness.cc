@@ -1,7 +1,8 @@
 #include "daemon/failover/liveness.h"
 
+#include <sys/random.h>
+
 #include <algorithm>
-#include <functional>
 
 namespace raven::failover {
 
@@ -15,8 +16,10 @@ void Liveness::SetTargets(const std::map<std::string, EchoTarget>& targets, absl
     if (!added) continue;
     it->second.view.target = target;
     it->second.next_send = now;
-    // Sequences start apart per endpoint: a reply is matched by address too.
-    it->second.next_sequence = static_cast<uint16_t>(std::hash<std::string>{}(node));
+    // Not guessable by someone spoofing replies (a failed read leaves 0).
+    if (getrandom(&it->second.next_sequence, sizeof(uint16_t), 0) != sizeof(uint16_t)) {
+      it->second.next_sequence = 0;
+    }
   }
 }
 
@@ -33,7 +36,8 @@ std::vector<EchoRequest> Liveness::Due(absl::Time now) {
       state.outstanding.erase(oldest);
     }
     ++state.view.sent;
-    state.next_send = std::max(state.next_send + options_.interval, now);
+    // Late (a stalled loop): the next one an interval from now, not at once.
+    state.next_send = std::max(state.next_send + options_.interval, now + options_.interval / 2);
     out.push_back({node, state.view.target, sequence});
   }
   return out;

@@ -4,7 +4,9 @@
 # IPv6, as its matrix says and as plain pings confirm; nothing is routed from
 # the root namespace; the API token is in 0600 files and on no command
 # line; a second `up` refuses, `up --recreate` starts over;
-# `status` reports six healthy agents; `down` leaves nothing named rvlab- or
+# `status` reports six healthy agents; `degrade a b --loss 100` cuts edge-a
+# from edge-b alone, `restore` heals it, `degrade cloud a --delay 100` adds
+# 200 ms to cloud <-> edge-a round trips alone; `down` leaves nothing named rvlab- or
 # raven-lab behind (namespaces, processes, mounts, pins, sockets, state), and a
 # second `down` is a no-op.
 #
@@ -94,7 +96,8 @@ leftovers() {
   ip netns list | awk '$1 ~ /^rvlab-/ {print "namespace " $1}'
   for p in /proc/[0-9]*; do
     args=$(tr '\0' ' ' 2>/dev/null <"$p/cmdline") || continue
-    [[ $args == *rvlab-* || $args == */raven-lab* ]] && echo "process ${p#/proc/}: $args"
+    [[ $args == *rvlab-* || $args == */raven-lab* || $args == */lab/link_delay.py* ]] &&
+      echo "process ${p#/proc/}: $args"
   done
   grep -E 'rvlab-|raven-lab' /proc/self/mountinfo | sed 's/^/mount /'
   for p in /run/raven-lab /var/lib/raven-lab /var/run/wireguard/rvlab-* /var/lib/cni/networks/rvlab; do
@@ -217,6 +220,24 @@ log "== up --recreate"
 "$LAB" up --no-install --no-build --recreate >"$OUT/recreate.txt" 2>&1 || { cat "$OUT/recreate.txt"; die "up --recreate exited $?"; }
 tail -n 1 "$OUT/recreate.txt"
 check_matrix "$OUT/recreate.txt"
+
+log "== degrade and restore the links between sites"
+declare -A ip4=()
+while read -r _ pod _ _ v4 _; do ip4[$pod]=$v4; done </run/raven-lab/pods
+loss() { ip netns exec "rvlab-$1" ping -c 20 -i 0.05 -W 1 -q "${ip4[$2]}" | sed -n 's/.* \([0-9.]*\)% packet loss.*/\1/p'; }
+rtt_ms() { ip netns exec "rvlab-$1" ping -c 3 -i 0.2 -W 2 -q "${ip4[$2]}" | awk -F/ '/^rtt/ {printf "%d", $5}'; }
+"$LAB" degrade a b --loss 100 || die "degrade a b --loss 100 exited $?"
+[[ $(loss a2p0 b2p0) == 100 ]] || die "a <-> b answered through --loss 100"
+[[ $(loss a2p0 c2p0) == 0 ]] || die "a <-> cloud lost echoes while only a <-> b was degraded"
+"$LAB" restore || die "restore exited $?"
+for (( i = 0; i < 20; i++ )); do ip netns exec rvlab-a2p0 ping -c 1 -W 1 -q "${ip4[b2p0]}" >/dev/null && break; done
+[[ $(loss a2p0 b2p0) == 0 ]] || die "a <-> b still lossy after restore"
+"$LAB" degrade cloud a --delay 100 || die "degrade cloud a --delay 100 exited $?"
+slow=$(rtt_ms c2p0 a2p0) fast=$(rtt_ms b2p0 a2p0)
+log "RESULT degrade.cloud_a_rtt_ms=$slow degrade.b_a_rtt_ms=$fast"
+(( slow >= 200 && slow < 400 )) || die "cloud <-> a round trip $slow ms with 100 ms each way"
+(( fast < 100 )) || die "b <-> a round trip $fast ms with only cloud <-> a delayed"
+# left in place: down removes the delaying hop too
 
 log "== down"
 note_birds
