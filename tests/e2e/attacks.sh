@@ -207,8 +207,17 @@ bad_cidr=${victim_cidr/.0\//.5/}
 [[ $bad_cidr != "$victim_cidr" ]] || die "cannot corrupt $victim_cidr"
 echoes >"$OUT/corrupt-echoes" &
 pinger=$!
+# The controller held while the agents see the corrupted status (its rewrite
+# could otherwise reach an agent's watch together with the corruption).
+kill -STOP "${DAEMON_PID[controller]}"
 kc patch gateway gw-edge-b --subresource=status --type=merge -p \
   "{\"status\":{\"nodes\":[{\"nodeName\":\"$victim_node\",\"privateIP\":\"$victim_ip\",\"subnets\":[\"$bad_cidr\"]}]}}" >&3
+says_why() {
+  grep -q "Gateway gw-edge-b rejected: status.nodes\[0\].subnets\[0\]: invalid CIDR \"$bad_cidr\"" \
+    "$LOG_DIR/$cloud_gw.log"
+}
+wait_for 10 "$cloud_gw says why it keeps gw-edge-b's last good version" says_why
+kill -CONT "${DAEMON_PID[controller]}"
 rewritten() {
   kc get gateway gw-edge-b -o json | "${UTIL[@]}" jsonpath "status.nodes.0.subnets.0" |
     grep -qx -- "$victim_cidr"
@@ -221,5 +230,3 @@ result "corrupt.echoes_received=$got/30"
 [[ $(active_endpoint gw-edge-b) == "$edge_b_active" ]] ||
   die "the rewrite moved gw-edge-b's active endpoint from $edge_b_active to $(active_endpoint gw-edge-b)"
 kc get events -o json | grep -q '"reason": *"InvalidStatus"' || die "no InvalidStatus Event"
-grep -q "Gateway gw-edge-b rejected: status.nodes\[0\].subnets\[0\]: invalid CIDR \"$bad_cidr\"" \
-  "$LOG_DIR/$cloud_gw.log" || die "$cloud_gw does not say why it kept gw-edge-b's last good version"

@@ -142,7 +142,10 @@ lab_test_finish() {
   trap - EXIT
   set +e
   (( ${#BG[@]} == 0 )) || kill "${BG[@]}" 2>/dev/null
-  [[ -z ${DAEMON_PID[apiserver]} ]] || kill -CONT "${DAEMON_PID[apiserver]}" 2>/dev/null
+  local d
+  for d in apiserver controller; do
+    [[ -z ${DAEMON_PID[$d]} ]] || kill -CONT "${DAEMON_PID[$d]}" 2>/dev/null
+  done
   if (( rc != 0 )); then
     grep -A 8 -e '---- diagnostics' "$LAB_LOG" 2>/dev/null | head -n 10
     log "---- controller log (last 30 lines)"
