@@ -331,9 +331,11 @@ void Agent::RestartHandshakes(const std::set<std::string>& gateways,
   std::vector<wg::PeerConfig> configs;
   for (const wg::PeerStatus& p : peers) {
     auto plan = applied_.peers.find(p.config.public_key);
-    // A standby session that now carries the traffic was proven by its own
-    // handshake at that endpoint: re-creating it would only break it.
-    if (plan == applied_.peers.end() || !plan->second.initiates ||
+    // Only the session that carries the Gateway's traffic proves its
+    // published endpoint. A session that stands by, or one that stood by and
+    // now carries the traffic, was proven by its own handshake at its node's
+    // endpoint: re-creating it would only break it.
+    if (plan == applied_.peers.end() || plan->second.standby || !plan->second.initiates ||
         !gateways.contains(plan->second.gateway) || !wg::HasLiveSession(p, parts_.clock->Now()) ||
         promoted_standbys_.contains(p.config.public_key)) {
       continue;

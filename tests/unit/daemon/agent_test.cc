@@ -6,99 +6,26 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "absl/strings/str_join.h"
-#include "tests/unit/daemon/fakes.h"
-#include "tests/unit/daemon/gateway_builder.h"
-#include "tests/unit/kube/fakes.h"
+#include "tests/unit/daemon/agent_fixture.h"
 
 namespace raven {
 namespace {
 
 using kube::Gateway;
+using testing::AgentTest;
 using ::testing::ElementsAre;
-using testing::FakeDataplaneNode;
-using testing::FakeGatewaySource;
-using testing::FakeRelayMembers;
-using testing::FakeRouteTable;
-using testing::FakeWireGuardDevice;
 using testing::GatewayBuilder;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using testing::Joined;
 using testing::Key;
+using testing::PoolA;
+using testing::PoolB;
+using testing::PoolC;
 using testing::TunnelHost;
 
 IpPrefix P(const char* text) { return *IpPrefix::Parse(text); }
 IpAddress A(const char* text) { return *IpAddress::Parse(text); }
-
-// This node (a1) and its pool, gw-a; `active` is the pool's gateway node.
-Gateway PoolA(const std::string& active) {
-  return GatewayBuilder("gw-a")
-      .Node("a1", "100.127.1.1", {"100.64.1.0/24"})
-      .Node("a2", "100.127.1.2", {"100.64.3.0/24"})
-      .Active(active, active == "a1" ? "198.18.0.1" : "198.18.0.11", active == "a1" ? 'a' : 'e')
-      .Build();
-}
-Gateway PoolB() {
-  return GatewayBuilder("gw-b")
-      .Node("b1", "100.127.2.1", {"100.64.2.0/24"})
-      .Active("b1", "198.18.0.2", 'b')
-      .Build();
-}
-Gateway PoolC() {
-  return GatewayBuilder("gw-c")
-      .Node("c1", "100.127.3.1", {"100.64.4.0/24"})
-      .Active("c1", "198.18.0.3", 'c')
-      .Build();
-}
-
-class FakeHeartbeat : public HeartbeatView {
- public:
-  HeartbeatState state() const override { return beat; }
-  HeartbeatState beat;
-};
-
-std::string Joined(const std::vector<std::string>& lines) { return absl::StrJoin(lines, "\n"); }
-
-class AgentTest : public ::testing::Test {
- protected:
-  AgentTest() { settings_.public_key = Key('a'); }
-
-  // Builds the agent (after the test adjusted settings_) and starts it.
-  void Start(const std::vector<Gateway>& gateways) {
-    source_.Set(gateways);
-    settings_.node_name = "a1";
-    agent_ = std::make_unique<Agent>(
-        settings_,
-        AgentParts{&source_, &node_, &routes_, &members_, &wg_, &heartbeat_, nullptr, &clock_},
-        status_);
-    ASSERT_TRUE(agent_->Start().ok());
-  }
-  void Sync(const std::vector<Gateway>& gateways) {
-    source_.Set(gateways);
-    agent_->Sync();
-  }
-
-  // Every write the dataplane has seen, to show that nothing was touched.
-  struct Writes {
-    int route_upserts, route_deletes, member_adds, member_removes, peer_upserts, peer_removes;
-    bool operator==(const Writes&) const = default;
-  };
-  Writes Count() const {
-    return {routes_.writes,   routes_.deletes, members_.adds,
-            members_.removes, wg_.upserted,    wg_.removed};
-  }
-
-  AgentSettings settings_;
-  FakeGatewaySource source_;
-  FakeDataplaneNode node_;
-  FakeRouteTable routes_;
-  FakeRelayMembers members_;
-  FakeWireGuardDevice wg_;
-  FakeHeartbeat heartbeat_;
-  kube::testing::FakeClock clock_;
-  AgentStatus status_;
-  std::unique_ptr<Agent> agent_;
-};
 
 TEST_F(AgentTest, StartSetsUpTheNodeAndAppliesTheGateways) {
   Start({PoolA("a1"), PoolB()});
