@@ -41,7 +41,7 @@ std::vector<PathChange> PathChanges(const std::vector<kube::GatewayPath>& before
     auto it = old.find({p.node_name, p.gateway});
     if (it == old.end()) {
       if (p.path == kube::PathKind::kNone) out.push_back({p, std::nullopt});
-    } else if (!(*it->second == p)) {
+    } else if (!it->second->SamePath(p)) {
       out.push_back({p, *it->second});
     }
   }

@@ -18,15 +18,21 @@ std::string Describe(const RefusedPrefix& r) {
 }
 
 // The path to every remote Gateway, in the Node annotation's words ("" when
-// not a gateway), with the published endpoints found `unanswered`.
+// not a gateway), with the published endpoints found `unanswered` and the
+// paths' measured `quality`.
 std::string PathsAnnotation(const DesiredDataplane& desired,
-                            const std::set<std::string>& unanswered) {
+                            const std::set<std::string>& unanswered,
+                            const std::map<std::string, failover::PathQuality>& quality) {
   if (desired.role != NodeRole::kGateway) return "";
   std::vector<kube::GatewayPath> paths;
   for (const auto& [key, peer] : desired.peers) {
     if (peer.standby) continue;
     kube::GatewayPath p{"", peer.gateway, kube::PathKind::kDirect, "", ""};
     if (unanswered.contains(peer.gateway)) p.reason = kube::kReasonEndpointUnanswered;
+    if (auto q = quality.find(peer.gateway); q != quality.end()) {
+      p.rtt_micros = q->second.rtt_micros;
+      p.loss_permille = q->second.loss_permille;
+    }
     if (peer.direct) {
       p.path = kube::PathKind::kHolePunched;
     } else if (!peer.relay.empty()) {
@@ -107,6 +113,7 @@ void Agent::CheckDataplane() {
     if (plan != applied_.peers.end() && plan->second.standby) continue;
     PeerObservation o;
     o.gateway = GatewayOf(p.config.public_key);
+    if (plan != applied_.peers.end()) o.node = plan->second.node;
     if (p.last_handshake_unix_nanos > 0) {
       o.last_handshake = absl::FromUnixNanos(p.last_handshake_unix_nanos);
     }
@@ -191,6 +198,17 @@ void Agent::SetSilentEndpoints(std::set<std::string> silent) {
   Apply();
 }
 
+void Agent::ObservePathQuality(const std::map<std::string, failover::EndpointLiveness>& echoes) {
+  std::map<std::string, std::string> node_of;
+  for (const auto& [key, peer] : applied_.peers) {
+    if (!peer.standby) node_of[peer.gateway] = peer.node;
+  }
+  if (!quality_.Update(node_of, echoes)) return;
+  std::string annotation =
+      PathsAnnotation(applied_, unanswered_.unanswered(), quality_.Published());
+  status_.Update([&](AgentSnapshot& s) { s.paths_annotation = std::move(annotation); });
+}
+
 void Agent::Apply() {
   DataplaneInput input{settings_.node_name, settings_.public_key, devices_, settings_.dataplane, {},
                        direct_paths_,       silent_endpoints_};
@@ -233,13 +251,23 @@ void Agent::Apply() {
   absl::StatusOr<ReconcileStats> stats = reconciler_.Apply(desired, parts_.clock->Now());
   std::map<std::string, std::string> relayed;
   std::map<std::string, std::string> punched;  // relayed pairs on a direct path: the address
+  std::map<std::string, std::string> paths;    // remote Gateway -> its node and path
   for (const auto& [key, peer] : desired.peers) {
+    if (peer.standby) continue;
+    paths[peer.gateway] = absl::StrCat(peer.node, " ", peer.relay, peer.direct ? " direct" : "");
     if (peer.relay.empty()) continue;
     if (peer.direct) {
       punched[peer.gateway] = direct_paths_.at(peer.gateway).ToString();
     } else {
       relayed[peer.gateway] = peer.relay;
     }
+  }
+  if (stats.ok()) {
+    for (const auto& [gateway, path] : paths) {
+      auto before = paths_.find(gateway);
+      if (before != paths_.end() && before->second != path) ++path_changes_[gateway];
+    }
+    paths_ = std::move(paths);
   }
   if (parts_.metrics) {
     parts_.metrics->ObserveReconcile(parts_.clock->MonotonicNow() - start, stats.ok());
@@ -279,9 +307,10 @@ void Agent::Apply() {
     s.member_names = desired.relay_members;
     s.refused_prefixes = std::move(refused);
     s.unreachable_gateways = desired.unreachable;
-    s.paths_annotation = PathsAnnotation(desired, unanswered_.unanswered());
+    s.paths_annotation = PathsAnnotation(desired, unanswered_.unanswered(), quality_.Published());
     s.relayed_peers = std::move(relayed);
     s.punched_peers = std::move(punched);
+    s.path_changes = path_changes_;
     s.rejected_gateways = rejected_;
     s.source_problem = source_problem;
     s.reconcile_error = stats.ok() ? "" : std::string(stats.status().message());
@@ -321,7 +350,8 @@ void Agent::ObserveEndpoints(const std::vector<wg::PeerStatus>& peers) {
               " answered nothing we sent for 15 s; saying so in the paths annotation (the pair "
               "goes through a NAT relay when one is up)");
   }
-  std::string annotation = PathsAnnotation(applied_, unanswered_.unanswered());
+  std::string annotation =
+      PathsAnnotation(applied_, unanswered_.unanswered(), quality_.Published());
   status_.Update([&](AgentSnapshot& s) { s.paths_annotation = std::move(annotation); });
 }
 

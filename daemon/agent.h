@@ -31,6 +31,7 @@
 #include "daemon/bpf/route_table.h"
 #include "daemon/cluster/heartbeat.h"
 #include "daemon/dataplane_node.h"
+#include "daemon/failover/published_quality.h"
 #include "daemon/gateway_source.h"
 #include "daemon/model/desired_dataplane.h"
 #include "daemon/model/gateway_store.h"
@@ -83,6 +84,9 @@ class Agent {
   // The active endpoints this node's echoes found silent (failover/liveness.h);
   // traffic moves past them at once.
   void SetSilentEndpoints(std::set<std::string> silent);
+  // What the echoes measure, by node: published in the paths annotation
+  // when it clearly changed (failover/published_quality.h).
+  void ObservePathQuality(const std::map<std::string, failover::EndpointLiveness>& echoes);
   // Whom the liveness echoes go to, as last applied.
   const std::map<std::string, failover::EchoTarget>& echo_targets() const {
     return applied_.echo_targets;
@@ -121,6 +125,11 @@ class Agent {
   bool applied_known_ = false;  // applied_ holds something (else: what the kernel has)
   std::optional<NatRelayPlan> nat_relay_configured_;
   std::map<std::string, UdpAddress> direct_paths_;
+  // The path to each remote Gateway last applied (its node, relay, whether
+  // hole punched), and how often it changed.
+  std::map<std::string, std::string> paths_;
+  std::map<std::string, uint64_t> path_changes_;
+  failover::PublishedQuality quality_;
   std::set<std::string> silent_endpoints_;
   // Peers that were standby sessions and carry traffic now, until the next
   // look at the published endpoints (RestartHandshakes leaves them alone).

@@ -57,6 +57,46 @@ void AddEchoFamilies(const std::map<std::string, failover::EndpointLiveness>& ec
   }
 }
 
+// Per remote Gateway, the quality of the path in use, from the echoes to
+// its active endpoint (a path not measured has no sample).
+void AddPathQualityFamilies(const AgentSnapshot& s, std::vector<CollectedFamily>& out) {
+  CollectedFamily rtt{"raven_agent_path_rtt_seconds",
+                      "Smoothed round-trip time of the path to a remote Gateway's active "
+                      "endpoint (echoes through its WireGuard session).",
+                      Type::kGauge,
+                      {}};
+  CollectedFamily loss{"raven_agent_path_loss_ratio",
+                       "Smoothed share of the echoes on the path to a remote Gateway left "
+                       "unanswered.",
+                       Type::kGauge,
+                       {}};
+  CollectedFamily cost{"raven_agent_path_cost_seconds",
+                       "Cost of the path to a remote Gateway: its round-trip time divided by "
+                       "the share of echoes answered.",
+                       Type::kGauge,
+                       {}};
+  CollectedFamily changes{"raven_agent_path_changes_total",
+                          "Times the path to a remote Gateway changed on this node (another "
+                          "active endpoint, to or from a NAT relay or a hole punched path).",
+                          Type::kCounter,
+                          {}};
+  for (const PeerObservation& p : s.peers) {
+    auto echo = s.echoes.find(p.node);
+    if (echo == s.echoes.end()) continue;
+    std::optional<absl::Duration> c = failover::PathCost(echo->second);
+    if (!c) continue;
+    std::vector<std::pair<std::string, std::string>> labels = {{"gateway", p.gateway},
+                                                               {"node", p.node}};
+    rtt.samples.push_back({labels, absl::ToDoubleSeconds(*echo->second.smoothed_rtt)});
+    loss.samples.push_back({labels, echo->second.smoothed_loss});
+    cost.samples.push_back({labels, absl::ToDoubleSeconds(*c)});
+  }
+  for (const auto& [gateway, n] : s.path_changes) {
+    changes.samples.push_back({{{"gateway", gateway}}, static_cast<double>(n)});
+  }
+  for (CollectedFamily* f : {&rtt, &loss, &cost, &changes}) out.push_back(std::move(*f));
+}
+
 std::vector<CollectedFamily> CollectStatus(const AgentStatus& status) {
   AgentSnapshot s = status.Get();
   std::vector<CollectedFamily> out;
@@ -119,6 +159,7 @@ std::vector<CollectedFamily> CollectStatus(const AgentStatus& status) {
                             1.0});
   }
   out.push_back(std::move(path));
+  AddPathQualityFamilies(s, out);
   AddEchoFamilies(s.echoes, out);
   out.push_back(std::move(age));
   out.push_back(std::move(rx));

@@ -15,6 +15,13 @@
 //   raven_agent_wireguard_peer_handshake_age_seconds{gateway}  (-1: never)
 //   raven_agent_wireguard_peer_rx_bytes{gateway}, ..._tx_bytes{gateway}
 //   raven_agent_peer_path{gateway,path,via}         1: direct, or relay via a Gateway
+//   raven_agent_path_rtt_seconds{gateway,node}      the path in use to a remote Gateway, from
+//   raven_agent_path_loss_ratio{gateway,node}       the echoes to its active endpoint: smoothed
+//   raven_agent_path_cost_seconds{gateway,node}     round trip, loss, and rtt / (1 - loss)
+//   raven_agent_path_changes_total{gateway}         another endpoint, relay or punched path
+//   raven_agent_echo_rtt_seconds{node}, ..._loss_ratio{node}, ..._silent{node},
+//   raven_agent_echo_requests_total{node}, ..._replies_total{node}, ..._silences_total{node}
+//                                                   liveness echoes to each active endpoint
 //   raven_agent_nat_relay_datagrams_total{outcome}  at this node's NAT relay ports
 //   raven_agent_nat_relay_forwarded_bytes_total, ..._send_errors_total
 //   raven_agent_nat_relay_registrations_sent_total, ..._registration_errors_total

@@ -110,14 +110,15 @@ absl::StatusOr<std::unique_ptr<AgentRuntime>> AgentRuntime::Start(const AgentCon
   parts.configure_nat_relay = [relay = rt->nat_relay_.get()](const NatRelayPlan& plan) {
     relay->Configure(plan);
   };
-  if (config.liveness.interval > absl::ZeroDuration()) {
+  if (config.liveness.interval > absl::ZeroDuration() ||
+      config.liveness.measure_interval > absl::ZeroDuration()) {
     absl::StatusOr<failover::EchoSocket> echoes = failover::EchoSocket::Open();
     if (echoes.ok()) {
       rt->echoes_ = std::make_unique<failover::EchoSocket>(*std::move(echoes));
       rt->liveness_ = std::make_unique<failover::Liveness>(config.liveness);
     } else {
       RAVEN_LOG(kWarning, "no liveness echoes (", echoes.status().message(),
-                "): a failover waits for the controller's Lease");
+                "): a failover waits for the controller's Lease, and no path is measured");
     }
   }
   rt->agent_ = std::make_unique<Agent>(std::move(settings), parts, rt->status_);
@@ -196,6 +197,7 @@ absl::Time AgentRuntime::RunLiveness() {
   // Also when a target was dropped or started over (a role change): the
   // agent must not keep passing over an endpoint nobody watches any more.
   agent_->SetSilentEndpoints(liveness_->Silent());
+  agent_->ObservePathQuality(liveness_->Endpoints());
   return liveness_->NextWakeup();
 }
 
@@ -205,12 +207,15 @@ absl::Status AgentRuntime::Run() {
   ASSIGN_OR_RETURN(Fd health, OpenTimerFd(config_.health_interval));
   ASSIGN_OR_RETURN(Fd kick, OpenTimerFd(absl::ZeroDuration()));
   ASSIGN_OR_RETURN(Fd echo_timer, OpenTimerFd(absl::ZeroDuration()));
+  // With no target yet, a look every interval (targets may come).
+  const absl::Duration idle = config_.liveness.interval > absl::ZeroDuration()
+                                  ? config_.liveness.interval
+                                  : config_.liveness.measure_interval;
   auto arm_echoes = [&](absl::Time at) {
-    ArmOnce(echo_timer,
-            at == absl::InfiniteFuture()
-                ? std::optional<absl::Duration>(config_.liveness.interval)  // targets may come
-                : std::optional<absl::Duration>(
-                      std::max(at - clock_.MonotonicNow(), absl::Microseconds(1))));
+    ArmOnce(echo_timer, at == absl::InfiniteFuture()
+                            ? std::optional<absl::Duration>(idle)
+                            : std::optional<absl::Duration>(
+                                  std::max(at - clock_.MonotonicNow(), absl::Microseconds(1))));
   };
   // Links that appeared between setup and now.
   RETURN_IF_ERROR(node_->HandleEvents());

@@ -20,6 +20,7 @@ namespace raven {
 
 struct PeerObservation {
   std::string gateway;                       // the remote Gateway
+  std::string node;                          // its endpoint's node
   std::optional<absl::Time> last_handshake;  // none: never
   uint64_t rx_bytes = 0;
   uint64_t tx_bytes = 0;
@@ -64,6 +65,9 @@ struct AgentSnapshot {
   std::vector<std::string> rejected_gateways;
   // The active endpoints this node's liveness echoes go to, by node.
   std::map<std::string, failover::EndpointLiveness> echoes;
+  // Times the path to each remote Gateway changed (another endpoint, to or
+  // from a relay or a hole punched path) since the agent started.
+  std::map<std::string, uint64_t> path_changes;
 };
 
 class AgentStatus {

@@ -68,6 +68,9 @@ ABSL_FLAG(int, echo_interval_ms, 50,
           "0: none (a failover then waits for the controller's Lease)");
 ABSL_FLAG(int, echo_silent_after_ms, 350,
           "An active gateway that answered and then is silent this long is passed over at once");
+ABSL_FLAG(int, path_probe_interval_ms, 200,
+          "A gateway measures the round-trip time and loss of its direct paths to the other "
+          "Gateways with an echo every this many ms (20-10000; 0: not measured)");
 ABSL_FLAG(std::string, log_level, "info", "debug | info | warning | error");
 ABSL_FLAG(bool, show_public_key, false, "Print the WireGuard public key (creating it) and exit");
 ABSL_FLAG(bool, cleanup, false, "Remove everything the agent created on this node and exit");
@@ -130,6 +133,8 @@ int main(int argc, char** argv) {
   config.resync_interval = absl::Seconds(absl::GetFlag(FLAGS_resync_seconds));
   config.liveness.interval = absl::Milliseconds(absl::GetFlag(FLAGS_echo_interval_ms));
   config.liveness.silent_after = absl::Milliseconds(absl::GetFlag(FLAGS_echo_silent_after_ms));
+  config.liveness.measure_interval =
+      absl::Milliseconds(absl::GetFlag(FLAGS_path_probe_interval_ms));
   const int wg_port = absl::GetFlag(FLAGS_wireguard_port);
   const int vx_port = absl::GetFlag(FLAGS_vxlan_port);
   const int relay_base = absl::GetFlag(FLAGS_nat_relay_port_base);
@@ -149,6 +154,12 @@ int main(int argc, char** argv) {
                  "raven-agent: --echo-interval-ms must be 0 (off) or positive, and "
                  "--echo-silent-after-ms at least twice it (one lost echo is no death) and at "
                  "most 30 times it (the echoes a node remembers per endpoint)\n");
+    return 2;
+  }
+  if (const absl::Duration probe = config.liveness.measure_interval;
+      probe != absl::ZeroDuration() &&
+      (probe < absl::Milliseconds(20) || probe > absl::Seconds(10))) {
+    std::fprintf(stderr, "raven-agent: --path-probe-interval-ms must be 0 (off) or 20-10000\n");
     return 2;
   }
   if (!raven::bpf::UsableTunnelMark(config.tunnel_mark)) {

@@ -11,9 +11,14 @@ void Liveness::SetTargets(const std::map<std::string, EchoTarget>& targets, absl
     auto it = targets.find(entry.first);
     return it == targets.end() || it->second != entry.second.view.target;
   });
+  by_address_.clear();
   for (const auto& [node, target] : targets) {
+    const bool failover = target.failover && options_.interval > absl::ZeroDuration();
+    if (!failover && options_.measure_interval <= absl::ZeroDuration()) continue;
+    by_address_[{target.address, target.ifindex}] = node;
     auto [it, added] = states_.try_emplace(node);
     if (!added) continue;
+    it->second.failover = failover;
     it->second.view.target = target;
     it->second.next_send = now;
     // Not guessable by someone spoofing replies (a failed read leaves 0).
@@ -37,7 +42,8 @@ std::vector<EchoRequest> Liveness::Due(absl::Time now) {
     }
     ++state.view.sent;
     // Late (a stalled loop): the next one an interval from now, not at once.
-    state.next_send = std::max(state.next_send + options_.interval, now + options_.interval / 2);
+    const absl::Duration interval = Interval(state);
+    state.next_send = std::max(state.next_send + interval, now + interval / 2);
     out.push_back({node, state.view.target, sequence});
   }
   return out;
@@ -45,32 +51,35 @@ std::vector<EchoRequest> Liveness::Due(absl::Time now) {
 
 void Liveness::Answered(const IpAddress& address, uint32_t ifindex, uint16_t sequence,
                         absl::Time now) {
-  for (auto& [node, state] : states_) {
-    const EchoTarget& target = state.view.target;
-    if (target.address != address || (target.ifindex != 0 && target.ifindex != ifindex)) continue;
-    auto sent = state.outstanding.find(sequence);
-    if (sent == state.outstanding.end()) continue;
-    const absl::Duration rtt = now - sent->second;
-    state.outstanding.erase(sent);
-    ++state.view.answered;
-    state.view.smoothed_loss *= 1 - options_.loss_weight;
-    state.view.smoothed_rtt =
-        state.view.smoothed_rtt
-            ? *state.view.smoothed_rtt * (1 - options_.rtt_weight) + rtt * options_.rtt_weight
-            : rtt;
-    if (!state.last_answer || now - *state.last_answer > options_.silent_after) {
-      state.answering_since = now;
-    }
-    state.last_answer = now;
-    return;
+  // A target sent out of a device is found with that device's index, one
+  // sent by the routes with 0.
+  auto node = by_address_.find({address, ifindex});
+  if (node == by_address_.end()) node = by_address_.find({address, 0});
+  if (node == by_address_.end()) return;
+  auto it = states_.find(node->second);
+  if (it == states_.end()) return;
+  State& state = it->second;
+  auto sent = state.outstanding.find(sequence);
+  if (sent == state.outstanding.end()) return;
+  const absl::Duration rtt = now - sent->second;
+  state.outstanding.erase(sent);
+  ++state.view.answered;
+  state.view.smoothed_loss *= 1 - options_.loss_weight;
+  state.view.smoothed_rtt =
+      state.view.smoothed_rtt
+          ? *state.view.smoothed_rtt * (1 - options_.rtt_weight) + rtt * options_.rtt_weight
+          : rtt;
+  if (!state.last_answer || now - *state.last_answer > options_.silent_after) {
+    state.answering_since = now;
   }
+  state.last_answer = now;
 }
 
 bool Liveness::Update(absl::Time now) {
   bool changed = false;
   for (auto& [node, state] : states_) {
     for (auto it = state.outstanding.begin(); it != state.outstanding.end();) {
-      if (now - it->second < options_.silent_after) {
+      if (now - it->second < LostAfter(state)) {
         ++it;
         continue;
       }
@@ -78,7 +87,7 @@ bool Liveness::Update(absl::Time now) {
           state.view.smoothed_loss * (1 - options_.loss_weight) + options_.loss_weight;
       it = state.outstanding.erase(it);
     }
-    if (!state.last_answer) continue;
+    if (!state.failover || !state.last_answer) continue;
     const bool quiet = now - *state.last_answer >= options_.silent_after;
     if (!state.view.silent && quiet) {
       state.view.silent = true;
@@ -112,11 +121,24 @@ absl::Time Liveness::NextWakeup() const {
   for (const auto& [node, state] : states_) {
     at = std::min(at, state.next_send);
     // A revival is noticed at the next send, at most an interval late.
-    if (state.last_answer && !state.view.silent) {
+    if (state.failover && state.last_answer && !state.view.silent) {
       at = std::min(at, *state.last_answer + options_.silent_after);
     }
   }
   return at;
+}
+
+std::optional<absl::Duration> PathCost(const EndpointLiveness& endpoint) {
+  if (!endpoint.smoothed_rtt) return std::nullopt;
+  return *endpoint.smoothed_rtt / std::max(1 - endpoint.smoothed_loss, 0.01);
+}
+
+absl::Duration Liveness::Interval(const State& state) const {
+  return state.failover ? options_.interval : options_.measure_interval;
+}
+
+absl::Duration Liveness::LostAfter(const State& state) const {
+  return state.failover ? options_.silent_after : options_.lost_after;
 }
 
 }  // namespace raven::failover

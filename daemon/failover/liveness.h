@@ -9,6 +9,11 @@
 // for `revive_after`, so a flapping endpoint does not take traffic back and
 // forth. An endpoint that never answered is never silent: it was never
 // proven, and the controller's Lease still covers it.
+//
+// The same echoes measure each path's quality (smoothed round-trip time and
+// loss). A gateway also echoes, less often, the remote active endpoints that
+// no failover depends on (a Gateway without a standby): those are measured
+// only, never silent.
 #ifndef RAVEN_DAEMON_FAILOVER_LIVENESS_H_
 #define RAVEN_DAEMON_FAILOVER_LIVENESS_H_
 
@@ -29,14 +34,21 @@ struct EchoTarget {
   IpAddress address;
   uint32_t ifindex = 0;             // nonzero: out of this device (a link-local address)
   std::optional<IpAddress> source;  // the source to send from, if it must be one
+  bool failover = true;             // false: measured only, never silent
 
   bool operator==(const EchoTarget&) const = default;
 };
 
 struct LivenessOptions {
+  // Zero: no failover from echoes; every target is measured only.
   absl::Duration interval = absl::Milliseconds(50);
   absl::Duration silent_after = absl::Milliseconds(350);
   absl::Duration revive_after = absl::Seconds(2);
+  // Targets measured only: echoed this often, an echo counted lost when
+  // unanswered this long (paths through a slow relay or a satellite link
+  // answer in more than silent_after).
+  absl::Duration measure_interval = absl::Milliseconds(200);
+  absl::Duration lost_after = absl::Seconds(1);
   double rtt_weight = 0.2;    // of a new sample in the smoothed round-trip time
   double loss_weight = 0.05;  // of each echo's outcome in the smoothed loss ratio
 };
@@ -57,6 +69,11 @@ struct EndpointLiveness {
   uint64_t answered = 0;
   uint64_t silences = 0;  // times it went silent
 };
+
+// A path's cost: its smoothed round-trip time divided by the share of echoes
+// answered (the expected time for a round trip to get through, counting
+// retries); none until it answered.
+std::optional<absl::Duration> PathCost(const EndpointLiveness& endpoint);
 
 class Liveness {
  public:
@@ -83,6 +100,7 @@ class Liveness {
  private:
   static constexpr int kOutstanding = 32;  // requests remembered per endpoint
   struct State {
+    bool failover = false;  // the target's, when failover from echoes is on
     EndpointLiveness view;
     absl::Time next_send = absl::InfinitePast();
     std::optional<absl::Time> last_answer;
@@ -91,8 +109,13 @@ class Liveness {
     std::map<uint16_t, absl::Time> outstanding;  // sequence -> sent at
   };
 
+  absl::Duration Interval(const State& state) const;
+  absl::Duration LostAfter(const State& state) const;
+
   const LivenessOptions options_;
   std::map<std::string, State> states_;
+  // (address, ifindex) -> node, for the replies.
+  std::map<std::pair<IpAddress, uint32_t>, std::string> by_address_;
 };
 
 }  // namespace raven::failover

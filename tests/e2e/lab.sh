@@ -6,7 +6,8 @@
 # line; a second `up` refuses, `up --recreate` starts over;
 # `status` reports six healthy agents; `degrade a b --loss 100` cuts edge-a
 # from edge-b alone, `restore` heals it, `degrade cloud a --delay 100` adds
-# 200 ms to cloud <-> edge-a round trips alone; `down` leaves nothing named rvlab- or
+# 200 ms to cloud <-> edge-a round trips alone (and gw-cloud's status.paths
+# shows it, measured by the cloud gateway); `down` leaves nothing named rvlab- or
 # raven-lab behind (namespaces, processes, mounts, pins, sockets, state), and a
 # second `down` is a no-op.
 #
@@ -232,11 +233,27 @@ rtt_ms() { ip netns exec "rvlab-$1" ping -c 3 -i 0.2 -W 2 -q "${ip4[$2]}" | awk 
 "$LAB" restore || die "restore exited $?"
 for (( i = 0; i < 20; i++ )); do ip netns exec rvlab-a2p0 ping -c 1 -W 1 -q "${ip4[b2p0]}" >/dev/null && break; done
 [[ $(loss a2p0 b2p0) == 0 ]] || die "a <-> b still lossy after restore"
+# The cloud gateway's measured round trip to edge-a, as gw-cloud's status says it.
+cloud_a_rtt_us() {
+  "$LAB" kubectl get gw gw-cloud -o jsonpath='{.status.paths[?(@.gateway=="gw-edge-a")].rttMicroseconds}'
+}
+# wait_status SECONDS OP MICROS: until the published round trip compares so (test OP).
+wait_status() {
+  local deadline=$(( $(now_us) + $1 * 1000000 )) v
+  until v=$(cloud_a_rtt_us) && [[ -n $v ]] && test "$v" "$2" "$3"; do
+    (( $(now_us) < deadline )) || die "gw-cloud's status: round trip to gw-edge-a '$v' us, want $2 $3"
+    sleep 0.2
+  done
+}
+wait_status 10 -lt 50000
+t0=$(now_us)
 "$LAB" degrade cloud a --delay 100 || die "degrade cloud a --delay 100 exited $?"
 slow=$(rtt_ms c2p0 a2p0) fast=$(rtt_ms b2p0 a2p0)
 log "RESULT degrade.cloud_a_rtt_ms=$slow degrade.b_a_rtt_ms=$fast"
 (( slow >= 200 && slow < 400 )) || die "cloud <-> a round trip $slow ms with 100 ms each way"
 (( fast < 100 )) || die "b <-> a round trip $fast ms with only cloud <-> a delayed"
+wait_status 15 -ge 150000
+log "RESULT degrade.status_rtt_us=$(cloud_a_rtt_us) degrade.status_after_ms=$(ms_since "$t0")"
 # left in place: down removes the delaying hop too
 
 log "== down"

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/kube/resources/object_meta.h"
@@ -29,6 +30,15 @@ std::optional<std::pair<const char*, std::string>> EntryProblem(const GatewayPat
   }
   if (!p.reason.empty() && p.reason != kReasonEndpointUnanswered) {
     return std::make_pair("reason", absl::StrCat("unknown reason ", Quoted(p.reason)));
+  }
+  if (p.rtt_micros && (*p.rtt_micros < 0 || *p.rtt_micros > kMaxRttMicros)) {
+    return std::make_pair("rttMicroseconds", absl::StrCat(*p.rtt_micros, " is out of range"));
+  }
+  if (p.loss_permille && (*p.loss_permille < 0 || *p.loss_permille > 1000)) {
+    return std::make_pair("lossPermille", absl::StrCat(*p.loss_permille, " is out of range"));
+  }
+  if (p.rtt_micros.has_value() != p.loss_permille.has_value()) {
+    return std::make_pair("rttMicroseconds", std::string("needs lossPermille, and the other way"));
   }
   if (p.path != PathKind::kRelay && !p.via.empty()) {
     return std::make_pair("via",
@@ -76,6 +86,9 @@ std::string FormatPathsAnnotation(std::vector<GatewayPath> paths) {
     absl::StrAppend(&out, i ? "," : "", paths[i].gateway, "=", PathKindName(paths[i].path),
                     paths[i].via.empty() ? "" : "/", paths[i].via,
                     paths[i].reason.empty() ? "" : ":", paths[i].reason);
+    if (paths[i].rtt_micros && paths[i].loss_permille) {
+      absl::StrAppend(&out, "@", *paths[i].rtt_micros, "+", *paths[i].loss_permille);
+    }
   }
   return out;
 }
@@ -88,8 +101,10 @@ absl::StatusOr<std::vector<GatewayPath>> ParsePathsAnnotation(absl::string_view 
     if (out.size() == kMaxPathEntries) {
       return absl::InvalidArgumentError(absl::StrCat("more than ", kMaxPathEntries, " entries"));
     }
+    std::pair<absl::string_view, absl::string_view> path_quality =
+        absl::StrSplit(entry, absl::MaxSplits('@', 1));
     std::pair<absl::string_view, absl::string_view> name_path =
-        absl::StrSplit(entry, absl::MaxSplits('=', 1));
+        absl::StrSplit(path_quality.first, absl::MaxSplits('=', 1));
     std::pair<absl::string_view, absl::string_view> route_reason =
         absl::StrSplit(name_path.second, absl::MaxSplits(':', 1));
     std::pair<absl::string_view, absl::string_view> path_via =
@@ -105,6 +120,20 @@ absl::StatusOr<std::vector<GatewayPath>> ParsePathsAnnotation(absl::string_view 
           absl::StrCat("entry ", Quoted(entry), ": unknown path ", Quoted(path_via.first)));
     }
     p.path = *kind;
+    if (path_quality.first.size() != entry.size()) {
+      std::pair<absl::string_view, absl::string_view> rtt_loss =
+          absl::StrSplit(path_quality.second, absl::MaxSplits('+', 1));
+      int rtt = 0;
+      int loss = 0;
+      if (!absl::SimpleAtoi(rtt_loss.first, &rtt) || !absl::SimpleAtoi(rtt_loss.second, &loss) ||
+          !absl::ascii_isdigit(rtt_loss.first.front()) ||
+          !absl::ascii_isdigit(rtt_loss.second.front())) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("entry ", Quoted(entry), ": quality is not <rtt>+<loss>"));
+      }
+      p.rtt_micros = rtt;
+      p.loss_permille = loss;
+    }
     if (auto problem = EntryProblem(p)) {
       return absl::InvalidArgumentError(
           absl::StrCat("entry ", Quoted(entry), ": ", problem->first, " ", problem->second));
@@ -129,6 +158,12 @@ absl::StatusOr<GatewayPath> DecodeGatewayPath(const json::FieldReader& in) {
   p.path = *kind;
   RETURN_IF_ERROR(in.String("via", p.via));
   RETURN_IF_ERROR(in.String("reason", p.reason));
+  for (auto [name, field] :
+       {std::pair{"rttMicroseconds", &p.rtt_micros}, std::pair{"lossPermille", &p.loss_permille}}) {
+    int value = -1;  // absent
+    RETURN_IF_ERROR(in.Int(name, value));
+    if (value != -1) *field = value;
+  }
   if (auto problem = EntryProblem(p)) return in.Invalid(problem->first, problem->second);
   return p;
 }
@@ -140,6 +175,8 @@ rapidjson::Value EncodeGatewayPath(const GatewayPath& path, rapidjson::Document:
   out.AddMember("path", rapidjson::StringRef(PathKindName(path.path)), a);
   PutString(out, "via", path.via, a);
   PutString(out, "reason", path.reason, a);
+  if (path.rtt_micros) out.AddMember("rttMicroseconds", *path.rtt_micros, a);
+  if (path.loss_permille) out.AddMember("lossPermille", *path.loss_permille, a);
   return out;
 }
 

@@ -3,11 +3,12 @@
 // publishes its paths in the Node annotation kPathsAnnotation, the controller
 // checks them and copies them into the status (controller/election.h).
 //
-// Annotation: entries "<gateway>=<path>[/<via>][:<reason>]" joined by ",",
-// sorted by gateway, e.g. "gw-cloud=Direct,gw-edge-b=Relay/gw-cloud",
-// "gw-edge-a=Relay/gw-cloud:EndpointUnanswered". Only names and the path and
-// reason words: a Node annotation is no place for free text that ends up in
-// every Gateway's status.
+// Annotation: entries "<gateway>=<path>[/<via>][:<reason>][@<rtt>+<loss>]"
+// joined by ",", sorted by gateway, e.g. "gw-cloud=Direct@1250+0,gw-edge-b=
+// Relay/gw-cloud", "gw-edge-a=Relay/gw-cloud:EndpointUnanswered". Only names,
+// the path and reason words and the path's measured quality (round-trip time
+// in microseconds, loss in thousandths; daemon/failover/liveness.h): a Node
+// annotation is no place for free text that ends up in every Gateway's status.
 #ifndef RAVEN_COMMON_KUBE_RESOURCES_GATEWAY_PATH_H_
 #define RAVEN_COMMON_KUBE_RESOURCES_GATEWAY_PATH_H_
 
@@ -43,9 +44,19 @@ struct GatewayPath {
   PathKind path = PathKind::kDirect;
   std::string via;     // kRelay: the relay's Gateway; empty otherwise
   std::string reason;  // "" or kReasonEndpointUnanswered
+  // The path's quality as its gateway measures it, when it does.
+  std::optional<int> rtt_micros;     // 0 .. kMaxRttMicros
+  std::optional<int> loss_permille;  // 0 .. 1000
 
   bool operator==(const GatewayPath&) const = default;
+  // The same path (endpoint, kind, relay, reason), whatever its quality.
+  bool SamePath(const GatewayPath& o) const {
+    return node_name == o.node_name && gateway == o.gateway && path == o.path && via == o.via &&
+           reason == o.reason;
+  }
 };
+
+inline constexpr int kMaxRttMicros = 60'000'000;
 
 // Entries in one annotation, at most (a cluster of more Gateways publishes
 // the first ones by name).

@@ -58,5 +58,19 @@ TEST(PathChangesTest, ChangesAndFirstReportsOfNoPath) {
   EXPECT_TRUE(PathChanges(after, after).empty());
 }
 
+TEST(PathChangesTest, AnotherQualityIsNoChange) {
+  std::map<std::string, NodeView> nodes;
+  nodes["b1"].annotations[kPathsAnnotation] = "gw-a=Direct@1250+0";
+  std::vector<std::string> problems;
+  std::vector<GatewayPath> before = PublishedPaths("gw-b", {Tunnel("b1")}, nodes, problems);
+  ASSERT_EQ(before.size(), 1u);
+  EXPECT_EQ(before[0].rtt_micros, 1250);
+  nodes["b1"].annotations[kPathsAnnotation] = "gw-a=Direct@201250+40";
+  std::vector<GatewayPath> after = PublishedPaths("gw-b", {Tunnel("b1")}, nodes, problems);
+  EXPECT_NE(before, after);  // the status says the new quality
+  EXPECT_TRUE(PathChanges(before, after).empty());
+  EXPECT_TRUE(problems.empty());
+}
+
 }  // namespace
 }  // namespace raven::controller

@@ -57,6 +57,7 @@ TEST_F(AgentStandbyTest, ARemoteGatewaysNewOrderMovesThePrefixesWithoutNewHandsh
             (std::vector<IpPrefix>{*IpPrefix::Parse("100.64.2.0/24"),
                                    *IpPrefix::Parse("100.64.4.0/24"), TunnelHost('d')}));
   EXPECT_EQ(wg_.peers.at(Key('b')).allowed_ips, std::vector<IpPrefix>{TunnelHost('b')});
+  EXPECT_EQ(status_.Get().path_changes, (std::map<std::string, uint64_t>{{"gw-b", 1}}));
   clock_.Advance(absl::Seconds(1));
   agent_->CheckDataplane();
   EXPECT_THAT(wg_.removed_keys, IsEmpty());

@@ -140,5 +140,60 @@ TEST_F(LivenessTest, ATargetThatChangesStartsOverAndAGoneOneIsForgotten) {
   EXPECT_EQ(liveness_.Endpoints().at("a1").sent, 0u);
 }
 
+TEST_F(LivenessTest, AMeasuredTargetIsEchoedLessOftenAndNeverSilent) {
+  EchoTarget measured{A("fe80::1"), 7, A("fe80::2"), /*failover=*/false};
+  liveness_.SetTargets({{"b1", measured}}, kStart);
+  ASSERT_EQ(liveness_.Due(kStart).size(), 1u);
+  EXPECT_TRUE(liveness_.Due(kStart + Ms(199)).empty());
+  std::vector<EchoRequest> due = liveness_.Due(kStart + Ms(200));
+  ASSERT_EQ(due.size(), 1u);
+  liveness_.Answered(A("fe80::1"), 7, due[0].sequence, kStart + Ms(230));
+  EXPECT_EQ(liveness_.Endpoints().at("b1").smoothed_rtt, Ms(30));
+  // Silent for 5 s: lost echoes, but no silence.
+  absl::Time t = kStart + Ms(400);
+  for (; t < kStart + absl::Seconds(5); t += Ms(200)) {
+    liveness_.Due(t);
+    EXPECT_FALSE(liveness_.Update(t));
+  }
+  EXPECT_TRUE(liveness_.Silent().empty());
+  EXPECT_GT(liveness_.Endpoints().at("b1").smoothed_loss, 0.5);
+}
+
+TEST_F(LivenessTest, AMeasuredEchoIsLostOnlyAfterASecond) {
+  liveness_.SetTargets({{"b1", {A("fe80::1"), 7, A("fe80::2"), /*failover=*/false}}}, kStart);
+  std::vector<EchoRequest> due = liveness_.Due(kStart);
+  liveness_.Update(kStart + Ms(999));
+  EXPECT_EQ(liveness_.Endpoints().at("b1").smoothed_loss, 0);
+  liveness_.Answered(A("fe80::1"), 7, due[0].sequence, kStart + Ms(600));  // a slow path
+  EXPECT_EQ(liveness_.Endpoints().at("b1").smoothed_rtt, Ms(600));
+  liveness_.Update(kStart + absl::Seconds(2));
+  EXPECT_EQ(liveness_.Endpoints().at("b1").smoothed_loss, 0);
+}
+
+TEST(LivenessOptionsTest, WithoutFailoverEveryTargetIsMeasuredOnly) {
+  Liveness liveness(LivenessOptions{.interval = absl::ZeroDuration()});
+  liveness.SetTargets({{"a1", {A("100.127.1.1")}}}, kStart);
+  absl::Time t = kStart;
+  for (; t < kStart + absl::Seconds(1); t += Ms(200)) {
+    for (const EchoRequest& r : liveness.Due(t))
+      liveness.Answered(r.target.address, 0, r.sequence, t);
+    liveness.Update(t);
+  }
+  for (; t < kStart + absl::Seconds(3); t += Ms(200)) {
+    liveness.Due(t);
+    EXPECT_FALSE(liveness.Update(t));
+  }
+  EXPECT_EQ(liveness.Endpoints().at("a1").sent, 15u);  // every 200 ms
+  EXPECT_TRUE(liveness.Silent().empty());
+}
+
+TEST(LivenessOptionsTest, WithoutMeasuringOnlyTheFailoverTargetsAreEchoed) {
+  Liveness liveness(LivenessOptions{.measure_interval = absl::ZeroDuration()});
+  liveness.SetTargets({{"a1", {A("100.127.1.1")}}, {"b1", {A("fe80::1"), 7, {}, false}}}, kStart);
+  std::vector<EchoRequest> due = liveness.Due(kStart);
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].node, "a1");
+}
+
 }  // namespace
 }  // namespace raven::failover

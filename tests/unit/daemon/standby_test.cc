@@ -168,15 +168,21 @@ TEST(StandbyTest, ARelayedPairStaysWithTheControllersChoice) {
   EXPECT_FALSE(d.echo_targets.contains("b1"));  // its silence would move nothing
 }
 
-TEST(StandbyTest, WithoutStandbysNobodyEchoes) {
+TEST(StandbyTest, WithoutStandbysTheGatewayOnlyMeasuresThePaths) {
   auto gws = Replicated();
   for (auto& [name, gw] : gws) gw.status.active_endpoints.resize(1);
-  EXPECT_TRUE(ComputeDesiredDataplane(gws, At("a1", 'a')).echo_targets.empty());
-  EXPECT_TRUE(ComputeDesiredDataplane(gws, At("a3", 'e')).echo_targets.empty());
-  // Only gw-b with a standby: a1 echoes gw-b's endpoints, a3 nothing.
+  DesiredDataplane d = ComputeDesiredDataplane(gws, At("a1", 'a'));
+  ASSERT_EQ(d.echo_targets.size(), 1u);
+  EXPECT_EQ(d.echo_targets.at("b1").address, failover::TunnelAddress(Key('b')));
+  EXPECT_FALSE(d.echo_targets.at("b1").failover);
+  EXPECT_TRUE(ComputeDesiredDataplane(gws, At("a3", 'e')).echo_targets.empty());  // a member
+  // Only gw-b with a standby: a1 echoes gw-b's endpoints to fail over, a3 nothing.
   gws = Replicated();
   gws.at("gw-a").status.active_endpoints.resize(1);
-  EXPECT_EQ(ComputeDesiredDataplane(gws, At("a1", 'a')).echo_targets.size(), 2u);
+  d = ComputeDesiredDataplane(gws, At("a1", 'a'));
+  ASSERT_EQ(d.echo_targets.size(), 2u);
+  EXPECT_TRUE(d.echo_targets.at("b1").failover);
+  EXPECT_TRUE(d.echo_targets.at("b2").failover);
   EXPECT_TRUE(ComputeDesiredDataplane(gws, At("a3", 'e')).echo_targets.empty());
 }
 

@@ -117,5 +117,52 @@ TEST(GatewayStatusPathsTest, BadEntryNamesItsField) {
       << word->invalid_status;
 }
 
+TEST(PathsAnnotationTest, TheMeasuredQualityRoundTrips) {
+  GatewayPath relay{"", "gw-a", PathKind::kRelay, "gw-c", kReasonEndpointUnanswered};
+  relay.rtt_micros = 201'250;
+  relay.loss_permille = 12;
+  GatewayPath direct{"", "gw-b", PathKind::kDirect, ""};
+  direct.rtt_micros = 0;
+  direct.loss_permille = 1000;
+  std::vector<GatewayPath> paths = {relay, direct, {"", "gw-c", PathKind::kDirect, ""}};
+  std::string text = FormatPathsAnnotation(paths);
+  EXPECT_EQ(text, "gw-a=Relay/gw-c:EndpointUnanswered@201250+12,gw-b=Direct@0+1000,gw-c=Direct");
+  auto parsed = ParsePathsAnnotation(text);
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(*parsed, paths);
+  for (const char* bad :
+       {"gw-a=Direct@", "gw-a=Direct@12", "gw-a=Direct@12+", "gw-a=Direct@+1", "gw-a=Direct@a+1",
+        "gw-a=Direct@-1+0", "gw-a=Direct@1+1001", "gw-a=Direct@60000001+0", "gw-a=Direct@ 1+0",
+        "gw-a=Direct@1+0@1+0", "gw-a=Direct@99999999999+0"}) {
+    EXPECT_FALSE(ParsePathsAnnotation(bad).ok()) << "accepted " << bad;
+  }
+  // Another quality is the same path (no PathChanged Event for a jitter).
+  GatewayPath slower = relay;
+  slower.rtt_micros = 300'000;
+  EXPECT_TRUE(slower.SamePath(relay));
+  EXPECT_FALSE(slower == relay);
+}
+
+TEST(GatewayStatusPathsTest, TheQualityIsInTheStatusWhenMeasured) {
+  auto gw = DecodeGatewayJson(R"({"metadata":{"name":"g"},"status":{"paths":[
+      {"nodeName":"b1","gateway":"gw-a","path":"Direct","rttMicroseconds":1250,
+       "lossPermille":3}]}})");
+  ASSERT_TRUE(gw.ok()) << gw.status();
+  ASSERT_TRUE(gw->invalid_status.empty()) << gw->invalid_status;
+  EXPECT_EQ(gw->status.paths[0].rtt_micros, 1250);
+  EXPECT_EQ(gw->status.paths[0].loss_permille, 3);
+  std::string json = EncodeGatewayJson(*gw);
+  EXPECT_TRUE(absl::StrContains(json, R"("rttMicroseconds":1250,"lossPermille":3})")) << json;
+  for (const char* bad : {R"("rttMicroseconds":1250)", R"("rttMicroseconds":-5,"lossPermille":0)",
+                          R"("rttMicroseconds":5,"lossPermille":2000)",
+                          R"("rttMicroseconds":"5","lossPermille":0)"}) {
+    auto g = DecodeGatewayJson(absl::StrCat(
+        R"({"metadata":{"name":"g"},"status":{"paths":[{"nodeName":"b1","gateway":"gw-a",)",
+        R"("path":"Direct",)", bad, "}]}}"));
+    ASSERT_TRUE(g.ok()) << g.status();
+    EXPECT_FALSE(g->invalid_status.empty()) << "accepted " << bad;
+  }
+}
+
 }  // namespace
 }  // namespace raven::kube
