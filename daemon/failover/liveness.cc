@@ -83,8 +83,12 @@ bool Liveness::Update(absl::Time now) {
         ++it;
         continue;
       }
-      state.view.smoothed_loss =
-          state.view.smoothed_loss * (1 - options_.loss_weight) + options_.loss_weight;
+      // Before the first answer the path is not lossy but not up yet (no
+      // WireGuard session): nothing to count.
+      if (state.last_answer) {
+        state.view.smoothed_loss =
+            state.view.smoothed_loss * (1 - options_.loss_weight) + options_.loss_weight;
+      }
       it = state.outstanding.erase(it);
     }
     if (!state.failover || !state.last_answer) continue;

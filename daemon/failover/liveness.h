@@ -63,7 +63,8 @@ struct EndpointLiveness {
   EchoTarget target;
   bool silent = false;
   std::optional<absl::Duration> smoothed_rtt;
-  // Of the echoes: 1 for one unanswered after silent_after, 0 for an answer.
+  // Of the echoes since the first answer: 1 for one unanswered after
+  // silent_after (lost_after), 0 for an answer.
   double smoothed_loss = 0;
   uint64_t sent = 0;
   uint64_t answered = 0;

@@ -225,8 +225,8 @@ size_t TunnelEndpointCount(const Gateway& gw) {
 // Gateways with a standby, and not through a NAT relay (a relayed pair stays
 // with the controller's choice). A member watches all of its Gateway's active
 // endpoints, an active endpoint those before it (the ones it stands by for).
-// The gateway measures every other direct path too (path quality), except
-// through a relay, whose datagrams it would add to.
+// The gateway measures every other path it uses too (path quality): those
+// echoes never fail over.
 void AddEchoTargets(const std::map<std::string, Gateway>& gateways, const Gateway& local,
                     const DataplaneInput& input, DesiredDataplane& out) {
   if (TunnelEndpointCount(local) > 1) {
@@ -240,7 +240,6 @@ void AddEchoTargets(const std::map<std::string, Gateway>& gateways, const Gatewa
   if (out.role != NodeRole::kGateway) return;
   const IpAddress own = failover::TunnelAddress(input.public_key);
   for (const auto& [key, peer] : out.peers) {
-    if (!peer.relay.empty() && !peer.direct) continue;
     const bool failover = peer.relay.empty() && TunnelEndpointCount(gateways.at(peer.gateway)) > 1;
     out.echo_targets[peer.node] = {failover::TunnelAddress(key), input.devices.wireguard_ifindex,
                                    own, failover};

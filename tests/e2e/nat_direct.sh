@@ -54,8 +54,9 @@ for pair in a2p0:b2p0 b2p1:a1p0 a1p1:b1p1; do
   check_ping "${pair%:*}" "${POD_IP6[${pair#*:}]}"
 done
 bulk a2p0 b2p0 5005 8 direct.bulk
-# (A stall of a gateway's probe thread may send a few through the relay for a moment.)
-(( $(forwarded) < before + 200 )) ||
+# (A stall of a gateway's probe thread may send a few through the relay for a
+# moment, and edge-b and edge-d measure their relayed path: 20 datagrams a second.)
+(( $(forwarded) < before + 500 )) ||
   die "the relay forwarded $(( $(forwarded) - before )) datagrams of a direct pair (8 MiB: about 6000)"
 # With traffic both ends have their endpoint (the one that waits for the
 # handshake takes it from the packets): edge-b's for edge-a is edge-a's one
@@ -129,7 +130,7 @@ below 0.5 "$GAP" || die "relay -> direct: no reply for $GAP s, want < 0.5 s"
 # agents put it back).
 before=$(forwarded)
 bulk a2p0 b2p0 5007 8 healed.bulk
-(( $(forwarded) < before + 200 )) ||
+(( $(forwarded) < before + 500 )) ||
   die "after healing the relay forwarded $(( $(forwarded) - before )) datagrams of the direct pair"
 
 log "== the third edge pool, behind a double NAT: direct with edge-a, relayed with edge-b"

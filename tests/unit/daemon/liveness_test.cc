@@ -195,5 +195,14 @@ TEST(LivenessOptionsTest, WithoutMeasuringOnlyTheFailoverTargetsAreEchoed) {
   EXPECT_EQ(due[0].node, "a1");
 }
 
+TEST_F(LivenessTest, EchoesBeforeTheFirstAnswerAreNoLoss) {
+  liveness_.SetTargets({{"a1", {A("100.127.1.1")}}}, kStart);
+  absl::Time t = Rounds(kStart, absl::Seconds(1), {"a1"});  // no session yet
+  EXPECT_EQ(liveness_.Endpoints().at("a1").smoothed_loss, 0);
+  t = Rounds(t + Ms(50), Ms(200));
+  Rounds(t + Ms(50), Ms(600), {"a1"});
+  EXPECT_GT(liveness_.Endpoints().at("a1").smoothed_loss, 0);
+}
+
 }  // namespace
 }  // namespace raven::failover

@@ -165,7 +165,8 @@ TEST(StandbyTest, ARelayedPairStaysWithTheControllersChoice) {
   EXPECT_EQ(d.peers.at(Key('b')).relay, "gw-c");
   EXPECT_FALSE(d.peers.at(Key('b')).standby);
   EXPECT_FALSE(d.peers.contains(Key('d')));
-  EXPECT_FALSE(d.echo_targets.contains("b1"));  // its silence would move nothing
+  ASSERT_TRUE(d.echo_targets.contains("b1"));      // measured through the relay
+  EXPECT_FALSE(d.echo_targets.at("b1").failover);  // its silence would move nothing
 }
 
 TEST(StandbyTest, WithoutStandbysTheGatewayOnlyMeasuresThePaths) {
