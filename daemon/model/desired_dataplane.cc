@@ -150,9 +150,30 @@ std::vector<Claim> RemoteClaims(const std::map<std::string, Gateway>& gateways,
   return claims;
 }
 
+// The WireGuard session with a remote endpoint (its key set), sent to at
+// `address` (none: it calls us): the end that alone can reach the other
+// starts the handshake, else the smaller key; it accepts `allowed` and the
+// endpoint's tunnel address; keepalives as this end's NAT needs.
+PeerPlan Session(const std::string& gateway, const GatewayEndpoint& remote,
+                 std::optional<std::string> address, bool only_we_can,
+                 std::vector<IpPrefix> allowed, const GatewayEndpoint& own,
+                 const DataplaneInput& input) {
+  PeerPlan peer;
+  peer.gateway = gateway;
+  peer.node = remote.node_name;
+  peer.initiates = address.has_value() && (only_we_can || input.public_key < *remote.public_key);
+  (peer.initiates ? peer.config.endpoint : peer.fallback_endpoint) = std::move(address);
+  peer.config.public_key = *remote.public_key;
+  peer.config.allowed_ips = std::move(allowed);
+  peer.config.allowed_ips.push_back(IpPrefix::Host(failover::TunnelAddress(*remote.public_key)));
+  peer.config.persistent_keepalive_seconds =
+      own.under_nat ? input.options.nat_keepalive_seconds : input.options.keepalive_seconds;
+  return peer;
+}
+
 // A session kept up with a remote active endpoint that carries no traffic:
-// its tunnel address only. Who calls whom as for the active pair; a pair
-// that would need a NAT relay gets none (relays serve active endpoints).
+// its tunnel address only. A pair that would need a NAT relay gets none
+// (relays serve active endpoints).
 std::optional<PeerPlan> StandbySession(const std::string& gateway, const Gateway& remote,
                                        const GatewayEndpoint& endpoint, const Gateway& local,
                                        const GatewayEndpoint& own, const DataplaneInput& input) {
@@ -160,18 +181,9 @@ std::optional<PeerPlan> StandbySession(const std::string& gateway, const Gateway
   if (CallsOut(own) && CallsOut(endpoint)) return std::nullopt;
   std::optional<std::string> address = PeerEndpoint(remote, endpoint, input.options);
   const bool reachable_from_remote = PeerEndpoint(local, own, input.options).has_value();
-  PeerPlan peer;
-  peer.gateway = gateway;
-  peer.node = endpoint.node_name;
+  PeerPlan peer = Session(gateway, endpoint, address, !reachable_from_remote, {}, own, input);
   peer.standby = true;
-  peer.published = address;
-  peer.initiates =
-      address.has_value() && (!reachable_from_remote || input.public_key < *endpoint.public_key);
-  (peer.initiates ? peer.config.endpoint : peer.fallback_endpoint) = std::move(address);
-  peer.config.public_key = *endpoint.public_key;
-  peer.config.allowed_ips = {IpPrefix::Host(failover::TunnelAddress(*endpoint.public_key))};
-  peer.config.persistent_keepalive_seconds =
-      own.under_nat ? input.options.nat_keepalive_seconds : input.options.keepalive_seconds;
+  peer.published = std::move(address);
   return peer;
 }
 
@@ -395,9 +407,9 @@ DesiredDataplane ComputeDesiredDataplane(const std::map<std::string, Gateway>& g
     if (out.role != NodeRole::kGateway || no_path) continue;
     // GatewayStore keeps remote Gateways whose active endpoint has no key out.
     if (!active->public_key) continue;
-    PeerPlan peer;
-    peer.gateway = name;
-    peer.published = endpoint;
+    const std::optional<std::string> published = endpoint;
+    std::string via;
+    bool punched = false;
     if (relay) {
       UdpAddress at{relay->address, relay_ports.at(name)};
       out.nat_relay.registrations.push_back(
@@ -412,23 +424,17 @@ DesiredDataplane ComputeDesiredDataplane(const std::map<std::string, Gateway>& g
         probe.address.port = own_port->second;
         out.nat_relay.probes.push_back(probe);
       }
-      peer.relay = relay->gateway;
-      auto direct = input.direct_paths.find(name);
-      peer.direct = direct != input.direct_paths.end();
-      endpoint = peer.direct ? direct->second.ToString() : at.ToString();
+      via = relay->gateway;
+      auto proven = input.direct_paths.find(name);
+      punched = proven != input.direct_paths.end();
+      endpoint = punched ? proven->second.ToString() : at.ToString();
     }
     // Through a relay both ends reach each other.
-    const bool only_we_can = !reachable_from_remote && !relay;
-    peer.initiates =
-        endpoint.has_value() && (only_we_can || input.public_key < *active->public_key);
-    (peer.initiates ? peer.config.endpoint : peer.fallback_endpoint) = std::move(endpoint);
-    peer.node = active->node_name;
-    peer.config.public_key = *active->public_key;
-    peer.config.allowed_ips = prefixes;
-    peer.config.allowed_ips.push_back(IpPrefix::Host(failover::TunnelAddress(*active->public_key)));
-    peer.config.persistent_keepalive_seconds = local_active->under_nat
-                                                   ? input.options.nat_keepalive_seconds
-                                                   : input.options.keepalive_seconds;
+    PeerPlan peer = Session(name, *active, std::move(endpoint), !reachable_from_remote && !relay,
+                            prefixes, *local_active, input);
+    peer.published = published;
+    peer.relay = std::move(via);
+    peer.direct = punched;
     out.peers[*active->public_key] = std::move(peer);
   }
   AddStandbySessions(gateways, *local, *local_active, granted, input, out);
