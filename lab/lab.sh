@@ -64,7 +64,8 @@
 # pool's second node is a standby: it keeps WireGuard sessions with the other
 # pools' gateways, and every node moves to it within a second when the active
 # gateway stops answering echoes (the README's "Failover under a second").
-# status: the CNI mode, the NAT kinds, the Gateways (kubectl get gw), agent liveness, role,
+# status: the CNI mode, the NAT kinds, the Gateways (kubectl get gw) and their paths with
+# the round trip and loss each active gateway measures, agent liveness, role,
 # /healthz and WireGuard handshakes, bird's BGP sessions (calico), and the
 # matrix again (exit 0 when every agent (and bird) runs and every pair
 # answers, 1 otherwise, 3 when no lab is up).
@@ -402,6 +403,11 @@ lab_status() {
   echo "Gateways"
   kc get gateways 2>&1 | sed 's/^/  /' || rc=1
   for gw in "${GW_ORDER[@]}"; do active[$gw]=$(active_endpoint "$gw" 2>/dev/null) || true; done
+  echo
+  echo "Paths (status.paths: each active gateway's, with the round trip and loss it measures)"
+  kc get gateways -o jsonpath='{range .items[*]}{range .status.paths[*]}{.nodeName}|{.gateway}|{.path}|{.via}|{.rttMicroseconds}|{.lossPermille}{"\n"}{end}{end}' 2>/dev/null |
+    awk -F'|' '{ printf "  %-3s -> %-10s %-11s %-12s %s\n", $1, $2, $3, ($4 == "" ? "" : "via " $4),
+                 ($5 == "" ? "not measured" : sprintf("%.1f ms, loss %.1f%%", $5 / 1000, $6 / 10)) }'
   echo
   echo "Agents"
   for node in "${LAB_NODES[@]}"; do

@@ -11,9 +11,12 @@ namespace {
 
 bool ClearlyDifferent(const PathQuality& now, const PathQuality& published) {
   const int rtt_change = std::abs(now.rtt_micros - published.rtt_micros);
+  const int loss_step =
+      std::min(PublishedQuality::kLossPermille,
+               std::max(PublishedQuality::kMinLossPermille, published.loss_permille / 2));
   return (rtt_change >= PublishedQuality::kRttMicros &&
           rtt_change >= PublishedQuality::kRttShare * published.rtt_micros) ||
-         std::abs(now.loss_permille - published.loss_permille) >= PublishedQuality::kLossPermille;
+         std::abs(now.loss_permille - published.loss_permille) >= loss_step;
 }
 
 }  // namespace

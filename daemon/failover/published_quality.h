@@ -22,10 +22,13 @@ struct PathQuality {
 class PublishedQuality {
  public:
   // A new round-trip time is published when it differs from the one
-  // published by both this share and this much; a loss by this much.
+  // published by both this share and this much; a loss by this much, or
+  // by half the published one if that is less (but at least kMinLossPermille,
+  // so that a loss that decays is published again).
   static constexpr double kRttShare = 0.2;
   static constexpr int kRttMicros = 5'000;
   static constexpr int kLossPermille = 50;
+  static constexpr int kMinLossPermille = 10;
 
   // `node_of`: each remote Gateway -> the node its traffic goes to; `echoes`:
   // the measurements by node. True when what is published changed.
