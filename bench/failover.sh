@@ -10,26 +10,31 @@
 # nodes then fail over from the data path (liveness echoes). --compare (with
 # --replicas 2) alternates the runs between that and the Lease alone (the
 # agents restarted with --echo-interval-ms=0, the controller's failover
-# only) and prints both and the ratio of their medians. Brings the lab up
-# (binaries of build/) and down.
+# only) and prints both and the ratio of their medians. --api-stopped stops
+# the API server (SIGSTOP) before each failover and resumes it after the
+# ping: the data path alone fails over. Brings the lab up (binaries of
+# build/) and down.
 #
-#   bench/failover.sh [RUNS] [--replicas 1|2] [--compare] [--save]
+#   bench/failover.sh [RUNS] [--replicas 1|2] [--compare] [--api-stopped] [--save]
 #       (as root, after ninja -C build; $RAVEN_AGENT, $RAVEN_CONTROLLER,
 #       $RAVEN_APISERVER pick other binaries)
 set -eo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-runs=10 save=0 replicas=1 compare=0
+runs=10 save=0 replicas=1 compare=0 api_stopped=0
 while (( $# )); do
   case $1 in
     --save) save=1 ;;
     --compare) compare=1 ;;
+    --api-stopped) api_stopped=1 ;;
     --replicas) replicas=${2:?}; shift ;;
     [0-9]*) runs=$1 ;;
-    *) echo "usage: $0 [RUNS] [--replicas 1|2] [--compare] [--save]" >&2; exit 2 ;;
+    *) echo "usage: $0 [RUNS] [--replicas 1|2] [--compare] [--api-stopped] [--save]" >&2; exit 2 ;;
   esac
   shift
 done
 (( ! compare || replicas == 2 )) || { echo "--compare needs --replicas 2" >&2; exit 2; }
+(( ! api_stopped || (replicas == 2 && ! compare) )) ||
+  { echo "--api-stopped needs --replicas 2, without --compare" >&2; exit 2; }
 export RAVEN_AGENT=${RAVEN_AGENT:-$root/build/daemon/raven-agent}
 export RAVEN_APISERVER=${RAVEN_APISERVER:-$root/build/lab/apiserver/raven-apiserver}
 export RAVEN_CONTROLLER=${RAVEN_CONTROLLER:-$root/build/controller/raven-controller}
@@ -38,7 +43,8 @@ source "$root/lab/lab.sh"
 out=$(mktemp -d /tmp/failover-bench.XXXXXX)
 exec 3>>"$out/lab.log"
 # RAVEN_BENCH_KEEP=1 leaves the lab up (and its logs) for a look.
-trap '[[ -n $RAVEN_BENCH_KEEP ]] || "$root/lab/lab.sh" down >/dev/null 2>&1; rm -rf "$out"' EXIT
+trap '[[ -z ${DAEMON_PID[apiserver]} ]] || kill -CONT "${DAEMON_PID[apiserver]}" 2>/dev/null
+  [[ -n $RAVEN_BENCH_KEEP ]] || "$root/lab/lab.sh" down >/dev/null 2>&1; rm -rf "$out"' EXIT
 "$root/lab/lab.sh" up --no-install --no-build --replicas "$replicas" >"$out/up.txt" 2>&1 ||
   { cat "$out/up.txt"; exit 1; }
 lab_plan
@@ -49,9 +55,11 @@ declare -A target=([gw-edge-a]=b2p1 [gw-edge-b]=c2p1 [gw-cloud]=a2p1) ip=()
 while read -r _ pod _ _ v4 _; do ip[$pod]=$v4; done <"$RUN_DIR/pods"
 pools=(gw-edge-a gw-edge-b gw-cloud)
 healthy() { [[ $(agent_health "$1" 2>/dev/null) == ok ]]; }
+is_active() { [[ $(active_endpoint "$1") == "$2" ]]; }
 declare -A gaps=() delays=()
 report=$out/report.txt
 mode="echo"
+(( ! api_stopped )) || echo "the API server stopped (SIGSTOP) during each failover" | tee -a "$report"
 # use_mode MODE: every agent restarted with (echo) or without (lease) liveness echoes.
 use_mode() {
   local node
@@ -75,11 +83,16 @@ for (( i = 0; i < runs; i++ )); do
   nq "${new}p0" ping -D -i 0.05 -c 120 -W 1 "${ip[$to]}" >"$out/ping.txt" 2>&1 &
   ping_pid=$!
   wait_for 5 "replies" grep -q icmp_seq "$out/ping.txt"
+  (( ! api_stopped )) || kill -STOP "${DAEMON_PID[apiserver]}"
   kill -9 "${AGENT_PID[$old]}"
   wait "${AGENT_PID[$old]}" 2>/dev/null || true  # reaped here, where it says nothing
   unset "AGENT_PID[$old]"
   ip -n "$(ns "$old")" link set "$([[ $old == c* ]] && echo ul0 || echo lan0)" down
   wait "$ping_pid" || true
+  if (( api_stopped )); then
+    kill -CONT "${DAEMON_PID[apiserver]}"
+    wait_for 20 "the controller names $new" is_active "$gw" "$new"
+  fi
   read -r gap delay lost < <("${util[@]}" pinggap "$out/ping.txt" 0.05)
   printf 'run %2d  %-5s %-9s %s -> %s  longest gap %5.2f s  largest delay %5.3f s  lost %d\n' \
     "$i" "$mode" "$gw" "$old" "$new" "$gap" "$delay" "$lost" | tee -a "$report"
