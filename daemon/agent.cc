@@ -198,33 +198,12 @@ void Agent::SetSilentEndpoints(std::set<std::string> silent) {
   Apply();
 }
 
-std::set<std::string> Agent::TriedDirectly() const {
-  std::set<std::string> out;
-  for (const auto& [key, plan] : applied_.peers) {
-    if (plan.published && !plan.standby && plan.relay.empty()) out.insert(plan.gateway);
-  }
-  return out;
-}
-
 void Agent::ObservePathQuality(const std::map<std::string, failover::EndpointLiveness>& echoes) {
   std::map<std::string, std::string> node_of;
   for (const auto& [key, peer] : applied_.peers) {
     if (!peer.standby) node_of[peer.gateway] = peer.node;
   }
-  std::set<std::string> down;
-  for (const auto& [gateway, node] : node_of) {
-    auto echo = echoes.find(node);
-    if (echo != echoes.end() && echo->second.down) down.insert(gateway);
-  }
-  const std::set<std::string> before = unanswered_.unanswered();
-  const bool marked = unanswered_.SetSilent(down, TriedDirectly());
-  for (const std::string& gateway : unanswered_.unanswered()) {
-    if (before.contains(gateway)) continue;
-    RAVEN_LOG(kWarning, "Gateway ", gateway, ": its path (node ", node_of[gateway],
-              ") stopped answering echoes; saying so in the paths annotation (the pair goes "
-              "through a NAT relay when one is up)");
-  }
-  if (!quality_.Update(node_of, echoes) && !marked) return;
+  if (!quality_.Update(node_of, echoes)) return;
   std::string annotation =
       PathsAnnotation(applied_, unanswered_.unanswered(), quality_.Published());
   status_.Update([&](AgentSnapshot& s) { s.paths_annotation = std::move(annotation); });
@@ -340,12 +319,13 @@ void Agent::Apply() {
 
 void Agent::ObserveEndpoints(const std::vector<wg::PeerStatus>& peers) {
   std::map<std::string, std::string> published;
+  std::set<std::string> trying;
   for (const auto& [key, plan] : applied_.peers) {
     if (!plan.published || plan.standby) continue;
     // A new key at the same address is another gateway (a failover behind it).
     published[plan.gateway] = absl::StrCat(*plan.published, " ", key.ToBase64());
+    if (plan.relay.empty()) trying.insert(plan.gateway);
   }
-  const std::set<std::string> trying = TriedDirectly();
   std::map<std::string, PeerCounters> counters;
   for (const wg::PeerStatus& p : peers) {
     // One Gateway's standby sessions would overwrite its active peer's counters.

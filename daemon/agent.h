@@ -102,8 +102,6 @@ class Agent {
   std::vector<wg::PeerStatus> ReadPeers(std::vector<std::string>& problems);
   // Marks published endpoints that never answer (unanswered_endpoints.h).
   void ObserveEndpoints(const std::vector<wg::PeerStatus>& peers);
-  // Remote Gateways sent to at the endpoint they publish (not through a relay).
-  std::set<std::string> TriedDirectly() const;
   // Removes and adds again `keys` with `configs`: WireGuard starts a fresh
   // handshake.
   void RecreatePeers(const std::vector<wg::Key>& keys, const std::vector<wg::PeerConfig>& configs);

@@ -16,10 +16,9 @@ bool UnansweredEndpoints::Observe(absl::Time now,
                                   const std::map<std::string, std::string>& published,
                                   const std::set<std::string>& trying,
                                   const std::map<std::string, PeerCounters>& counters) {
-  const std::set<std::string> before = unanswered();
+  const std::set<std::string> before = unanswered_;
   std::erase_if(attempts_, [&](const auto& entry) { return !published.contains(entry.first); });
   std::erase_if(unanswered_, [&](const std::string& g) { return !published.contains(g); });
-  std::erase_if(silent_, [&](const std::string& g) { return !published.contains(g); });
   for (const auto& [gateway, endpoint] : published) {
     auto c = counters.find(gateway);
     const PeerCounters seen = c != counters.end() ? c->second : PeerCounters{};
@@ -30,10 +29,7 @@ bool UnansweredEndpoints::Observe(absl::Time now,
       const bool same_endpoint = a.endpoint == endpoint;
       if (!same_endpoint && observed_) moved_.insert(gateway);
       a = Attempt{endpoint, now, false, false, seen.rx_bytes, seen.tx_bytes, std::nullopt};
-      if (!same_endpoint) {
-        unanswered_.erase(gateway);
-        silent_.erase(gateway);
-      }
+      if (!same_endpoint) unanswered_.erase(gateway);
     }
     a.trying = now_trying;
     if (!a.trying) continue;  // through a relay: the mark, if any, stays
@@ -51,26 +47,7 @@ bool UnansweredEndpoints::Observe(absl::Time now,
     if (!a.answered && a.first_sent && now - *a.first_sent >= after_) unanswered_.insert(gateway);
   }
   observed_ = true;
-  return unanswered() != before;
-}
-
-bool UnansweredEndpoints::SetSilent(const std::set<std::string>& down,
-                                    const std::set<std::string>& trying) {
-  const std::set<std::string> before = unanswered();
-  std::set<std::string> next;
-  for (const auto& [gateway, a] : attempts_) {
-    if (trying.contains(gateway) ? down.contains(gateway) : silent_.contains(gateway)) {
-      next.insert(gateway);
-    }
-  }
-  silent_ = std::move(next);
-  return unanswered() != before;
-}
-
-std::set<std::string> UnansweredEndpoints::unanswered() const {
-  std::set<std::string> out = unanswered_;
-  out.insert(silent_.begin(), silent_.end());
-  return out;
+  return unanswered_ != before;
 }
 
 }  // namespace raven

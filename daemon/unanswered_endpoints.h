@@ -11,12 +11,6 @@
 // address). Only real sending counts: a keepalive is never answered (and an
 // idle pair's keepalives go one way), so an observation whose sent bytes
 // grew by no more than two keepalives' does not start the clock.
-//
-// A path that answered and then stops (the agent's echoes through it silent,
-// failover/liveness.h: a link between two sites broken) is marked the same
-// way while the pair tries it directly, so that the pair goes through a NAT
-// relay instead of into a black hole; the mark holds while the pair is on the
-// relay, and goes when it publishes another endpoint or key.
 #ifndef RAVEN_DAEMON_UNANSWERED_ENDPOINTS_H_
 #define RAVEN_DAEMON_UNANSWERED_ENDPOINTS_H_
 
@@ -51,12 +45,7 @@ class UnansweredEndpoints {
   bool Observe(absl::Time now, const std::map<std::string, std::string>& published,
                const std::set<std::string>& trying,
                const std::map<std::string, PeerCounters>& counters);
-  // The Gateways whose path this node's echoes find down now: marked while
-  // `trying` them directly (as Observe's; now, not at the last Observe: the
-  // pair's echoes answer through the relay as soon as it is relayed), kept
-  // while relayed. True when unanswered() changed.
-  bool SetSilent(const std::set<std::string>& down, const std::set<std::string>& trying);
-  std::set<std::string> unanswered() const;
+  const std::set<std::string>& unanswered() const { return unanswered_; }
   // Gateways that published another endpoint, or one where they had none,
   // since the last call (not at the first Observe, an agent's start): a live session of ours would
   // go on without a handshake that proves the new one, so the agent starts one.
@@ -74,7 +63,6 @@ class UnansweredEndpoints {
   const absl::Duration after_;
   std::map<std::string, Attempt> attempts_;
   std::set<std::string> unanswered_;
-  std::set<std::string> silent_;  // marked by SetSilent
   std::set<std::string> moved_;
   bool observed_ = false;  // after the first Observe (an agent start moves nothing)
 };

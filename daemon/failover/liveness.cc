@@ -91,7 +91,6 @@ bool Liveness::Update(absl::Time now) {
       }
       it = state.outstanding.erase(it);
     }
-    state.view.down = state.last_answer && now - *state.last_answer >= options_.down_after;
     if (!state.failover || !state.last_answer) continue;
     const bool quiet = now - *state.last_answer >= options_.silent_after;
     if (!state.view.silent && quiet) {

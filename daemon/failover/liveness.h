@@ -49,10 +49,6 @@ struct LivenessOptions {
   // answer in more than silent_after).
   absl::Duration measure_interval = absl::Milliseconds(200);
   absl::Duration lost_after = absl::Seconds(1);
-  // A path that answered and is silent this long is down: a broken link
-  // (a dead gateway is replaced by the controller sooner, within its Lease
-  // and an election, so that its pairs are not sent through a relay).
-  absl::Duration down_after = absl::Seconds(4);
   double rtt_weight = 0.2;    // of a new sample in the smoothed round-trip time
   double loss_weight = 0.05;  // of each echo's outcome in the smoothed loss ratio
 };
@@ -73,7 +69,6 @@ struct EndpointLiveness {
   uint64_t sent = 0;
   uint64_t answered = 0;
   uint64_t silences = 0;  // times it went silent
-  bool down = false;      // answered, and silent for down_after
 };
 
 // A path's cost: its smoothed round-trip time divided by the share of echoes

@@ -5,9 +5,7 @@
 # the root namespace; the API token is in 0600 files and on no command
 # line; a second `up` refuses, `up --recreate` starts over;
 # `status` reports six healthy agents; `degrade a b --loss 100` cuts edge-a
-# from edge-b alone, `restore` heals it; cut under a ping, the pair goes
-# through gw-cloud's NAT relay (no reply for under 10 s) and, healed, back to
-# the direct path; `degrade cloud a --delay 100` adds
+# from edge-b alone, `restore` heals it, `degrade cloud a --delay 100` adds
 # 200 ms to cloud <-> edge-a round trips alone (and gw-cloud's status.paths
 # shows it, measured by the cloud gateway); `down` leaves nothing named rvlab- or
 # raven-lab behind (namespaces, processes, mounts, pins, sockets, state), and a
@@ -235,41 +233,6 @@ rtt_ms() { ip netns exec "rvlab-$1" ping -c 3 -i 0.2 -W 2 -q "${ip4[$2]}" | awk 
 "$LAB" restore || die "restore exited $?"
 for (( i = 0; i < 20; i++ )); do ip netns exec rvlab-a2p0 ping -c 1 -W 1 -q "${ip4[b2p0]}" >/dev/null && break; done
 [[ $(loss a2p0 b2p0) == 0 ]] || die "a <-> b still lossy after restore"
-
-log "== edge-a <-> edge-b broken under a ping: the pair goes through gw-cloud's NAT relay, and back"
-# path_is GATEWAY PEER PATH/VIA: GATEWAY's status.paths entry for PEER.
-path_is() {
-  [[ $("$LAB" kubectl get gw "$1" -o jsonpath="{range .status.paths[?(@.gateway==\"$2\")]}{.path}/{.via}{end}") == "$3" ]]
-}
-# within SECONDS DESCRIPTION COMMAND...: until COMMAND succeeds, bounded.
-within() {
-  local seconds=$1 what=$2
-  local deadline=$(( $(now_us) + seconds * 1000000 ))
-  shift 2
-  until "$@"; do
-    (( $(now_us) < deadline )) || die "not within $seconds s: $what"
-    sleep 0.2
-  done
-}
-replies() { ip netns exec rvlab-a2p0 ping -c 1 -W 1 -q "${ip4[b2p0]}" >/dev/null; }
-ip netns exec rvlab-a2p0 ping -D -i 0.1 -w 25 -W 1 "${ip4[b2p0]}" >"$OUT/broken.txt" 2>&1 &
-ping_pid=$!
-within 3 "a2p0 gets replies from b2p0" grep -q icmp_seq "$OUT/broken.txt"
-t0=$(now_us)
-"$LAB" degrade a b --loss 100 || die "degrade a b --loss 100 exited $?"
-within 15 "gw-edge-a's status: gw-edge-b through gw-cloud's relay" path_is gw-edge-a gw-edge-b Relay/gw-cloud
-relayed_ms=$(ms_since "$t0")
-within 10 "b2p0 answers a2p0 through the relay" replies
-log "RESULT broken.status_relay_ms=$relayed_ms broken.replies_ms=$(ms_since "$t0")"
-t0=$(now_us)
-"$LAB" restore || die "restore exited $?"
-within 20 "gw-edge-a's status: gw-edge-b hole punched again" path_is gw-edge-a gw-edge-b HolePunched/
-log "RESULT healed.status_direct_ms=$(ms_since "$t0")"
-wait "$ping_pid" || true
-read -r gap delay lost < <(python3 "$REPO_DIR/tests/e2e/e2e_util.py" pinggap "$OUT/broken.txt" 0.1)
-log "RESULT broken.longest_gap_s=$gap broken.max_delay_s=$delay broken.ping_lost=$lost"
-python3 -c "import sys; sys.exit(0 if float('$gap') < 10 else 1)" ||
-  die "a <-> b: no reply for $gap s across the broken link, want < 10 s"
 # The cloud gateway's measured round trip to edge-a, as gw-cloud's status says it.
 cloud_a_rtt_us() {
   "$LAB" kubectl get gw gw-cloud -o jsonpath='{.status.paths[?(@.gateway=="gw-edge-a")].rttMicroseconds}'

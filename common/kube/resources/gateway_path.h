@@ -34,8 +34,7 @@ std::optional<PathKind> ParsePathKind(absl::string_view name);
 
 // Why a pair that could be direct is not: the endpoint the other Gateway
 // publishes never answered this gateway's handshakes (a wrong publicIP, a
-// port forward that is gone), or the path stopped answering (a link between
-// the sites broken). Every node then takes the pair through a NAT
+// port forward that is gone). Every node then takes the pair through a NAT
 // relay when one is up (desired_dataplane.h); the path stays Direct otherwise.
 inline constexpr char kReasonEndpointUnanswered[] = "EndpointUnanswered";
 

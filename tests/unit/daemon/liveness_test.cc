@@ -204,23 +204,5 @@ TEST_F(LivenessTest, EchoesBeforeTheFirstAnswerAreNoLoss) {
   EXPECT_GT(liveness_.Endpoints().at("a1").smoothed_loss, 0);
 }
 
-TEST_F(LivenessTest, APathThatAnsweredIsDownAfterFourSecondsOfSilence) {
-  liveness_.SetTargets({{"b1", {A("fe80::1"), 7, A("fe80::2"), /*failover=*/false}}}, kStart);
-  std::vector<EchoRequest> due = liveness_.Due(kStart);
-  liveness_.Answered(A("fe80::1"), 7, due[0].sequence, kStart + Ms(5));
-  liveness_.Update(kStart + Ms(4004));
-  EXPECT_FALSE(liveness_.Endpoints().at("b1").down);
-  liveness_.Update(kStart + Ms(4005));
-  EXPECT_TRUE(liveness_.Endpoints().at("b1").down);
-  due = liveness_.Due(kStart + Ms(4100));
-  liveness_.Answered(A("fe80::1"), 7, due[0].sequence, kStart + Ms(4110));
-  liveness_.Update(kStart + Ms(4110));
-  EXPECT_FALSE(liveness_.Endpoints().at("b1").down);
-  // Never answered: never down.
-  liveness_.SetTargets({{"b2", {A("fe80::3"), 7, A("fe80::2"), false}}}, kStart);
-  liveness_.Update(kStart + absl::Seconds(10));
-  EXPECT_FALSE(liveness_.Endpoints().at("b2").down);
-}
-
 }  // namespace
 }  // namespace raven::failover

@@ -80,35 +80,5 @@ TEST(UnansweredEndpointsTest, KeepalivesAloneAreNotSending) {
   EXPECT_TRUE(u.unanswered().empty());
 }
 
-TEST(UnansweredEndpointsTest, APathWhoseEchoesStopIsMarkedWhileTriedAndKeptWhileRelayed) {
-  UnansweredEndpoints u;
-  std::map<std::string, std::string> published = {{"gw-a", "198.18.0.20:4500"},
-                                                  {"gw-b", "198.18.0.30:4500"}};
-  const Set both = {"gw-a", "gw-b"};
-  const std::map<std::string, PeerCounters> answering = {{"gw-a", Counters(500, 500, kStart)},
-                                                         {"gw-b", Counters(500, 500, kStart)}};
-  u.Observe(kStart, published, both, answering);
-  EXPECT_TRUE(u.SetSilent({"gw-a"}, both));  // a link broken
-  EXPECT_EQ(u.unanswered(), Set{"gw-a"});
-  // The session had a handshake and traffic: the mark stays all the same.
-  EXPECT_FALSE(u.Observe(kStart + absl::Seconds(1), published, both, answering));
-  EXPECT_EQ(u.unanswered(), Set{"gw-a"});
-  // Through the relay (not tried): kept, though the echoes answer there, also
-  // before the next Observe.
-  EXPECT_FALSE(u.SetSilent({}, {"gw-b"}));
-  u.Observe(kStart + absl::Seconds(2), published, {"gw-b"}, answering);
-  EXPECT_FALSE(u.SetSilent({}, {"gw-b"}));
-  EXPECT_EQ(u.unanswered(), Set{"gw-a"});
-  // Another endpoint: gone.
-  published["gw-a"] = "198.18.0.21:4500";
-  EXPECT_TRUE(u.Observe(kStart + absl::Seconds(3), published, both, answering));
-  EXPECT_TRUE(u.unanswered().empty());
-  // Tried directly, the path answers again before the pair was relayed: gone.
-  EXPECT_TRUE(u.SetSilent({"gw-b"}, both));
-  EXPECT_TRUE(u.SetSilent({}, both));
-  EXPECT_TRUE(u.unanswered().empty());
-  EXPECT_FALSE(u.SetSilent({"gw-x"}, {"gw-x"}));  // not published: nothing
-}
-
 }  // namespace
 }  // namespace raven
