@@ -65,6 +65,10 @@ std::string DescribePath(const kube::GatewayPath& path) {
 namespace {
 
 std::string Described(const kube::GatewayPath& path) {
+  if (path.reason == kube::kReasonDetour) {
+    return absl::StrCat(DescribePath(path),
+                        " (a detour: the direct path is down or clearly worse)");
+  }
   return path.reason.empty() ? DescribePath(path)
                              : absl::StrCat(DescribePath(path),
                                             " (the endpoint it publishes never "

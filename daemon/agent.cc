@@ -38,6 +38,7 @@ std::string PathsAnnotation(const DesiredDataplane& desired,
     } else if (!peer.relay.empty()) {
       p.path = kube::PathKind::kRelay;
       p.via = peer.relay;
+      if (peer.detour) p.reason = kube::kReasonDetour;
     }
     paths.push_back(std::move(p));
   }
@@ -198,20 +199,73 @@ void Agent::SetSilentEndpoints(std::set<std::string> silent) {
   Apply();
 }
 
-void Agent::ObservePathQuality(const std::map<std::string, failover::EndpointLiveness>& echoes) {
+void Agent::ObservePathQuality(const std::map<std::string, failover::EndpointLiveness>& echoes,
+                               const std::map<std::string, nat_relay::DirectQuality>& direct) {
   std::map<std::string, std::string> node_of;
   for (const auto& [key, peer] : applied_.peers) {
     if (!peer.standby) node_of[peer.gateway] = peer.node;
   }
-  if (!quality_.Update(node_of, echoes)) return;
-  std::string annotation =
-      PathsAnnotation(applied_, unanswered_.unanswered(), quality_.Published());
-  status_.Update([&](AgentSnapshot& s) { s.paths_annotation = std::move(annotation); });
+  if (quality_.Update(node_of, echoes)) {
+    std::string annotation =
+        PathsAnnotation(applied_, unanswered_.unanswered(), quality_.Published());
+    status_.Update([&](AgentSnapshot& s) { s.paths_annotation = std::move(annotation); });
+  }
+  ChoosePaths(node_of, echoes, direct);
+}
+
+void Agent::ChoosePaths(const std::map<std::string, std::string>& node_of,
+                        const std::map<std::string, failover::EndpointLiveness>& echoes,
+                        const std::map<std::string, nat_relay::DirectQuality>& direct) {
+  std::map<std::string, failover::PairCosts> pairs;
+  for (const auto& [gateway, relays] : applied_.detour_relays) {
+    failover::PairCosts& costs = pairs[gateway];
+    if (auto d = direct.find(gateway); d != direct.end()) {
+      costs.direct = failover::LinkCost(d->second.smoothed_rtt, d->second.smoothed_loss);
+    }
+    for (const std::string& relay : relays) {
+      costs.detours[relay] = DetourCost(relay, gateway, node_of, echoes);
+    }
+  }
+  if (!path_choice_.Update(pairs, parts_.clock->MonotonicNow())) return;
+  const std::map<std::string, std::string> detours = path_choice_.Detours();
+  for (const auto& [gateway, why] : path_choice_.reasons()) {
+    auto via = detours.find(gateway);
+    if (via == detours.end()) {
+      RAVEN_LOG(kInfo, "Gateway ", gateway, ": back to the direct path (", why, ")");
+    } else {
+      RAVEN_LOG(kWarning, "Gateway ", gateway, ": detour through the relay of Gateway ",
+                via->second, " (", why, ")");
+    }
+  }
+  Apply();
+}
+
+std::optional<absl::Duration> Agent::DetourCost(
+    const std::string& relay, const std::string& peer,
+    const std::map<std::string, std::string>& node_of,
+    const std::map<std::string, failover::EndpointLiveness>& echoes) const {
+  auto node = node_of.find(relay);
+  if (node == node_of.end()) return std::nullopt;
+  auto echo = echoes.find(node->second);
+  if (echo == echoes.end() || echo->second.silent) return std::nullopt;
+  std::optional<absl::Duration> to_relay = failover::PathCost(echo->second);
+  auto gw = store_.gateways().find(relay);
+  if (!to_relay || gw == store_.gateways().end()) return std::nullopt;
+  const kube::GatewayEndpoint* active = ActiveTunnelEndpoint(gw->second);
+  for (const kube::GatewayPath& p : gw->second.status.paths) {
+    if (active == nullptr || p.node_name != active->node_name || p.gateway != peer) continue;
+    const bool direct = p.path == kube::PathKind::kDirect || p.path == kube::PathKind::kHolePunched;
+    if (!direct || !p.rtt_micros || !p.loss_permille) return std::nullopt;
+    return *to_relay +
+           failover::LinkCost(absl::Microseconds(*p.rtt_micros), *p.loss_permille / 1000.0);
+  }
+  return std::nullopt;
 }
 
 void Agent::Apply() {
-  DataplaneInput input{settings_.node_name, settings_.public_key, devices_, settings_.dataplane, {},
-                       direct_paths_,       silent_endpoints_};
+  DataplaneInput input{
+      settings_.node_name, settings_.public_key,  devices_, settings_.dataplane, {}, direct_paths_,
+      silent_endpoints_,   path_choice_.Detours()};
   if (applied_known_) {
     input.routed = applied_.route_gateways;
   } else if (absl::StatusOr<bpf::RouteMap> kernel = parts_.routes->Dump(); kernel.ok()) {

@@ -31,10 +31,12 @@
 #include "daemon/bpf/route_table.h"
 #include "daemon/cluster/heartbeat.h"
 #include "daemon/dataplane_node.h"
+#include "daemon/failover/path_choice.h"
 #include "daemon/failover/published_quality.h"
 #include "daemon/gateway_source.h"
 #include "daemon/model/desired_dataplane.h"
 #include "daemon/model/gateway_store.h"
+#include "daemon/nat_relay/direct_prober.h"
 #include "daemon/reconciler.h"
 #include "daemon/unanswered_endpoints.h"
 #include "daemon/wireguard/handshake_watchdog.h"
@@ -85,8 +87,11 @@ class Agent {
   // traffic moves past them at once.
   void SetSilentEndpoints(std::set<std::string> silent);
   // What the echoes measure, by node: published in the paths annotation
-  // when it clearly changed (failover/published_quality.h).
-  void ObservePathQuality(const std::map<std::string, failover::EndpointLiveness>& echoes);
+  // when it clearly changed (failover/published_quality.h). With what the
+  // direct probes measure, by remote Gateway, it also decides which pairs
+  // detour through a third Gateway (failover/path_choice.h).
+  void ObservePathQuality(const std::map<std::string, failover::EndpointLiveness>& echoes,
+                          const std::map<std::string, nat_relay::DirectQuality>& direct = {});
   // Whom the liveness echoes go to, as last applied.
   const std::map<std::string, failover::EchoTarget>& echo_targets() const {
     return applied_.echo_targets;
@@ -110,6 +115,17 @@ class Agent {
                          const std::vector<wg::PeerStatus>& peers);
   std::optional<absl::Time> Watch(const std::vector<wg::PeerStatus>& peers);
   std::string SourceProblem(bool dataplane_ok) const;
+  // Moves pairs onto detours and back (failover/path_choice.h).
+  void ChoosePaths(const std::map<std::string, std::string>& node_of,
+                   const std::map<std::string, failover::EndpointLiveness>& echoes,
+                   const std::map<std::string, nat_relay::DirectQuality>& direct);
+  // The cost of reaching `peer` through `relay`'s relay: this gateway's
+  // echoes to the relay plus the relay's direct path to the peer as its
+  // status publishes it; none when either is unknown or not direct.
+  std::optional<absl::Duration> DetourCost(
+      const std::string& relay, const std::string& peer,
+      const std::map<std::string, std::string>& node_of,
+      const std::map<std::string, failover::EndpointLiveness>& echoes) const;
   // The remote Gateway of a WireGuard peer, for logs and metrics.
   std::string GatewayOf(const wg::Key& key) const;
 
@@ -130,6 +146,7 @@ class Agent {
   std::map<std::string, std::string> paths_;
   std::map<std::string, uint64_t> path_changes_;
   failover::PublishedQuality quality_;
+  failover::PathChoice path_choice_;
   std::set<std::string> silent_endpoints_;
   // Peers that were standby sessions and carry traffic now, until the next
   // look at the published endpoints (RestartHandshakes leaves them alone).

@@ -71,15 +71,16 @@ void AddPathQualityFamilies(const AgentSnapshot& s, std::vector<CollectedFamily>
                        Type::kGauge,
                        {}};
   CollectedFamily cost{"raven_agent_path_cost_seconds",
-                       "Cost of the path to a remote Gateway: its round-trip time divided by "
-                       "the share of echoes answered.",
+                       "Cost of the path to a remote Gateway: (round-trip time + loss ratio x "
+                       "200 ms) / (1 - loss ratio), a loss costing a retry.",
                        Type::kGauge,
                        {}};
-  CollectedFamily changes{"raven_agent_path_changes_total",
-                          "Times the path to a remote Gateway changed on this node (another "
-                          "active endpoint, to or from a NAT relay or a hole punched path).",
-                          Type::kCounter,
-                          {}};
+  CollectedFamily changes{
+      "raven_agent_path_changes_total",
+      "Times the path to a remote Gateway changed on this node (another "
+      "active endpoint, to or from a NAT relay, a detour or a hole punched path).",
+      Type::kCounter,
+      {}};
   for (const PeerObservation& p : s.peers) {
     auto echo = s.echoes.find(p.node);
     if (echo == s.echoes.end()) continue;

@@ -197,7 +197,9 @@ absl::Time AgentRuntime::RunLiveness() {
   // Also when a target was dropped or started over (a role change): the
   // agent must not keep passing over an endpoint nobody watches any more.
   agent_->SetSilentEndpoints(liveness_->Silent());
-  agent_->ObservePathQuality(liveness_->Endpoints());
+  agent_->ObservePathQuality(liveness_->Endpoints(),
+                             nat_relay_ ? nat_relay_->direct_quality()
+                                        : std::map<std::string, nat_relay::DirectQuality>{});
   return liveness_->NextWakeup();
 }
 

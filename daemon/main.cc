@@ -62,6 +62,10 @@ ABSL_FLAG(int, nat_keepalive, 5, "Persistent keepalive (s) when this gateway is 
 ABSL_FLAG(int, nat_relay_port_base, 4600,
           "First UDP port of NAT relays: Gateway number i in name order is relayed to at this "
           "port + i; the same on every agent, open on gateways that can relay");
+ABSL_FLAG(int, detour_relays, 2,
+          "Each pair of gateways with a direct path keeps this many third Gateways' NAT relays "
+          "ready, to detour through one when the direct path is down or clearly worse (0-8; "
+          "0: no detours); the same on every agent");
 ABSL_FLAG(int, resync_seconds, 30, "Full resync period");
 ABSL_FLAG(int, echo_interval_ms, 50,
           "Liveness echoes to the active gateways this node depends on, every this many ms; "
@@ -160,6 +164,11 @@ int main(int argc, char** argv) {
       probe != absl::ZeroDuration() &&
       (probe < absl::Milliseconds(20) || probe > absl::Seconds(10))) {
     std::fprintf(stderr, "raven-agent: --path-probe-interval-ms must be 0 (off) or 20-10000\n");
+    return 2;
+  }
+  config.dataplane.detour_relays = absl::GetFlag(FLAGS_detour_relays);
+  if (config.dataplane.detour_relays < 0 || config.dataplane.detour_relays > 8) {
+    std::fprintf(stderr, "raven-agent: --detour-relays must be 0-8\n");
     return 2;
   }
   if (!raven::bpf::UsableTunnelMark(config.tunnel_mark)) {

@@ -1,5 +1,6 @@
 #include "daemon/reconciler.h"
 
+#include <algorithm>
 #include <set>
 #include <vector>
 
@@ -23,7 +24,9 @@ bool Reconciler::SamePeer(const wg::PeerConfig& want, const wg::PeerStatus& have
 
 std::optional<std::string> Reconciler::PathToRestore(const PeerPlan& plan,
                                                      const wg::PeerStatus& have, absl::Time now) {
-  if (plan.relay.empty()) return std::nullopt;
+  const bool on_detour = std::find(plan.detour_endpoints.begin(), plan.detour_endpoints.end(),
+                                   have.config.endpoint) != plan.detour_endpoints.end();
+  if (plan.relay.empty() && !on_detour) return std::nullopt;
   const std::optional<std::string>& path =
       plan.initiates ? plan.config.endpoint : plan.fallback_endpoint;
   if (!path || have.config.endpoint == path) return std::nullopt;

@@ -40,7 +40,9 @@ class Reconciler {
   absl::StatusOr<ReconcileStats> Apply(const DesiredDataplane& desired, absl::Time now);
 
   // A relayed pair's path is ours to choose (the relay's address, or the
-  // proven direct path), and WireGuard does not keep it: it roams to wherever
+  // proven direct path), and so is a detour's (and the direct path of a
+  // pair that WireGuard roamed onto a detour's relay), and WireGuard does
+  // not keep it: it roams to wherever
   // the peer's last packet came from, and packets still in flight on the old
   // path during a switch take both ends back there. So the path is written
   // whenever the device's endpoint differs: always at the initiator, at the

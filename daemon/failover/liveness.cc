@@ -132,9 +132,14 @@ absl::Time Liveness::NextWakeup() const {
   return at;
 }
 
+absl::Duration LinkCost(absl::Duration rtt, double loss) {
+  loss = std::clamp(loss, 0.0, 0.99);
+  return (rtt + loss * kLossPenalty) / (1 - loss);
+}
+
 std::optional<absl::Duration> PathCost(const EndpointLiveness& endpoint) {
   if (!endpoint.smoothed_rtt) return std::nullopt;
-  return *endpoint.smoothed_rtt / std::max(1 - endpoint.smoothed_loss, 0.01);
+  return LinkCost(*endpoint.smoothed_rtt, endpoint.smoothed_loss);
 }
 
 absl::Duration Liveness::Interval(const State& state) const {

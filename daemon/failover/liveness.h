@@ -71,9 +71,13 @@ struct EndpointLiveness {
   uint64_t silences = 0;  // times it went silent
 };
 
-// A path's cost: its smoothed round-trip time divided by the share of echoes
-// answered (the expected time for a round trip to get through, counting
-// retries); none until it answered.
+// The cost of a path with this round-trip time and loss ratio: the expected
+// time for a round trip to get through when each loss costs a retry after
+// kLossPenalty (TCP's minimum retransmission timeout), so that a few percent
+// of loss outweighs milliseconds of delay.
+inline constexpr absl::Duration kLossPenalty = absl::Milliseconds(200);
+absl::Duration LinkCost(absl::Duration rtt, double loss);
+// An endpoint's LinkCost from its echoes; none until it answered.
 std::optional<absl::Duration> PathCost(const EndpointLiveness& endpoint);
 
 class Liveness {

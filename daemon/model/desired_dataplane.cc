@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/prefix_claims.h"
 #include "daemon/failover/tunnel_address.h"
+#include "daemon/model/pair_relays.h"
 
 namespace raven {
 namespace {
@@ -32,93 +33,25 @@ std::set<IpPrefix> PrefixesOf(const Gateway& gw, bool node_ips) {
   return out;
 }
 
-// Whether a gateway can only call out: behind NAT, without a public address.
-bool CallsOut(const GatewayEndpoint& active) { return active.under_nat && !active.public_ip; }
-
-std::string JoinHostPort(const IpAddress& host, int port) {
-  return UdpAddress{host, static_cast<uint16_t>(port)}.ToString();
-}
-
-// Whether `gw`'s status says its active gateway found the endpoint `peer`
-// publishes unanswered (kube::kReasonEndpointUnanswered).
-// Only the primary active endpoint's entries count (a standby's may be stale).
-bool ReportsUnanswered(const Gateway& gw, const std::string& peer) {
-  const GatewayEndpoint* active = ActiveTunnelEndpoint(gw);
-  return active != nullptr && std::any_of(gw.status.paths.begin(), gw.status.paths.end(),
-                                          [&](const kube::GatewayPath& p) {
-                                            return p.node_name == active->node_name &&
-                                                   p.gateway == peer &&
-                                                   p.reason == kube::kReasonEndpointUnanswered;
-                                          });
-}
-
-// Whether the pair goes through a NAT relay (when one is up): both active
-// gateways only call out, or one of them reports the other's published
-// endpoint unanswered. Every node decides alike from the Gateways.
-bool PairRelayed(const Gateway& a, const GatewayEndpoint& a_active, const Gateway& b,
-                 const GatewayEndpoint& b_active) {
-  return (CallsOut(a_active) && CallsOut(b_active)) || ReportsUnanswered(a, b.meta.name) ||
-         ReportsUnanswered(b, a.meta.name);
-}
-
-// The relay of a pair: never one of its own two Gateways.
-std::optional<RelayCandidate> RelayOf(const std::vector<RelayCandidate>& relays,
-                                      const std::string& a, const std::string& b) {
-  std::vector<RelayCandidate> others;
-  std::copy_if(relays.begin(), relays.end(), std::back_inserter(others),
-               [&](const RelayCandidate& c) { return c.gateway != a && c.gateway != b; });
-  return ChooseRelay(others, a, b);
-}
-
 // Where a gateway can be reached: its public address when it has one, its
 // node address when it is not behind NAT, otherwise nowhere (it calls us).
-std::optional<std::string> PeerEndpoint(const Gateway& gw, const GatewayEndpoint& active,
-                                        const DataplaneOptions& options) {
-  int port = active.public_port ? active.public_port
-                                : (active.port ? active.port : options.default_tunnel_port);
-  if (active.public_ip) return JoinHostPort(*active.public_ip, port);
+std::optional<UdpAddress> PeerAddress(const Gateway& gw, const GatewayEndpoint& active,
+                                      const DataplaneOptions& options) {
+  const auto port = static_cast<uint16_t>(
+      active.public_port ? active.public_port
+                         : (active.port ? active.port : options.default_tunnel_port));
+  if (active.public_ip) return UdpAddress{*active.public_ip, port};
   if (CallsOut(active)) return std::nullopt;
   const GatewayNode* node = FindGatewayNode(gw, active.node_name);
   if (node == nullptr || !node->private_ip) return std::nullopt;
-  return JoinHostPort(*node->private_ip, port);
+  return UdpAddress{*node->private_ip, port};
 }
 
-// The pairs this node's Gateway relays (it is a relay candidate): every pair
-// of Gateways that goes through a relay (PairRelayed) and whose relay it is.
-RelayDuty DutyOf(const std::map<std::string, Gateway>& gateways, const Gateway& local,
-                 const std::vector<RelayCandidate>& relays,
-                 const std::map<std::string, uint16_t>& ports) {
-  RelayDuty duty;
-  if (std::none_of(relays.begin(), relays.end(),
-                   [&](const RelayCandidate& c) { return c.gateway == local.meta.name; })) {
-    return duty;
-  }
-  std::vector<std::pair<const Gateway*, const GatewayEndpoint*>> ends;
-  for (const auto& [name, gw] : gateways) {
-    const GatewayEndpoint* active = ActiveTunnelEndpoint(gw);
-    if (active != nullptr && active->public_key) ends.emplace_back(&gw, active);
-  }
-  for (size_t i = 0; i < ends.size(); ++i) {
-    for (size_t j = i + 1; j < ends.size(); ++j) {
-      const auto& [a_gw, a_active] = ends[i];
-      const auto& [b_gw, b_active] = ends[j];
-      if (!PairRelayed(*a_gw, *a_active, *b_gw, *b_active)) continue;
-      const std::string& a = a_gw->meta.name;
-      const std::string& b = b_gw->meta.name;
-      const wg::Key& a_key = *a_active->public_key;
-      const wg::Key& b_key = *b_active->public_key;
-      std::optional<RelayCandidate> relay = RelayOf(relays, a, b);
-      if (!relay || relay->gateway != local.meta.name || !ports.contains(a) || !ports.contains(b)) {
-        continue;
-      }
-      duty.pairs.emplace(a, b);
-      duty.ports[a] = ports.at(a);
-      duty.ports[b] = ports.at(b);
-      duty.gateways[a_key] = a;
-      duty.gateways[b_key] = b;
-    }
-  }
-  return duty;
+std::optional<std::string> PeerEndpoint(const Gateway& gw, const GatewayEndpoint& active,
+                                        const DataplaneOptions& options) {
+  std::optional<UdpAddress> address = PeerAddress(gw, active, options);
+  if (!address) return std::nullopt;
+  return address->ToString();
 }
 
 // A remote Gateway's claim on a prefix, in the order claims are granted: the
@@ -363,7 +296,7 @@ DesiredDataplane ComputeDesiredDataplane(const std::map<std::string, Gateway>& g
   const std::map<std::string, uint16_t> relay_ports =
       RelayPorts(gateways, input.options.relay_port_base);
   if (out.role == NodeRole::kGateway) {
-    out.nat_relay.duty = DutyOf(gateways, *local, relays, relay_ports);
+    out.nat_relay.duty = DutyOf(gateways, *local, relays, relay_ports, input.options.detour_relays);
   }
   const bool reachable_from_remote = PeerEndpoint(*local, *local_active, input.options).has_value();
   for (auto& [name, prefixes] : granted) {
@@ -429,12 +362,33 @@ DesiredDataplane ComputeDesiredDataplane(const std::map<std::string, Gateway>& g
       punched = proven != input.direct_paths.end();
       endpoint = punched ? proven->second.ToString() : at.ToString();
     }
+    bool detour = false;
+    std::vector<std::string> detour_endpoints;
+    for (const RelayCandidate& d : DetourRelaysOf(relays, *local, *local_active, gw, *active,
+                                                  relay_ports, input.options.detour_relays)) {
+      UdpAddress at{d.address, relay_ports.at(name)};
+      out.nat_relay.registrations.push_back({d.gateway, name, at, d.key, *active->public_key});
+      out.detour_relays[name].push_back(d.gateway);
+      detour_endpoints.push_back(at.ToString());
+      // Probed directly, whatever the path, to measure the direct path.
+      if (std::optional<UdpAddress> direct = PeerAddress(gw, *active, input.options)) {
+        out.nat_relay.direct_candidates[name] = *direct;
+      }
+      auto chosen = input.detours.find(name);
+      if (chosen != input.detours.end() && chosen->second == d.gateway) {
+        via = d.gateway;
+        endpoint = at.ToString();
+        detour = true;
+      }
+    }
     // Through a relay both ends reach each other.
     PeerPlan peer = Session(name, *active, std::move(endpoint), !reachable_from_remote && !relay,
                             prefixes, *local_active, input);
     peer.published = published;
     peer.relay = std::move(via);
     peer.direct = punched;
+    peer.detour = detour;
+    peer.detour_endpoints = std::move(detour_endpoints);
     out.peers[*active->public_key] = std::move(peer);
   }
   AddStandbySessions(gateways, *local, *local_active, granted, input, out);

@@ -46,6 +46,9 @@ struct DataplaneOptions {
   int keepalive_seconds = 25;
   int default_tunnel_port = kube::kDefaultTunnelPort;
   uint16_t relay_port_base = 4600;  // nat_relay_plan.h: the same on every agent
+  // Third Gateways each pair with a direct path keeps registered with, to
+  // detour through (failover/path_choice.h); 0: no detours.
+  int detour_relays = 2;
 };
 
 struct DataplaneInput {
@@ -62,6 +65,9 @@ struct DataplaneInput {
   // (failover/liveness.h): each Gateway's traffic goes to its first active
   // endpoint that is not, without waiting for the controller.
   std::set<std::string> silent_endpoints;
+  // Remote Gateways whose traffic detours through a third Gateway's relay
+  // (failover/path_choice.h), and that relay: one of detour_relays.
+  std::map<std::string, std::string> detours;
 };
 
 // One end of each pair of gateways starts the WireGuard handshake: the one
@@ -85,6 +91,12 @@ struct PeerPlan {
   // and both are put back when WireGuard roams off it (reconciler.h).
   std::string relay;
   bool direct = false;
+  // A pair with a direct path: the addresses of the third Gateways' relays
+  // it can detour through (detour_relays); `detour`: it takes one now,
+  // `relay` (DataplaneInput::detours). On its direct path, WireGuard roamed
+  // onto one of these is put back (reconciler.h).
+  std::vector<std::string> detour_endpoints;
+  bool detour = false;
   // The endpoint the peer's Gateway publishes (its public address, or its
   // node address), whatever the path: the one a handshake that never comes
   // back marks unanswered (unanswered_endpoints.h).
@@ -130,6 +142,9 @@ struct DesiredDataplane {
   std::map<std::string, std::string> unreachable;
   // kGateway: where to register with NAT relays, and what this node relays.
   NatRelayPlan nat_relay;
+  // kGateway: each remote Gateway with a direct path, and the third Gateways
+  // whose relays it can detour through, best first.
+  std::map<std::string, std::vector<std::string>> detour_relays;
   // Whom this node's liveness echoes go to, by node: its own Gateway's other
   // active endpoints over the LAN, and, on the gateway, every remote peer's
   // tunnel address through its session.

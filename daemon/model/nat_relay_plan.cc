@@ -1,5 +1,8 @@
 #include "daemon/model/nat_relay_plan.h"
 
+#include <algorithm>
+#include <utility>
+
 #include "absl/strings/str_cat.h"
 
 namespace raven {
@@ -41,20 +44,23 @@ std::vector<RelayCandidate> RelayCandidates(const std::map<std::string, Gateway>
   return out;
 }
 
+std::vector<RelayCandidate> RankRelays(std::vector<RelayCandidate> candidates, const std::string& a,
+                                       const std::string& b) {
+  const std::string pair = a < b ? absl::StrCat(a, "\n", b, "\n") : absl::StrCat(b, "\n", a, "\n");
+  const uint64_t seed = Fnv1a64(pair);
+  auto rank = [&](const RelayCandidate& c) {
+    return std::make_pair(~Fnv1a64(c.gateway, seed), c.gateway);  // highest hash first
+  };
+  std::sort(candidates.begin(), candidates.end(),
+            [&](const RelayCandidate& x, const RelayCandidate& y) { return rank(x) < rank(y); });
+  return candidates;
+}
+
 std::optional<RelayCandidate> ChooseRelay(const std::vector<RelayCandidate>& candidates,
                                           const std::string& a, const std::string& b) {
-  const std::string pair = a < b ? absl::StrCat(a, "\n", b, "\n") : absl::StrCat(b, "\n", a, "\n");
-  const RelayCandidate* best = nullptr;
-  uint64_t best_hash = 0;
-  for (const RelayCandidate& c : candidates) {
-    uint64_t hash = Fnv1a64(c.gateway, Fnv1a64(pair));
-    if (best == nullptr || hash > best_hash || (hash == best_hash && c.gateway < best->gateway)) {
-      best = &c;
-      best_hash = hash;
-    }
-  }
-  if (best == nullptr) return std::nullopt;
-  return *best;
+  std::vector<RelayCandidate> ranked = RankRelays(candidates, a, b);
+  if (ranked.empty()) return std::nullopt;
+  return ranked.front();
 }
 
 std::map<std::string, uint16_t> RelayPorts(const std::map<std::string, Gateway>& gateways,

@@ -79,6 +79,10 @@ struct NatRelayPlan {
   // both destinations alike.
   std::vector<RelayRegistrationTarget> probes;
   RelayDuty duty;  // empty unless this node is a relay
+  // Registered peers with a direct path and its address: probed at all
+  // times, so that their direct path's quality is known while the pair
+  // detours (failover/path_choice.h).
+  std::map<std::string, UdpAddress> direct_candidates;
 
   bool operator==(const NatRelayPlan&) const = default;
 };
@@ -90,6 +94,9 @@ std::vector<RelayCandidate> RelayCandidates(const std::map<std::string, kube::Ga
 // The relay of the pair (a, b) (in either order), or none without candidates.
 std::optional<RelayCandidate> ChooseRelay(const std::vector<RelayCandidate>& candidates,
                                           const std::string& a, const std::string& b);
+// All candidates in the order ChooseRelay prefers them for the pair.
+std::vector<RelayCandidate> RankRelays(std::vector<RelayCandidate> candidates, const std::string& a,
+                                       const std::string& b);
 
 // The relay port of every Gateway (see above).
 std::map<std::string, uint16_t> RelayPorts(const std::map<std::string, kube::Gateway>& gateways,

@@ -1,7 +1,7 @@
 // The registrations and probes last sent to one relay port, so that an ack
 // answering any of them is taken, once, with its own round-trip time: with a
 // round trip longer than the retry tick, the ack of the last one never comes
-// before the next is sent.
+// before the next is sent. A message that leaves the window unacked is lost.
 #ifndef RAVEN_DAEMON_NAT_RELAY_ACK_WINDOW_H_
 #define RAVEN_DAEMON_NAT_RELAY_ACK_WINDOW_H_
 
@@ -15,8 +15,14 @@ namespace raven::nat_relay {
 
 class AckWindow {
  public:
-  // Counters must grow from one call to the next.
-  void Sent(uint64_t counter, absl::Time at);
+  struct Evicted {
+    uint64_t counter = 0;
+    bool acked = false;
+  };
+  // Counters must grow from one call to the next. The message that this one
+  // pushes out of the window, and whether it was acked; none while the
+  // window is not full.
+  std::optional<Evicted> Sent(uint64_t counter, absl::Time at);
 
   // The round-trip time of the message acked, or none when the counter was
   // not sent here, fell out of the window, or is not newer than the last taken.
@@ -29,6 +35,7 @@ class AckWindow {
   struct Message {
     uint64_t counter = 0;
     absl::Time at;
+    bool acked = false;
   };
   static constexpr size_t kMessages = 8;  // at the 200 ms retry tick: round trips up to 1.6 s
   std::array<Message, kMessages> sent_{};

@@ -65,7 +65,11 @@ std::vector<Datagram> DirectProber::Due(absl::Time now) {
       last_counter_ = std::max<uint64_t>(absl::ToUnixNanos(now), last_counter_ + 1);
       Registration probe{RegistrationType::kDirectProbe, 0, last_counter_, keys_.public_key};
       out.push_back({address, EncodeRegistration(probe, state.ours)});
-      c.acks.Sent(last_counter_, now);
+      std::optional<AckWindow::Evicted> gone = c.acks.Sent(last_counter_, now);
+      // No loss counted for probes sent before the path answered (again).
+      if (gone && c.acked_at && gone->counter > c.measured_after) {
+        c.smoothed_loss += options_.loss_weight * ((gone->acked ? 0.0 : 1.0) - c.smoothed_loss);
+      }
       // A candidate that never answered is probed slower after a while (an
       // endpoint-dependent NAT's address as the relay saw it never does).
       const bool patient = !c.acked_at && now - c.added > options_.patience;
@@ -99,7 +103,17 @@ std::optional<Datagram> DirectProber::Receive(const UdpAddress& from,
     for (auto& [key, state] : peers_) {
       auto c = state.candidates.find(from);
       if (c == state.candidates.end() || !VerifyRegistration(payload, state.ours)) continue;
-      if (!c->second.acks.Take(ack->counter, now)) break;
+      std::optional<absl::Duration> rtt = c->second.acks.Take(ack->counter, now);
+      if (!rtt) break;
+      std::optional<absl::Duration>& smoothed = c->second.smoothed_rtt;
+      if (!Live(c->second, now)) {
+        // Dead, or never proven, until now: its quality starts afresh (the
+        // outage is the dead time, not a loss the path keeps paying for).
+        smoothed.reset();
+        c->second.smoothed_loss = 0;
+        c->second.measured_after = last_counter_;
+      }
+      smoothed = smoothed ? *smoothed + options_.rtt_weight * (*rtt - *smoothed) : *rtt;
       c->second.acked_at = now;
       c->second.seen = now;
       ++counters_.acks;
@@ -128,6 +142,17 @@ std::map<std::string, UdpAddress> DirectProber::Paths(absl::Time now) {
       }
     }
     if (state.chosen) out[state.peer.gateway] = *state.chosen;
+  }
+  return out;
+}
+
+std::map<std::string, DirectQuality> DirectProber::Quality() const {
+  std::map<std::string, DirectQuality> out;
+  for (const auto& [key, state] : peers_) {
+    if (!state.chosen) continue;
+    auto c = state.candidates.find(*state.chosen);
+    if (c == state.candidates.end() || !c->second.smoothed_rtt) continue;
+    out[state.peer.gateway] = {c->first, *c->second.smoothed_rtt, c->second.smoothed_loss};
   }
   return out;
 }

@@ -17,6 +17,12 @@
 // WireGuard keys (registration.h); a probe's counter must be newer than the
 // last and near the clock, an ack must answer one of the last probes sent to
 // that candidate.
+//
+// The acks also measure the path: a proven candidate's smoothed round-trip
+// time and loss (a probe unacked when it leaves the ack window, 1.6 s at the
+// probe interval, is lost; a path that comes back from dead starts afresh),
+// so that a pair with a direct path can weigh it against a detour through a
+// third Gateway (failover/path_choice.h).
 #ifndef RAVEN_DAEMON_NAT_RELAY_DIRECT_PROBER_H_
 #define RAVEN_DAEMON_NAT_RELAY_DIRECT_PROBER_H_
 
@@ -53,6 +59,17 @@ struct DirectProberOptions {
   // A candidate never acked for this long is probed every slow_probe_interval.
   absl::Duration patience = absl::Seconds(10);
   absl::Duration slow_probe_interval = absl::Seconds(1);
+  double rtt_weight = 0.2;   // of a new round trip in the smoothed one
+  double loss_weight = 0.1;  // of each probe's outcome in the smoothed loss
+};
+
+// A peer's proven direct path and what its probes measure.
+struct DirectQuality {
+  UdpAddress address;
+  absl::Duration smoothed_rtt;
+  double smoothed_loss = 0;
+
+  bool operator==(const DirectQuality&) const = default;
 };
 
 struct DirectCounters {
@@ -83,6 +100,8 @@ class DirectProber {
   // The proven direct path of each peer that has one (the one in use stays
   // while it is proven); forgets stale candidates.
   std::map<std::string, UdpAddress> Paths(absl::Time now);
+  // The quality of each path Paths() last chose.
+  std::map<std::string, DirectQuality> Quality() const;
 
   const DirectCounters& counters() const { return counters_; }
 
@@ -93,6 +112,9 @@ class DirectProber {
     absl::Time next_probe;
     AckWindow acks;
     std::optional<absl::Time> acked_at;
+    std::optional<absl::Duration> smoothed_rtt;
+    double smoothed_loss = 0;
+    uint64_t measured_after = 0;  // probes up to this counter count no loss
   };
   struct PeerState {
     DirectPeer peer;

@@ -87,10 +87,16 @@ std::map<std::string, UdpAddress> NatRelayService::direct_paths() const {
   return direct_paths_;
 }
 
+std::map<std::string, DirectQuality> NatRelayService::direct_quality() const {
+  absl::MutexLock lock(&mu_);
+  return direct_quality_;
+}
+
 void NatRelayService::PublishDirectPaths() {
   std::map<std::string, UdpAddress> paths = registrar_.DirectPaths();
   {
     absl::MutexLock lock(&mu_);
+    direct_quality_ = registrar_.DirectPathQuality();
     if (paths == direct_paths_) return;
     for (const auto& [gateway, address] : paths) {
       auto was = direct_paths_.find(gateway);

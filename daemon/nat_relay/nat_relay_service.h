@@ -56,6 +56,9 @@ class NatRelayService {
   // Readable when the direct paths changed; direct_paths() clears it.
   int direct_paths_fd() const { return direct_paths_changed_.get(); }
   std::map<std::string, UdpAddress> direct_paths() const;
+  // What the direct probes measure on those paths, as of the last datagram
+  // or tick (not signalled: it changes with every ack).
+  std::map<std::string, DirectQuality> direct_quality() const;
 
  private:
   explicit NatRelayService(NatRelayOptions options);
@@ -79,6 +82,7 @@ class NatRelayService {
   bool stop_ ABSL_GUARDED_BY(mu_) = false;
   std::unique_ptr<NatRelayPlan> pending_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, UdpAddress> direct_paths_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, DirectQuality> direct_quality_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace raven::nat_relay

@@ -75,6 +75,7 @@ absl::Status Registrar::OpenAckSocket() {
 void Registrar::SetTargets(const NatRelayPlan& plan) {
   std::vector<RelayRegistrationTarget> targets = plan.registrations;
   targets.insert(targets.end(), plan.probes.begin(), plan.probes.end());
+  direct_candidates_ = plan.direct_candidates;
   if (targets == targets_) return;
   targets_ = std::move(targets);
   registrations_ = plan.registrations.size();
@@ -152,6 +153,9 @@ void Registrar::Send(bool all) {
         filters_[t.relay].acks.Sent(last_counter_, now);
       }
     }
+  }
+  for (const auto& [gateway, address] : direct_candidates_) {
+    direct_.AddCandidate(gateway, address, now);  // never forgotten while planned
   }
   SendDirect(direct_.Due(now));
   absl::MutexLock lock(&mu_);

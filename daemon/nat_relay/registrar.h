@@ -83,6 +83,8 @@ class Registrar {
   void ReceiveAcks();
   // The proven direct path of each relayed peer that has one.
   std::map<std::string, UdpAddress> DirectPaths() { return direct_.Paths(absl::Now()); }
+  // What the probes measure on those paths.
+  std::map<std::string, DirectQuality> DirectPathQuality() const { return direct_.Quality(); }
 
   std::vector<NatObservation> observations() const;
   // Per relay: "port-dependent" (its filtering probes' acks from another
@@ -108,6 +110,7 @@ class Registrar {
   std::map<wg::Key, RegistrationKey> keys_by_relay_;
   std::map<UdpAddress, AckWindow> sent_;
   std::set<UdpAddress> peer_known_;  // registrations whose last ack named the peer
+  std::map<std::string, UdpAddress> direct_candidates_;  // the plan's, kept as candidates
   uint64_t last_counter_ = 0;
   DirectProber direct_;
   struct FilterState {

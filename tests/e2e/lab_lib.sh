@@ -178,6 +178,21 @@ lab_test_up() {
     die "want ${#LAB_NODES[@]} agents, the API server and the controller running"
 }
 
+# cut_edge_link / heal_edge_link: edge-a's router drops everything to and
+# from edge-b's site / stops dropping it.
+cut_edge_link() {
+  nq nat-a nft -f - <<EOF
+table ip rvtest_cut {
+  chain forward {
+    type filter hook forward priority -10; policy accept;
+    ip daddr ${SITE_WAN[b]} drop
+    ip saddr ${SITE_WAN[b]} drop
+  }
+}
+EOF
+}
+heal_edge_link() { nq nat-a nft delete table ip rvtest_cut; }
+
 # drop_count NODE REASON: the node's BPF drop counter for REASON (see bpf/raven_abi.h);
 # 0 when the node has no such counter.
 drop_count() {

@@ -90,15 +90,7 @@ wait_for 3 "[$gw_a] counts the forged probe" counted
 check_ping a2p0 "${POD_IP4[b2p0]}"
 
 cut_path() {
-  nq nat-a nft -f - <<EOF
-table ip rvtest_cut {
-  chain forward {
-    type filter hook forward priority -10; policy accept;
-    ip daddr ${SITE_WAN[b]} drop
-    ip saddr ${SITE_WAN[b]} drop
-  }
-}
-EOF
+  cut_edge_link
   local t0
   t0=$(now_us)
   wait_for 3 "both edge gateways back on the relay" both_relayed
@@ -107,7 +99,7 @@ EOF
 heal_path() {
   local t0
   t0=$(now_us)
-  nq nat-a nft delete table ip rvtest_cut
+  heal_edge_link
   wait_for 5 "both edge gateways direct again" both_direct
   result "relay_to_direct.status_switch_ms=$(ms_since "$t0")"
 }

@@ -28,7 +28,7 @@ std::optional<std::pair<const char*, std::string>> EntryProblem(const GatewayPat
     return std::make_pair("via",
                           absl::StrCat("a Relay path needs a Gateway name, not ", Quoted(p.via)));
   }
-  if (!p.reason.empty() && p.reason != kReasonEndpointUnanswered) {
+  if (!p.reason.empty() && p.reason != kReasonEndpointUnanswered && p.reason != kReasonDetour) {
     return std::make_pair("reason", absl::StrCat("unknown reason ", Quoted(p.reason)));
   }
   if (p.rtt_micros && (*p.rtt_micros < 0 || *p.rtt_micros > kMaxRttMicros)) {

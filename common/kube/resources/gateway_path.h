@@ -37,13 +37,17 @@ std::optional<PathKind> ParsePathKind(absl::string_view name);
 // port forward that is gone). Every node then takes the pair through a NAT
 // relay when one is up (desired_dataplane.h); the path stays Direct otherwise.
 inline constexpr char kReasonEndpointUnanswered[] = "EndpointUnanswered";
+// Why a pair with a direct path goes through a third Gateway's relay: the
+// gateway found the direct path down, or clearly worse than the detour, and
+// moved the pair itself (daemon/failover/path_choice.h).
+inline constexpr char kReasonDetour[] = "Detour";
 
 struct GatewayPath {
   std::string node_name;  // the active endpoint whose path this is (status only)
   std::string gateway;    // the remote Gateway
   PathKind path = PathKind::kDirect;
   std::string via;     // kRelay: the relay's Gateway; empty otherwise
-  std::string reason;  // "" or kReasonEndpointUnanswered
+  std::string reason;  // "", kReasonEndpointUnanswered or kReasonDetour
   // The path's quality as its gateway measures it, when it does.
   std::optional<int> rtt_micros;     // 0 .. kMaxRttMicros
   std::optional<int> loss_permille;  // 0 .. 1000

@@ -56,6 +56,15 @@ TEST(PathChangesTest, ChangesAndFirstReportsOfNoPath) {
             "node b1 reaches Gateway gw-d through the NAT relay of Gateway gw-c; before: directly");
   EXPECT_THAT(PathChangeMessage(changes[2]), HasSubstr("reaches Gateway gw-f by no path (both"));
   EXPECT_TRUE(PathChanges(after, after).empty());
+  // A detour: the same relay path, said why.
+  std::vector<GatewayPath> detoured = after;
+  detoured[0] = {"b1", "gw-a", PathKind::kRelay, "gw-c", kube::kReasonDetour};
+  changes = PathChanges(after, detoured);
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(PathChangeMessage(changes[0]),
+            "node b1 reaches Gateway gw-a through the NAT relay of Gateway gw-c (a detour: the "
+            "direct path is down or clearly worse); before: directly, through both NATs (hole "
+            "punched)");
 }
 
 TEST(PathChangesTest, AnotherQualityIsNoChange) {

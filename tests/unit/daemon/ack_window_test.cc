@@ -40,5 +40,21 @@ TEST(AckWindowTest, OnlyTheLastEightMessagesAreRemembered) {
   EXPECT_TRUE(w.Take(2, kStart + absl::Seconds(2)));
 }
 
+TEST(AckWindowTest, AMessageLeavingTheWindowSaysWhetherItWasAcked) {
+  AckWindow w;
+  for (uint64_t c = 1; c <= 8; ++c) {
+    EXPECT_FALSE(w.Sent(c, kStart + absl::Milliseconds(200 * c)));
+  }
+  ASSERT_TRUE(w.Take(2, kStart + absl::Seconds(2)));
+  std::optional<AckWindow::Evicted> gone = w.Sent(9, kStart + absl::Seconds(2));
+  ASSERT_TRUE(gone);
+  EXPECT_EQ(gone->counter, 1u);
+  EXPECT_FALSE(gone->acked);  // never acked: lost
+  gone = w.Sent(10, kStart + absl::Seconds(2));
+  ASSERT_TRUE(gone);
+  EXPECT_EQ(gone->counter, 2u);
+  EXPECT_TRUE(gone->acked);
+}
+
 }  // namespace
 }  // namespace raven::nat_relay

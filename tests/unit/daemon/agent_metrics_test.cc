@@ -29,7 +29,7 @@ TEST(AgentMetricsTest, ThePathInUseToEachRemoteGatewayWithItsQualityAndChanges) 
   EXPECT_THAT(text, HasSubstr("raven_agent_path_rtt_seconds{gateway=\"gw-b\",node=\"b1\"} 0.02\n"));
   EXPECT_THAT(text, HasSubstr("raven_agent_path_loss_ratio{gateway=\"gw-b\",node=\"b1\"} 0.5\n"));
   EXPECT_THAT(text,
-              HasSubstr("raven_agent_path_cost_seconds{gateway=\"gw-b\",node=\"b1\"} 0.04\n"));
+              HasSubstr("raven_agent_path_cost_seconds{gateway=\"gw-b\",node=\"b1\"} 0.24\n"));
   EXPECT_THAT(text, HasSubstr("raven_agent_path_changes_total{gateway=\"gw-b\"} 2\n"));
   EXPECT_THAT(text, Not(HasSubstr("raven_agent_path_rtt_seconds{gateway=\"gw-c\"")));
   EXPECT_THAT(text, Not(HasSubstr("raven_agent_path_rtt_seconds{gateway=\"gw-b\",node=\"b2\"")));

@@ -112,6 +112,47 @@ TEST_F(DirectProberTest, APathWithoutAcksGoesDownWithinASecondAndComesBack) {
   EXPECT_TRUE(b_->Paths(t).empty());
 }
 
+TEST_F(DirectProberTest, TheAcksMeasureTheChosenPathsRoundTripAndLoss) {
+  a_->AddCandidate("gw-b", kB, kStart);
+  absl::Time t = kStart;
+  EXPECT_TRUE(a_->Quality().empty());
+  int sent = 0;
+  for (int i = 0; i < 100; ++i, t += absl::Milliseconds(200)) {
+    for (const Datagram& d : a_->Due(t)) {
+      // Every fourth probe after the first ten is lost; the others take 30 ms each way.
+      if (++sent > 10 && sent % 4 == 0) continue;
+      std::optional<Datagram> ack = b_->Receive(kA, d.payload, t + absl::Milliseconds(30));
+      ASSERT_TRUE(ack);
+      a_->Receive(kB, ack->payload, t + absl::Milliseconds(60));
+    }
+    a_->Paths(t + absl::Milliseconds(60));
+  }
+  std::map<std::string, DirectQuality> quality = a_->Quality();
+  ASSERT_TRUE(quality.contains("gw-b"));
+  EXPECT_EQ(quality["gw-b"].address, kB);
+  EXPECT_EQ(quality["gw-b"].smoothed_rtt, absl::Milliseconds(60));
+  EXPECT_NEAR(quality["gw-b"].smoothed_loss, 0.25, 0.1);
+  // Dead for 2 s, then answering again: it starts afresh, the probes lost
+  // while it was dead count as no loss.
+  for (int i = 0; i < 10; ++i, t += absl::Milliseconds(200)) a_->Due(t);
+  EXPECT_TRUE(a_->Paths(t).empty());
+  for (int i = 0; i < 10; ++i, t += absl::Milliseconds(200)) {
+    for (const Datagram& d : a_->Due(t)) {
+      std::optional<Datagram> ack = b_->Receive(kA, d.payload, t + absl::Milliseconds(5));
+      ASSERT_TRUE(ack);
+      a_->Receive(kB, ack->payload, t + absl::Milliseconds(10));
+    }
+    a_->Paths(t + absl::Milliseconds(10));
+  }
+  quality = a_->Quality();
+  ASSERT_TRUE(quality.contains("gw-b"));
+  EXPECT_EQ(quality["gw-b"].smoothed_rtt, absl::Milliseconds(10));
+  EXPECT_EQ(quality["gw-b"].smoothed_loss, 0);
+  // No path chosen, no quality.
+  a_->SetPeers({});
+  EXPECT_TRUE(a_->Quality().empty());
+}
+
 TEST_F(DirectProberTest, ACandidateThatNeverAnswersIsProbedSlowerAndAFullListMakesRoom) {
   a_->AddCandidate("gw-b", At("198.18.0.30", 50663), kStart);
   int probes = 0;

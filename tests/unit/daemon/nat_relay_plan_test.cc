@@ -200,5 +200,53 @@ TEST(NatRelayPlanTest, AnUnansweredPublishedEndpointTakesThePairThroughARelay) {
   EXPECT_TRUE(c.unreachable.empty());
 }
 
+TEST(NatRelayPlanTest, APairWithADirectPathKeepsTwoThirdGatewaysReadyToDetourThrough) {
+  auto gws = Pools();
+  // edge-a and edge-b reachable through port forwards: a direct pair.
+  for (auto [name, ip] : {std::pair{"edge-a", "198.18.0.20"}, std::pair{"edge-b", "198.18.0.30"}}) {
+    gws[name].status.active_endpoints[0].public_ip = IpAddress::Parse(ip).value();
+    gws[name].status.active_endpoints[0].public_port = 4500;
+  }
+  const std::vector<RelayCandidate> ranked = RankRelays(RelayCandidates(gws), "edge-a", "edge-b");
+  ASSERT_EQ(ranked.size(), 2u);
+  DesiredDataplane a = ComputeDesiredDataplane(gws, At("a1", 'a'));
+  DesiredDataplane b = ComputeDesiredDataplane(gws, At("b1", 'b'));
+  const std::vector<std::string> order = {ranked[0].gateway, ranked[1].gateway};
+  EXPECT_EQ(a.detour_relays.at("edge-b"), order);
+  EXPECT_EQ(b.detour_relays.at("edge-a"), order);    // the same from both ends
+  EXPECT_FALSE(a.detour_relays.contains("edge-d"));  // edge-d only calls out
+  // Direct until told otherwise; registered with both relays; probed at its forward.
+  EXPECT_EQ(a.peers.at(Key('b')).relay, "");
+  EXPECT_EQ(a.nat_relay.direct_candidates.at("edge-b").ToString(), "198.18.0.30:4500");
+  int registrations = 0;
+  for (const RelayRegistrationTarget& t : a.nat_relay.registrations) {
+    if (t.peer == "edge-b") ++registrations;
+  }
+  EXPECT_EQ(registrations, 2);
+  for (const RelayCandidate& r : ranked) {
+    DesiredDataplane relay = ComputeDesiredDataplane(
+        gws, At(r.gateway == "cloud-1" ? "c1" : "c2", r.gateway == "cloud-1" ? 'B' : 'C'));
+    EXPECT_TRUE(relay.nat_relay.duty.pairs.contains({"edge-a", "edge-b"})) << r.gateway;
+  }
+  // Told to detour through the second: its relay port for edge-b, said to be a detour.
+  DataplaneInput at_a = At("a1", 'a');
+  at_a.detours["edge-b"] = ranked[1].gateway;
+  a = ComputeDesiredDataplane(gws, at_a);
+  const PeerPlan& a_to_b = a.peers.at(Key('b'));
+  EXPECT_EQ(a_to_b.relay, ranked[1].gateway);
+  EXPECT_TRUE(a_to_b.detour);
+  EXPECT_FALSE(a_to_b.direct);
+  EXPECT_EQ(a_to_b.config.endpoint.value_or(a_to_b.fallback_endpoint.value_or("")),
+            UdpAddress({ranked[1].address, 4603}).ToString());  // edge-b's port
+  // A relay that is not one of the pair's is ignored; no detours without relays.
+  at_a.detours["edge-b"] = "edge-d";
+  EXPECT_EQ(ComputeDesiredDataplane(gws, at_a).peers.at(Key('b')).relay, "");
+  at_a.options.detour_relays = 0;
+  at_a.detours.clear();
+  a = ComputeDesiredDataplane(gws, at_a);
+  EXPECT_TRUE(a.detour_relays.empty());
+  EXPECT_TRUE(a.nat_relay.direct_candidates.empty());
+}
+
 }  // namespace
 }  // namespace raven

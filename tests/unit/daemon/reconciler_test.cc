@@ -270,6 +270,19 @@ TEST_F(ReconcilerTest, ARelayedPairIsPutBackOnItsPathWhenWireGuardRoamsOff) {
   EXPECT_EQ(wg_.peers[Key('a')].endpoint, "198.18.0.12:4601");
 }
 
+TEST(PathToRestoreTest, ADetourablePairIsPutBackOnItsDirectPathToo) {
+  PeerPlan plan;
+  plan.initiates = true;
+  plan.config.endpoint = "198.18.0.30:4500";
+  wg::PeerStatus have;
+  have.config.endpoint = "198.18.0.11:4603";  // roamed onto a detour's relay
+  EXPECT_EQ(Reconciler::PathToRestore(plan, have, kNow), std::nullopt);  // a plain direct pair
+  plan.detour_endpoints = {"198.18.0.12:4603", "198.18.0.11:4603"};
+  EXPECT_EQ(Reconciler::PathToRestore(plan, have, kNow), "198.18.0.30:4500");
+  have.config.endpoint = "198.18.0.30:40123";  // roamed elsewhere (a NAT's mapping): kept
+  EXPECT_EQ(Reconciler::PathToRestore(plan, have, kNow), std::nullopt);
+}
+
 TEST_F(ReconcilerTest, APeerThatBecomesWaitedForKeepsItsRoamedEndpoint) {
   auto gws = RelayedPools();
   gws["gw-a"].status.active_endpoints[0].under_nat = false;  // b1 calls a1 directly

@@ -43,9 +43,12 @@ TEST(PathsAnnotationTest, RejectsWhatIsNotNamesAndPathWords) {
 TEST(PathsAnnotationTest, AReasonRoundTrips) {
   std::vector<GatewayPath> paths = {
       {"", "gw-a", PathKind::kRelay, "gw-c", kReasonEndpointUnanswered},
-      {"", "gw-b", PathKind::kDirect, "", kReasonEndpointUnanswered}};
+      {"", "gw-b", PathKind::kDirect, "", kReasonEndpointUnanswered},
+      {"", "gw-d", PathKind::kRelay, "gw-c", kReasonDetour}};
   std::string text = FormatPathsAnnotation(paths);
-  EXPECT_EQ(text, "gw-a=Relay/gw-c:EndpointUnanswered,gw-b=Direct:EndpointUnanswered");
+  EXPECT_EQ(text,
+            "gw-a=Relay/gw-c:EndpointUnanswered,gw-b=Direct:EndpointUnanswered,gw-d=Relay/"
+            "gw-c:Detour");
   auto parsed = ParsePathsAnnotation(text);
   ASSERT_TRUE(parsed.ok()) << parsed.status();
   EXPECT_EQ(*parsed, paths);
