@@ -35,24 +35,11 @@ done
 (( ! compare || replicas == 2 )) || { echo "--compare needs --replicas 2" >&2; exit 2; }
 (( ! api_stopped || (replicas == 2 && ! compare) )) ||
   { echo "--api-stopped needs --replicas 2, without --compare" >&2; exit 2; }
-export RAVEN_AGENT=${RAVEN_AGENT:-$root/build/daemon/raven-agent}
-export RAVEN_APISERVER=${RAVEN_APISERVER:-$root/build/lab/apiserver/raven-apiserver}
-export RAVEN_CONTROLLER=${RAVEN_CONTROLLER:-$root/build/controller/raven-controller}
-# shellcheck source=../lab/lab.sh
-source "$root/lab/lab.sh"
-out=$(mktemp -d /tmp/failover-bench.XXXXXX)
-exec 3>>"$out/lab.log"
-# RAVEN_BENCH_KEEP=1 leaves the lab up (and its logs) for a look.
-trap '[[ -z ${DAEMON_PID[apiserver]} ]] || kill -CONT "${DAEMON_PID[apiserver]}" 2>/dev/null
-  [[ -n $RAVEN_BENCH_KEEP ]] || "$root/lab/lab.sh" down >/dev/null 2>&1; rm -rf "$out"' EXIT
-"$root/lab/lab.sh" up --no-install --no-build --replicas "$replicas" >"$out/up.txt" 2>&1 ||
-  { cat "$out/up.txt"; exit 1; }
-lab_plan
-NODE_ORDER=("${LAB_NODES[@]}")
-find_agents
+# shellcheck source=lab_bench.sh
+source "$root/bench/lab_bench.sh"
+lab_bench_up failover-bench --replicas "$replicas"
 util=("$PYTHON" "$root/tests/e2e/e2e_util.py")
-declare -A target=([gw-edge-a]=b2p1 [gw-edge-b]=c2p1 [gw-cloud]=a2p1) ip=()
-while read -r _ pod _ _ v4 _; do ip[$pod]=$v4; done <"$RUN_DIR/pods"
+declare -A target=([gw-edge-a]=b2p1 [gw-edge-b]=c2p1 [gw-cloud]=a2p1)
 pools=(gw-edge-a gw-edge-b gw-cloud)
 healthy() { [[ $(agent_health "$1" 2>/dev/null) == ok ]]; }
 is_active() { [[ $(active_endpoint "$1") == "$2" ]]; }

@@ -25,20 +25,9 @@ if [[ ! $seconds =~ ^[0-9]+$ || ! $changes =~ ^[0-9]+$ || ! $mbits =~ ^[0-9]+$ ]
   echo "usage: $0 [SECONDS (>= 10)] [CHANGES] [MBITS (>= 1)]" >&2
   exit 2
 fi
-export RAVEN_AGENT=${RAVEN_AGENT:-$root/build/daemon/raven-agent}
-export RAVEN_APISERVER=${RAVEN_APISERVER:-$root/build/lab/apiserver/raven-apiserver}
-export RAVEN_CONTROLLER=${RAVEN_CONTROLLER:-$root/build/controller/raven-controller}
-# shellcheck source=../lab/lab.sh
-source "$root/lab/lab.sh"
-out=$(mktemp -d /tmp/planned-changes.XXXXXX)
-exec 3>>"$out/lab.log"
-trap '[[ -n $RAVEN_BENCH_KEEP ]] || "$root/lab/lab.sh" down >/dev/null 2>&1; rm -rf "$out"' EXIT
-"$root/lab/lab.sh" up --no-install --no-build --replicas 2 >"$out/up.txt" 2>&1 ||
-  { cat "$out/up.txt"; exit 1; }
-lab_plan
-find_agents
-declare -A ip=()
-while read -r _ pod _ _ v4 _; do ip[$pod]=$v4; done <"$RUN_DIR/pods"
+# shellcheck source=lab_bench.sh
+source "$root/bench/lab_bench.sh"
+lab_bench_up planned-changes --replicas 2
 stream=("$PYTHON" "$root/bench/tcp_stream.py")
 echo_tool=("$PYTHON" "$root/tests/e2e/e2e_util.py" tcpecho)
 is_active() { [[ $(active_endpoint "$1") == "$2" ]]; }

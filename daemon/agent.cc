@@ -220,7 +220,8 @@ void Agent::ChoosePaths(const std::map<std::string, std::string>& node_of,
   for (const auto& [gateway, relays] : applied_.detour_relays) {
     failover::PairCosts& costs = pairs[gateway];
     if (auto d = direct.find(gateway); d != direct.end()) {
-      costs.direct = failover::LinkCost(d->second.smoothed_rtt, d->second.smoothed_loss);
+      // The loss it has at least: one unlucky probe is no reason to move.
+      costs.direct = failover::LinkCost(d->second.smoothed_rtt, d->second.loss_low);
     }
     for (const std::string& relay : relays) {
       costs.detours[relay] = DetourCost(relay, gateway, node_of, echoes);

@@ -95,7 +95,23 @@ void AddPathQualityFamilies(const AgentSnapshot& s, std::vector<CollectedFamily>
   for (const auto& [gateway, n] : s.path_changes) {
     changes.samples.push_back({{{"gateway", gateway}}, static_cast<double>(n)});
   }
-  for (CollectedFamily* f : {&rtt, &loss, &cost, &changes}) out.push_back(std::move(*f));
+  CollectedFamily direct_rtt{"raven_agent_direct_path_rtt_seconds",
+                             "Smoothed round-trip time of the proven direct path to a remote "
+                             "Gateway (direct probes, whatever the path in use).",
+                             Type::kGauge,
+                             {}};
+  CollectedFamily direct_loss{"raven_agent_direct_path_loss_ratio",
+                              "Share of the last 30 direct probes to a remote Gateway left "
+                              "unanswered.",
+                              Type::kGauge,
+                              {}};
+  for (const auto& [gateway, q] : s.direct_quality) {
+    direct_rtt.samples.push_back({{{"gateway", gateway}}, absl::ToDoubleSeconds(q.smoothed_rtt)});
+    direct_loss.samples.push_back({{{"gateway", gateway}}, q.loss});
+  }
+  for (CollectedFamily* f : {&rtt, &loss, &cost, &changes, &direct_rtt, &direct_loss}) {
+    out.push_back(std::move(*f));
+  }
 }
 
 std::vector<CollectedFamily> CollectStatus(const AgentStatus& status) {

@@ -264,6 +264,7 @@ absl::Status AgentRuntime::Run() {
         s.nat_observations = nat_relay_->observations();
         s.nat_filtering = nat_relay_->filtering();
         if (liveness_) s.echoes = liveness_->Endpoints();
+        s.direct_quality = nat_relay_->direct_quality();
       });
       // Where the controller copies it into the Gateway's natType; "" (which
       // the controller ignores) once no relay tells it any more.

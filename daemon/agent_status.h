@@ -14,6 +14,7 @@
 #include "absl/time/time.h"
 #include "daemon/failover/liveness.h"
 #include "daemon/model/desired_dataplane.h"
+#include "daemon/nat_relay/direct_prober.h"
 #include "daemon/nat_relay/registrar.h"
 
 namespace raven {
@@ -68,6 +69,9 @@ struct AgentSnapshot {
   // Times the path to each remote Gateway changed (another endpoint, to or
   // from a relay or a hole punched path) since the agent started.
   std::map<std::string, uint64_t> path_changes;
+  // What the direct probes measure on each proven direct path, by remote
+  // Gateway (nat_relay/direct_prober.h), whatever the path in use.
+  std::map<std::string, nat_relay::DirectQuality> direct_quality;
 };
 
 class AgentStatus {

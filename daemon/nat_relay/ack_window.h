@@ -8,6 +8,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <vector>
 
 #include "absl/time/time.h"
 
@@ -15,14 +16,17 @@ namespace raven::nat_relay {
 
 class AckWindow {
  public:
-  struct Evicted {
+  struct Outcome {
     uint64_t counter = 0;
     bool acked = false;
   };
   // Counters must grow from one call to the next. The message that this one
-  // pushes out of the window, and whether it was acked; none while the
-  // window is not full.
-  std::optional<Evicted> Sent(uint64_t counter, absl::Time at);
+  // pushes out of the window, if it was not settled (below) yet.
+  std::optional<Outcome> Sent(uint64_t counter, absl::Time at);
+  // The messages sent before `before` that are not settled yet, oldest
+  // first, with whether each was acked by now; each is settled once (here
+  // or when it leaves the window). A later ack still has its round trip.
+  std::vector<Outcome> Settle(absl::Time before);
 
   // The round-trip time of the message acked, or none when the counter was
   // not sent here, fell out of the window, or is not newer than the last taken.
@@ -36,8 +40,9 @@ class AckWindow {
     uint64_t counter = 0;
     absl::Time at;
     bool acked = false;
+    bool settled = false;
   };
-  static constexpr size_t kMessages = 8;  // at the 200 ms retry tick: round trips up to 1.6 s
+  static constexpr size_t kMessages = 16;  // at a 100 ms tick: round trips up to 1.6 s
   std::array<Message, kMessages> sent_{};
   size_t next_ = 0;
   uint64_t acked_ = 0;

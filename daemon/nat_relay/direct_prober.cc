@@ -29,6 +29,11 @@ void DirectProber::SetPeers(const std::vector<DirectPeer>& peers) {
   peers_ = std::move(next);
 }
 
+void DirectProber::Count(Candidate& c, const AckWindow::Outcome& probe) {
+  // No loss counted for probes sent before the path answered (again).
+  if (c.acked_at && probe.counter > c.measured_after) c.loss.Add(!probe.acked);
+}
+
 void DirectProber::Add(PeerState& state, const UdpAddress& address, absl::Time now) {
   auto it = state.candidates.find(address);
   if (it == state.candidates.end()) {
@@ -65,11 +70,11 @@ std::vector<Datagram> DirectProber::Due(absl::Time now) {
       last_counter_ = std::max<uint64_t>(absl::ToUnixNanos(now), last_counter_ + 1);
       Registration probe{RegistrationType::kDirectProbe, 0, last_counter_, keys_.public_key};
       out.push_back({address, EncodeRegistration(probe, state.ours)});
-      std::optional<AckWindow::Evicted> gone = c.acks.Sent(last_counter_, now);
-      // No loss counted for probes sent before the path answered (again).
-      if (gone && c.acked_at && gone->counter > c.measured_after) {
-        c.smoothed_loss += options_.loss_weight * ((gone->acked ? 0.0 : 1.0) - c.smoothed_loss);
-      }
+      // A probe unanswered for lost_after (or three round trips) is lost.
+      const absl::Duration lost_after =
+          std::max(options_.lost_after, 3 * c.smoothed_rtt.value_or(absl::ZeroDuration()));
+      for (const AckWindow::Outcome& o : c.acks.Settle(now - lost_after)) Count(c, o);
+      if (std::optional<AckWindow::Outcome> gone = c.acks.Sent(last_counter_, now)) Count(c, *gone);
       // A candidate that never answered is probed slower after a while (an
       // endpoint-dependent NAT's address as the relay saw it never does).
       const bool patient = !c.acked_at && now - c.added > options_.patience;
@@ -110,7 +115,7 @@ std::optional<Datagram> DirectProber::Receive(const UdpAddress& from,
         // Dead, or never proven, until now: its quality starts afresh (the
         // outage is the dead time, not a loss the path keeps paying for).
         smoothed.reset();
-        c->second.smoothed_loss = 0;
+        c->second.loss.Clear();
         c->second.measured_after = last_counter_;
       }
       smoothed = smoothed ? *smoothed + options_.rtt_weight * (*rtt - *smoothed) : *rtt;
@@ -152,7 +157,8 @@ std::map<std::string, DirectQuality> DirectProber::Quality() const {
     if (!state.chosen) continue;
     auto c = state.candidates.find(*state.chosen);
     if (c == state.candidates.end() || !c->second.smoothed_rtt) continue;
-    out[state.peer.gateway] = {c->first, *c->second.smoothed_rtt, c->second.smoothed_loss};
+    const failover::LossWindow& loss = c->second.loss;
+    out[state.peer.gateway] = {c->first, *c->second.smoothed_rtt, loss.ratio(), loss.lower_bound()};
   }
   return out;
 }

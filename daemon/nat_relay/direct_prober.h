@@ -19,8 +19,8 @@
 // that candidate.
 //
 // The acks also measure the path: a proven candidate's smoothed round-trip
-// time and loss (a probe unacked when it leaves the ack window, 1.6 s at the
-// probe interval, is lost; a path that comes back from dead starts afresh),
+// time and loss (a probe unacked after lost_after, or three round trips, is
+// lost; a path that comes back from dead starts afresh),
 // so that a pair with a direct path can weigh it against a detour through a
 // third Gateway (failover/path_choice.h).
 #ifndef RAVEN_DAEMON_NAT_RELAY_DIRECT_PROBER_H_
@@ -35,6 +35,7 @@
 
 #include "absl/time/time.h"
 #include "absl/types/span.h"
+#include "daemon/failover/loss_window.h"
 #include "daemon/model/nat_relay_plan.h"
 #include "daemon/nat_relay/ack_window.h"
 #include "daemon/nat_relay/registration.h"
@@ -49,7 +50,7 @@ struct DirectPeer {
 };
 
 struct DirectProberOptions {
-  absl::Duration probe_interval = absl::Milliseconds(200);
+  absl::Duration probe_interval = absl::Milliseconds(100);
   // A proven path without an ack for this long is down (traffic goes back to
   // the relay): under a second, over three probe intervals.
   absl::Duration dead_after = absl::Milliseconds(750);
@@ -59,15 +60,16 @@ struct DirectProberOptions {
   // A candidate never acked for this long is probed every slow_probe_interval.
   absl::Duration patience = absl::Seconds(10);
   absl::Duration slow_probe_interval = absl::Seconds(1);
-  double rtt_weight = 0.2;   // of a new round trip in the smoothed one
-  double loss_weight = 0.1;  // of each probe's outcome in the smoothed loss
+  double rtt_weight = 0.2;                              // of a new round trip in the smoothed one
+  absl::Duration lost_after = absl::Milliseconds(300);  // or three smoothed round trips
 };
 
 // A peer's proven direct path and what its probes measure.
 struct DirectQuality {
   UdpAddress address;
   absl::Duration smoothed_rtt;
-  double smoothed_loss = 0;
+  double loss = 0;      // over the last probes (failover/loss_window.h)
+  double loss_low = 0;  // what it loses at least, with 99% confidence
 
   bool operator==(const DirectQuality&) const = default;
 };
@@ -113,7 +115,7 @@ class DirectProber {
     AckWindow acks;
     std::optional<absl::Time> acked_at;
     std::optional<absl::Duration> smoothed_rtt;
-    double smoothed_loss = 0;
+    failover::LossWindow loss;
     uint64_t measured_after = 0;  // probes up to this counter count no loss
   };
   struct PeerState {
@@ -126,6 +128,7 @@ class DirectProber {
   static constexpr size_t kMaxCandidates = 8;
 
   void Add(PeerState& state, const UdpAddress& address, absl::Time now);
+  void Count(Candidate& candidate, const AckWindow::Outcome& probe);
   bool Live(const Candidate& c, absl::Time now) const {
     return c.acked_at && now - *c.acked_at <= options_.dead_after;
   }

@@ -38,7 +38,8 @@ struct NatRelayOptions {
   absl::Duration register_interval = absl::Seconds(1);
   // Until a registration is acked (a relay that just took over may not have
   // bound its port yet), it is sent again this often.
-  absl::Duration retry_interval = absl::Milliseconds(200);
+  // Also the direct probes' tick (nat_relay/direct_prober.h: every 100 ms).
+  absl::Duration retry_interval = absl::Milliseconds(100);
 };
 
 class NatRelayService {

@@ -5,7 +5,8 @@
 # the root namespace; the API token is in 0600 files and on no command
 # line; a second `up` refuses, `up --recreate` starts over;
 # `status` reports six healthy agents; `degrade a b --loss 100` cuts edge-a
-# from edge-b alone, `restore` heals it, `degrade cloud a --delay 100` adds
+# from edge-b alone (their pods answer through the detour via gw-cloud),
+# `restore` heals it, `degrade cloud a --delay 100` adds
 # 200 ms to cloud <-> edge-a round trips alone (and gw-cloud's status.paths
 # shows it, measured by the cloud gateway); `down` leaves nothing named rvlab- or
 # raven-lab behind (namespaces, processes, mounts, pins, sockets, state), and a
@@ -228,11 +229,24 @@ while read -r _ pod _ _ v4 _; do ip4[$pod]=$v4; done </run/raven-lab/pods
 loss() { ip netns exec "rvlab-$1" ping -c 20 -i 0.05 -W 1 -q "${ip4[$2]}" | sed -n 's/.* \([0-9.]*\)% packet loss.*/\1/p'; }
 rtt_ms() { ip netns exec "rvlab-$1" ping -c 3 -i 0.2 -W 2 -q "${ip4[$2]}" | awk -F/ '/^rtt/ {printf "%d", $5}'; }
 "$LAB" degrade a b --loss 100 || die "degrade a b --loss 100 exited $?"
-[[ $(loss a2p0 b2p0) == 100 ]] || die "a <-> b answered through --loss 100"
+# The underlay between the two edge sites drops everything; edge-a <-> edge-b
+# detours through gw-cloud's relay (daemon/failover/path_choice.h) within a
+# few seconds, and the pods answer again.
+for (( i = 0; i < 20; i++ )); do ip netns exec rvlab-a2p0 ping -c 1 -W 1 -q "${ip4[b2p0]}" >/dev/null && break; done
+[[ $(loss a2p0 b2p0) == 0 ]] || die "a <-> b did not detour around --loss 100"
+ip netns exec rvlab-inet nft list table bridge rvlab_degrade | grep -q 'counter packets [1-9]' ||
+  die "degrade a b --loss 100 dropped nothing between the sites"
 [[ $(loss a2p0 c2p0) == 0 ]] || die "a <-> cloud lost echoes while only a <-> b was degraded"
 "$LAB" restore || die "restore exited $?"
 for (( i = 0; i < 20; i++ )); do ip netns exec rvlab-a2p0 ping -c 1 -W 1 -q "${ip4[b2p0]}" >/dev/null && break; done
 [[ $(loss a2p0 b2p0) == 0 ]] || die "a <-> b still lossy after restore"
+# And back on the direct path (after the detour's hold time), as gw-edge-a's status says.
+a_to_b_path() { "$LAB" kubectl get gw gw-edge-a -o jsonpath='{.status.paths[?(@.gateway=="gw-edge-b")].path}'; }
+deadline=$(( $(now_us) + 15000000 ))
+until [[ $(a_to_b_path) == Direct ]]; do
+  (( $(now_us) < deadline )) || die "gw-edge-a's path to gw-edge-b is $(a_to_b_path) 15 s after restore"
+  sleep 0.2
+done
 # The cloud gateway's measured round trip to edge-a, as gw-cloud's status says it.
 cloud_a_rtt_us() {
   "$LAB" kubectl get gw gw-cloud -o jsonpath='{.status.paths[?(@.gateway=="gw-edge-a")].rttMicroseconds}'
